@@ -1,0 +1,20 @@
+// The headless entry point: `npx moduli <command>`. Every GUI action has a command here.
+import { Command, CommanderError } from 'commander';
+import { geometryCommand } from './commands/geometry';
+import { exitWithError } from './errors';
+
+const program = new Command('moduli')
+  .description('Moduli Workbench: geometric sparsification of recurrent neural networks (headless CLI)')
+  .version(process.env.npm_package_version ?? '0.1.0')
+  .showHelpAfterError('(add --help for usage)')
+  .exitOverride();
+
+program.addCommand(geometryCommand());
+for (const c of program.commands) c.exitOverride().showHelpAfterError('(add --help for usage)');
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  exitWithError(err);
+}
