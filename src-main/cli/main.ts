@@ -1,6 +1,7 @@
 // The headless entry point: `npx moduli <command>`. Every GUI action has a command here.
 import { Command, CommanderError } from 'commander';
 import { geometryCommand } from './commands/geometry';
+import { trainCommand } from './commands/train';
 import { exitWithError } from './errors';
 
 const program = new Command('moduli')
@@ -10,6 +11,7 @@ const program = new Command('moduli')
   .exitOverride();
 
 program.addCommand(geometryCommand());
+program.addCommand(trainCommand());
 for (const c of program.commands) c.exitOverride().showHelpAfterError('(add --help for usage)');
 
 try {

@@ -1,0 +1,109 @@
+// `moduli train`: one experiment, headless, with progress and an ETA; the summary goes to stdout.
+import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { BACKENDS, TASKS } from '../../schema/experiment';
+import { WEIGHTINGS } from '../../schema/penalty';
+import type { TrainingEvent } from '../../engine/training/events';
+import { runExperiment, RunStopped } from '../../engine/training/trainer';
+import { buildConfig, type ConfigFlags } from '../config-input';
+import { UsageError } from '../errors';
+import { formatDuration, progressReporter } from '../progress';
+import { toTable } from '../format';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** The method options shared by `train` (and later `sweep`/`study`). */
+export function addExperimentOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--task <task>', 'task').choices([...TASKS]))
+    .addOption(new Option('--preset <preset>', 'preset sizes: quick (CPU, minutes) or paper (the paper, GPU)').choices(['quick', 'paper']))
+    .option('--config <file>', 'experiment config JSON (see docs: the ExperimentConfig schema)')
+    .option('--seed <n>', 'seed', (v) => Number(v))
+    .addOption(new Option('--backend <backend>', 'compute backend').choices([...BACKENDS]))
+    .option('--space <id>', 'moduli space (torus, torus6, klein, circle, sphere, s3, mixedcurv, r3, standard, none, …)')
+    .addOption(new Option('--layout <layout>', 'embedding layout').choices(['random', 'lattice']))
+    .addOption(new Option('--weighting <f>', 'weighting function').choices([...WEIGHTINGS]))
+    .option('--invert', 'invert C (C ← max C − C)')
+    .option('--no-invert', 'do not invert C')
+    .option('--permute', 'permute C (control)')
+    .option('--lambda <λ>', 'penalty coefficient λ', (v) => Number(v))
+    .option('--power <p>', 'p in |W|^p (1 or 2)', (v) => Number(v))
+    .option('--target <fraction>', 'target sparsity, e.g. 0.9', (v) => Number(v))
+    .addOption(new Option('--schedule <kind>', 'pruning schedule').choices(['linear', 'cubic']))
+    .option('--learn-embedding', 'learn the embedding end to end')
+    .option('--lottery', 'retrain the final mask from fresh weights afterwards')
+    .option('--corpus <dir>', 'language model: folder with train.txt, valid.txt, test.txt')
+    .option('--set <path=value>', 'override any config field, e.g. --set task.hidden=256 (repeatable)', collect);
+}
+
+/** Events without the bulky binary payloads, for JSON-lines logs. */
+export function eventForLog(e: TrainingEvent): unknown {
+  if (e.type === 'checkpoint') return { type: e.type, phase: e.phase, epoch: e.epoch, step: e.step, bytes: e.bytes.length };
+  if (e.type === 'snapshot') return { type: e.type, phase: e.phase, epoch: e.epoch, step: e.step, matrices: e.matrices.map((m) => ({ name: m.name, rows: m.rows, cols: m.cols })) };
+  return e;
+}
+
+export function trainCommand(): Command {
+  const cmd = new Command('train').description('train (and prune) one network headless; prints a summary');
+  addExperimentOptions(cmd)
+    .option('--events <file>', 'append every event as a JSON line (checkpoint and snapshot payloads summarised)')
+    .option('--checkpoint <file>', 'write the latest checkpoint to this file after every epoch')
+    .option('--resume <file>', 'resume from a checkpoint file written by --checkpoint')
+    .option('--metrics-every <k>', 'step metrics every k steps', (v) => Number(v), 10)
+    .option('--print-config', 'print the resolved configuration and exit')
+    .option('--json', 'print the result as JSON')
+    .option('--quiet', 'no progress output')
+    .action(async (o: ConfigFlags & { events?: string; checkpoint?: string; resume?: string; metricsEvery: number; printConfig?: boolean; json?: boolean; quiet?: boolean }) => {
+      const config = buildConfig(o);
+      if (o.printConfig) {
+        process.stdout.write(JSON.stringify(config, null, 2) + '\n');
+        return;
+      }
+      let resume: Uint8Array | undefined;
+      if (o.resume) {
+        try {
+          resume = readFileSync(o.resume);
+        } catch {
+          throw new UsageError(`checkpoint file '${o.resume}' not found`);
+        }
+      }
+      const primary = { task: config.task.task === 'navigation' ? 'error_cm' : config.task.task === 'language' ? 'perplexity' : 'mse' };
+      const report = progressReporter(() => primary.task, o.quiet ?? false);
+      let stop: 'run' | 'cancel' = 'run';
+      process.once('SIGINT', () => {
+        stop = 'cancel';
+        process.stderr.write('\ninterrupted: stopping after this step (the last epoch checkpoint stays)\n');
+      });
+      const result = await runExperiment(config, {
+        resume,
+        metricsEvery: o.metricsEvery,
+        control: () => stop,
+        onEvent: (e) => {
+          report(e);
+          if (o.events) appendFileSync(o.events, JSON.stringify(eventForLog(e)) + '\n');
+          if (e.type === 'checkpoint' && o.checkpoint) writeFileSync(o.checkpoint, e.bytes);
+        },
+      }).catch((err) => {
+        if (err instanceof RunStopped) {
+          process.exitCode = 130;
+          return null;
+        }
+        throw err;
+      });
+      if (!result) return;
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ config, result }) + '\n');
+        return;
+      }
+      const rows: Array<[string, string]> = [];
+      for (const [k, v] of Object.entries(result.test)) rows.push([`test ${k}`, v.toPrecision(5)]);
+      for (const [k, v] of Object.entries(result.lottery ?? {})) rows.push([`lottery ${k}`, v.toPrecision(5)]);
+      for (const [k, v] of Object.entries(result.baselines)) rows.push([`baseline ${k}`, v.toPrecision(5)]);
+      rows.push(['sparsity (global, masked)', `${(100 * result.sparsity.global).toFixed(2)} %`]);
+      for (const [k, v] of Object.entries(result.sparsity.perMatrix)) rows.push([`sparsity ${k}`, `${(100 * v).toFixed(2)} %`]);
+      for (const [k, v] of Object.entries(result.sparsity.smallWeightFraction)) rows.push([`|w| < 1e-3 ${k}`, `${(100 * v).toFixed(2)} %`]);
+      rows.push(['steps', String(result.steps)], ['time', formatDuration(result.wallMs)], ['diverged', String(result.diverged)]);
+      process.stdout.write(toTable(['', ''], rows).split('\n').slice(1).join('\n'));
+    });
+  return cmd;
+}

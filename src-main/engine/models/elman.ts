@@ -1,0 +1,98 @@
+// Elman RNNs: h_t = act(W_ih·x_t + W_hh·h_{t−1} (+ b)). Weights use PyTorch's [out, in] layout, so W_hh[i, j]
+// is the connection from neuron j (pre) to neuron i (post), as in the reference.
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../random';
+import { linear, uniformVariable, zerosVariable } from './init';
+
+export type Activation = 'relu' | 'tanh';
+
+function activate(x: tf.Tensor, act: Activation): tf.Tensor2D {
+  return (act === 'relu' ? tf.relu(x) : tf.tanh(x)) as tf.Tensor2D;
+}
+
+/**
+ * Runs the recurrence over a whole sequence. The input projection of all T steps is one matMul
+ * ([T·B, in] · W_ihᵀ), then each step adds W_hh·h. Returns every hidden state [T·B, N] (time-major).
+ */
+export function elmanUnroll(inputs: tf.Tensor3D, h0: tf.Tensor2D, wih: tf.Tensor2D, whh: tf.Tensor2D, act: Activation, bias?: tf.Tensor1D): tf.Tensor2D {
+  const [T, B, I] = inputs.shape;
+  const projected = linear(tf.reshape(inputs, [T * B, I]) as tf.Tensor2D, wih, bias);
+  const steps = tf.split(projected, T, 0) as tf.Tensor2D[];
+  const states: tf.Tensor2D[] = [];
+  let h = h0;
+  for (const x of steps) {
+    h = activate(tf.add(x, linear(h, whh)), act);
+    states.push(h);
+  }
+  return tf.concat(states, 0) as tf.Tensor2D;
+}
+
+/** Navigation RNN (reference navigation/model1.py): h0 = Enc·placecode(x0); ReLU RNN without bias; Dec → place-cell logits. */
+export class NavigationRnn {
+  readonly encoder: tf.Variable;
+  readonly wih: tf.Variable;
+  readonly whh: tf.Variable;
+  readonly decoder: tf.Variable;
+
+  constructor(
+    readonly hidden: number,
+    readonly placeCells: number,
+    readonly activation: Activation,
+    rng: Rng,
+  ) {
+    // PyTorch defaults: Linear U(±1/√fan_in); nn.RNN U(±1/√hidden).
+    this.encoder = uniformVariable('encoder', [hidden, placeCells], 1 / Math.sqrt(placeCells), rng);
+    this.wih = uniformVariable('W_ih', [hidden, 2], 1 / Math.sqrt(hidden), rng);
+    this.whh = uniformVariable('W_hh', [hidden, hidden], 1 / Math.sqrt(hidden), rng);
+    this.decoder = uniformVariable('decoder', [placeCells, hidden], 1 / Math.sqrt(hidden), rng);
+  }
+
+  variables(): Record<string, tf.Variable> {
+    return { encoder: this.encoder, W_ih: this.wih, W_hh: this.whh, decoder: this.decoder };
+  }
+
+  /** velocity [T, B, 2], initial place code [B, Np] → logits [T·B, Np] (time-major). */
+  forward(velocity: tf.Tensor3D, initCode: tf.Tensor2D): tf.Tensor2D {
+    const h0 = linear(initCode, this.encoder as tf.Tensor2D);
+    const hs = elmanUnroll(velocity, h0, this.wih as tf.Tensor2D, this.whh as tf.Tensor2D, this.activation);
+    return linear(hs, this.decoder as tf.Tensor2D);
+  }
+}
+
+/**
+ * Adding-problem RNN (reference adding_problem/main.py): h_t = act(W_i2h·[x_t; h_{t−1}] + b), output Linear(h_T).
+ * The fused i2h matrix [N, 2+N] is held as its two column blocks W_ih [N, 2] and W_hh [N, N]: identical maths,
+ * and the penalty covers exactly W_hh = i2h[:, 2:] as in the reference.
+ */
+export class AddingRnn {
+  readonly wih: tf.Variable;
+  readonly whh: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly h2o: tf.Variable;
+  readonly outBias: tf.Variable;
+
+  constructor(
+    readonly hidden: number,
+    readonly activation: Activation,
+    rng: Rng,
+  ) {
+    const bound = 1 / Math.sqrt(2 + hidden);
+    this.wih = uniformVariable('W_ih', [hidden, 2], bound, rng);
+    this.whh = uniformVariable('W_hh', [hidden, hidden], bound, rng);
+    this.bias = uniformVariable('b_i2h', [hidden], bound, rng);
+    this.h2o = uniformVariable('h2o', [1, hidden], 1 / Math.sqrt(hidden), rng);
+    this.outBias = zerosVariable('b_h2o', [1]);
+  }
+
+  variables(): Record<string, tf.Variable> {
+    return { W_ih: this.wih, W_hh: this.whh, b_i2h: this.bias, h2o: this.h2o, b_h2o: this.outBias };
+  }
+
+  /** inputs [T, B, 2] → predictions [B]. */
+  forward(inputs: tf.Tensor3D): tf.Tensor1D {
+    const [T, B] = inputs.shape;
+    const hs = elmanUnroll(inputs, tf.zeros([B, this.hidden]), this.wih as tf.Tensor2D, this.whh as tf.Tensor2D, this.activation, this.bias as tf.Tensor1D);
+    const last = tf.slice(hs, [(T - 1) * B, 0], [B, this.hidden]) as tf.Tensor2D;
+    return tf.reshape(linear(last, this.h2o as tf.Tensor2D, this.outBias), [B]) as tf.Tensor1D;
+  }
+}

@@ -1,0 +1,82 @@
+// Place cells (method-spec.md §6, reference-code.md §6.1): Np centres uniform in the box, drawn from a fixed
+// seed so every run shares them (as the reference's np.random.seed(0)); DoG code
+//   a = softmax(−r²/2σ²) − softmax(−r²/(2·s·σ²)),  a ← a + |min a|,  a ← a / Σa.
+import { createRng } from '../../random';
+
+export interface PlaceCellOptions {
+  count: number;
+  width: number;
+  surroundScale: number;
+  boxSize: number;
+  code: 'dog' | 'gaussian';
+}
+
+export class PlaceCells {
+  /** Row-major [Np, 2] centres. */
+  readonly centres: Float64Array;
+
+  constructor(readonly opts: PlaceCellOptions) {
+    const rng = createRng('place-cells');
+    this.centres = new Float64Array(opts.count * 2);
+    for (let i = 0; i < this.centres.length; i++) this.centres[i] = (rng.uniform() - 0.5) * opts.boxSize;
+  }
+
+  /** Writes the DoG code of position (x, y) into out[offset .. offset+Np). */
+  encodeInto(x: number, y: number, out: Float32Array, offset: number): void {
+    const n = this.opts.count;
+    const s1 = 2 * this.opts.width ** 2;
+    const s2 = s1 * this.opts.surroundScale;
+    const r2 = new Float64Array(n);
+    let min = Infinity;
+    for (let k = 0; k < n; k++) {
+      const dx = x - this.centres[2 * k];
+      const dy = y - this.centres[2 * k + 1];
+      r2[k] = dx * dx + dy * dy;
+      if (r2[k] < min) min = r2[k];
+    }
+    // Softmax with the max logit (−min r²) subtracted for stability.
+    let z1 = 0;
+    let z2 = 0;
+    for (let k = 0; k < n; k++) {
+      z1 += Math.exp(-(r2[k] - min) / s1);
+      z2 += Math.exp(-(r2[k] - min) / s2);
+    }
+    if (this.opts.code === 'gaussian') {
+      for (let k = 0; k < n; k++) out[offset + k] = Math.exp(-(r2[k] - min) / s1) / z1;
+      return;
+    }
+    let lo = Infinity;
+    const a = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      a[k] = Math.exp(-(r2[k] - min) / s1) / z1 - Math.exp(-(r2[k] - min) / s2) / z2;
+      if (a[k] < lo) lo = a[k];
+    }
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      a[k] += Math.abs(lo);
+      sum += a[k];
+    }
+    for (let k = 0; k < n; k++) out[offset + k] = a[k] / sum;
+  }
+
+  /**
+   * Decoded position: the mean centre of the top-k cells of each row of `logits` ([rows, Np], the reference
+   * uses k = 3). Returns [rows, 2].
+   */
+  decodeTopK(topIndices: Int32Array, k: number): Float64Array {
+    const rows = topIndices.length / k;
+    const out = new Float64Array(rows * 2);
+    for (let r = 0; r < rows; r++) {
+      let x = 0;
+      let y = 0;
+      for (let j = 0; j < k; j++) {
+        const c = topIndices[r * k + j];
+        x += this.centres[2 * c];
+        y += this.centres[2 * c + 1];
+      }
+      out[2 * r] = x / k;
+      out[2 * r + 1] = y / k;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,178 @@
+// Path integration (method-spec.md §6 "Navigation"): trajectories → velocity inputs → place-cell logits.
+// Loss: cross-entropy between the place-cell code and softmax(logits); metric: decoding error (cm) from the
+// mean centre of the top-3 cells, with the fraction of errors ≥ 10/20/50 cm.
+import * as tf from '@tensorflow/tfjs';
+import type { NavigationTask as NavigationConfig } from '../../../schema/experiment';
+import { NavigationRnn } from '../../models/elman';
+import { deriveRng } from '../../random';
+import { AdamW, type Optimizer } from '../../training/optimizers';
+import type { Prunable, ScheduleTiming } from '../../training/pruning';
+import type { RecurrentMatrix } from '../../training/regularizer';
+import type { Metrics, StepContext, StepResult, Task } from '../task';
+import { PlaceCells } from './place-cells';
+import { generateTrajectories, type TrajectoryBatch } from './trajectories';
+
+const TOP_K = 3;
+
+export interface NavigationBatch {
+  velocity: tf.Tensor3D;
+  initCode: tf.Tensor2D;
+  targetCode: tf.Tensor2D;
+  positions: Float64Array;
+  start: Float64Array;
+}
+
+export class NavigationTask implements Task {
+  readonly name = 'navigation' as const;
+  readonly epochs: number;
+  readonly stabiliserEpochs = 0;
+  readonly scheduleTiming: ScheduleTiming;
+  readonly clipNorm = null;
+  readonly primaryMetric = 'error_cm';
+  readonly placeCells: PlaceCells;
+  readonly model: NavigationRnn;
+
+  constructor(
+    readonly config: NavigationConfig,
+    readonly seed: number,
+    initSeed: string = 'init',
+  ) {
+    this.epochs = config.epochs;
+    this.scheduleTiming = { epochs: config.epochs, firstEpoch: 1, offset: 0 };
+    this.placeCells = new PlaceCells({ count: config.placeCells, width: config.placeCellWidth, surroundScale: config.surroundScale, boxSize: config.boxSize, code: config.placeCellCode });
+    this.model = new NavigationRnn(config.hidden, config.placeCells, config.activation, deriveRng(seed, initSeed));
+  }
+
+  variables() {
+    return this.model.variables();
+  }
+
+  /** Reference: encoder, W_hh, W_ih and decoder are pruned together. */
+  prunable(): Prunable[] {
+    const v = this.model.variables();
+    return ['encoder', 'W_hh', 'W_ih', 'decoder'].map((name) => ({ name, variable: v[name] }));
+  }
+
+  recurrent(): RecurrentMatrix[] {
+    return [{ name: 'W_hh', variable: this.model.whh, gates: 1 }];
+  }
+
+  plainL1() {
+    return [];
+  }
+
+  createOptimizer(): Optimizer {
+    return new AdamW(this.config.learningRate, this.config.adamWeightDecay);
+  }
+
+  stepsPerEpoch() {
+    return this.config.stepsPerEpoch;
+  }
+
+  beginEpoch() {}
+
+  /** Tensors for one batch of trajectories (caller disposes). */
+  makeBatch(traj: TrajectoryBatch): NavigationBatch {
+    const { batch: B, steps: T } = traj;
+    const Np = this.config.placeCells;
+    const init = new Float32Array(B * Np);
+    for (let b = 0; b < B; b++) this.placeCells.encodeInto(traj.start[2 * b], traj.start[2 * b + 1], init, b * Np);
+    const target = new Float32Array(T * B * Np);
+    for (let r = 0; r < T * B; r++) this.placeCells.encodeInto(traj.positions[2 * r], traj.positions[2 * r + 1], target, r * Np);
+    return {
+      velocity: tf.tensor3d(traj.velocity, [T, B, 2]),
+      initCode: tf.tensor2d(init, [B, Np]),
+      targetCode: tf.tensor2d(target, [T * B, Np]),
+      positions: traj.positions,
+      start: traj.start,
+    };
+  }
+
+  batchFor(ctx: StepContext): NavigationBatch {
+    const rng = deriveRng(this.seed, `nav:${ctx.phase}:${ctx.epoch}:${ctx.step}`);
+    return this.makeBatch(generateTrajectories(this.config.batchSize, this.config.sequenceLength, this.config.boxSize, rng));
+  }
+
+  /** Soft-target cross-entropy −Σ y·log_softmax(logits), averaged over T·B. */
+  static crossEntropy(logits: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
+    return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  }
+
+  /** Decoding errors (m) per row. */
+  decodingErrors(logits: tf.Tensor2D, positions: Float64Array): Float64Array {
+    const top = tf.tidy(() => tf.topk(logits, TOP_K).indices);
+    const idx = top.dataSync() as Int32Array;
+    top.dispose();
+    const decoded = this.placeCells.decodeTopK(idx, TOP_K);
+    const errs = new Float64Array(decoded.length / 2);
+    for (let r = 0; r < errs.length; r++) errs[r] = Math.hypot(decoded[2 * r] - positions[2 * r], decoded[2 * r + 1] - positions[2 * r + 1]);
+    return errs;
+  }
+
+  static errorMetrics(errs: Float64Array): Metrics {
+    let sum = 0;
+    let e10 = 0;
+    let e20 = 0;
+    let e50 = 0;
+    for (const e of errs) {
+      sum += e;
+      if (e >= 0.1) e10++;
+      if (e >= 0.2) e20++;
+      if (e >= 0.5) e50++;
+    }
+    const n = errs.length;
+    return { error_cm: (100 * sum) / n, frac_err_ge_10cm: e10 / n, frac_err_ge_20cm: e20 / n, frac_err_ge_50cm: e50 / n };
+  }
+
+  trainStep(ctx: StepContext): StepResult {
+    const batch = this.batchFor(ctx);
+    const logits = this.model.forward(batch.velocity, batch.initCode);
+    const loss = NavigationTask.crossEntropy(logits, batch.targetCode);
+    return {
+      loss,
+      metrics: () => NavigationTask.errorMetrics(this.decodingErrors(logits, batch.positions)),
+    };
+  }
+
+  private async evaluateBatches(purpose: string, batches: number): Promise<Metrics> {
+    const errs: number[] = [];
+    let lossSum = 0;
+    for (let i = 0; i < batches; i++) {
+      const rng = deriveRng(this.seed, `${purpose}:${i}`);
+      const batch = this.makeBatch(generateTrajectories(this.config.batchSize, this.config.sequenceLength, this.config.boxSize, rng));
+      const logits = tf.tidy(() => this.model.forward(batch.velocity, batch.initCode));
+      lossSum += tf.tidy(() => NavigationTask.crossEntropy(logits, batch.targetCode).dataSync()[0]);
+      errs.push(...this.decodingErrors(logits, batch.positions));
+      tf.dispose([logits, batch.velocity, batch.initCode, batch.targetCode]);
+    }
+    return { loss: lossSum / batches, ...NavigationTask.errorMetrics(Float64Array.from(errs)) };
+  }
+
+  validate(): Promise<Metrics> {
+    return this.evaluateBatches('validation', this.config.validationBatches);
+  }
+
+  test(): Promise<Metrics> {
+    return this.evaluateBatches('test', this.config.validationBatches);
+  }
+
+  /** Error of predicting the start position for every step, and of predicting the box centre. */
+  baselines(): Metrics {
+    const rng = deriveRng(this.seed, 'test:0');
+    const traj = generateTrajectories(this.config.batchSize, this.config.sequenceLength, this.config.boxSize, rng);
+    let start = 0;
+    let centre = 0;
+    const B = traj.batch;
+    const rows = traj.steps * B;
+    for (let r = 0; r < rows; r++) {
+      const b = r % B;
+      start += Math.hypot(traj.positions[2 * r] - traj.start[2 * b], traj.positions[2 * r + 1] - traj.start[2 * b + 1]);
+      centre += Math.hypot(traj.positions[2 * r], traj.positions[2 * r + 1]);
+    }
+    return { start_position_error_cm: (100 * start) / rows, box_centre_error_cm: (100 * centre) / rows };
+  }
+
+  dispose() {
+    tf.dispose(Object.values(this.model.variables()));
+  }
+}

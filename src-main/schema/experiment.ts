@@ -1,0 +1,122 @@
+// One experiment = one task configuration + moduli regularization + pruning + lottery + seed + backend.
+// Defaults are the reference's (method-spec.md §3–6, reference-code.md §2 and §9 "paper-faithful defaults").
+import { z } from 'zod';
+import { PenaltySpec } from './penalty';
+
+const positiveInt = z.number().int().positive();
+
+export const NavigationTask = z.object({
+  task: z.literal('navigation'),
+  hidden: positiveInt.default(4096).describe('hidden ("grid") units N'),
+  placeCells: positiveInt.default(512).describe('place cells Np (decoder outputs)'),
+  placeCellWidth: z.number().positive().default(0.12).describe('place-cell width σ (m)'),
+  surroundScale: z.number().positive().default(2).describe('DoG surround: σ₂² = scale·σ²'),
+  placeCellCode: z
+    .enum(['dog', 'gaussian'])
+    .default('dog')
+    .describe('dog: difference of softmaxes, shifted and renormalised (reference default); gaussian: the plain softmax (reference --DoG False)'),
+  boxSize: z.number().positive().default(2.2).describe('side of the square box (m)'),
+  sequenceLength: positiveInt.default(50).describe('RNN steps per trajectory'),
+  batchSize: positiveInt.default(200),
+  stepsPerEpoch: positiveInt.default(1000).describe('the paper-era value; the reference HEAD says 1 (a defect)'),
+  epochs: positiveInt.default(30),
+  learningRate: z.number().positive().default(1e-4).describe('AdamW learning rate'),
+  adamWeightDecay: z.number().min(0).default(0.01).describe('AdamW decoupled weight decay (PyTorch default)'),
+  activation: z.enum(['relu', 'tanh']).default('relu'),
+  validationBatches: positiveInt.default(5),
+});
+
+export const LanguageTask = z.object({
+  task: z.literal('language'),
+  corpus: z
+    .object({
+      train: z.string().min(1).describe('training token file (WikiText-2 style: whitespace tokens, one line per paragraph)'),
+      valid: z.string().min(1),
+      test: z.string().min(1),
+    })
+    .describe('token files; tests train on the validation split and evaluate on the test split'),
+  cell: z.enum(['lstm', 'rnn_tanh', 'rnn_relu']).default('rnn_tanh'),
+  layers: positiveInt.default(3),
+  embeddingSize: positiveInt.default(650),
+  hidden: positiveInt.default(650),
+  dropout: z.number().min(0).max(0.9).default(0),
+  tied: z.boolean().default(false).describe('tie decoder and embedding weights (needs hidden = embeddingSize)'),
+  batchSize: positiveInt.default(20),
+  evalBatchSize: positiveInt.default(10),
+  bptt: positiveInt.default(35),
+  learningRate: z.number().positive().default(20).describe('plain SGD; divided by 4 when validation loss does not improve'),
+  clip: z.number().positive().default(0.25).describe('global gradient-norm clip'),
+  epochs: positiveInt.default(15),
+  maxTrainWindows: positiveInt.optional().describe('cap on BPTT windows per epoch (quick runs)'),
+  maxEvalTokens: positiveInt.optional().describe('cap on evaluation tokens per split (quick runs)'),
+  plainL1OnInputs: z
+    .boolean()
+    .default(true)
+    .describe('the reference also adds λ·mean|W| on W_ih, embedding and decoder (reference-code.md §3.5)'),
+});
+
+export const AddingTask = z.object({
+  task: z.literal('adding'),
+  sequenceLength: positiveInt.default(50),
+  hidden: positiveInt.default(128),
+  samplesPerEpoch: positiveInt.default(10000),
+  batchSize: positiveInt.default(32),
+  epochs: positiveInt.default(100),
+  stabiliserEpochs: z.number().int().min(0).default(10).describe('epochs with masks kept and the embedding frozen'),
+  learningRate: z.number().positive().default(1e-4).describe('Adam learning rate'),
+  clip: z.number().positive().default(0.5),
+  activation: z.enum(['relu', 'tanh']).default('relu'),
+  testSamples: positiveInt.default(2000),
+});
+
+export const TaskConfig = z.discriminatedUnion('task', [NavigationTask, AddingTask, LanguageTask]);
+export type TaskConfig = z.infer<typeof TaskConfig>;
+export type NavigationTask = z.infer<typeof NavigationTask>;
+export type LanguageTask = z.infer<typeof LanguageTask>;
+export type AddingTask = z.infer<typeof AddingTask>;
+export const TASKS = ['navigation', 'language', 'adding'] as const;
+export type TaskName = (typeof TASKS)[number];
+
+export const Regularization = z.object({
+  penalty: PenaltySpec.default(PenaltySpec.parse({})),
+  lambda: z.number().min(0).default(0.1).describe('λ, the penalty coefficient (the reference calls it weight_decay)'),
+  power: z.union([z.literal(1), z.literal(2)]).default(1).describe('p in |W|^p'),
+  learnEmbedding: z.boolean().default(false).describe('learn the embedding end to end (C rebuilt every step)'),
+});
+export type Regularization = z.infer<typeof Regularization>;
+
+export const Pruning = z.object({
+  target: z.number().min(0).max(0.999).default(0.9).describe('final global fraction of pruned weights'),
+  schedule: z.enum(['linear', 'cubic']).default('linear').describe('linear: the reference; cubic: Zhu & Gupta (2017)'),
+  recoveryEpochs: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('extra epochs at the target with masks fixed (beyond the reference, which reaches the target at its last epoch)'),
+});
+export type Pruning = z.infer<typeof Pruning>;
+
+export const Lottery = z.object({
+  enabled: z.boolean().default(false).describe('after training, retrain the final mask from fresh weights'),
+  embedding: z
+    .enum(['same', 'fresh'])
+    .default('same')
+    .describe('same: keep the geometry that produced the mask (the paper’s intent); fresh: the reference’s new embedding'),
+});
+
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const Backend = z.enum(BACKENDS);
+export type Backend = z.infer<typeof Backend>;
+
+export const ExperimentConfig = z.object({
+  name: z.string().max(200).default(''),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  task: TaskConfig,
+  regularization: Regularization.default(Regularization.parse({})),
+  pruning: Pruning.default(Pruning.parse({})),
+  lottery: Lottery.default(Lottery.parse({})),
+  backend: Backend.default('auto'),
+});
+export type ExperimentConfig = z.infer<typeof ExperimentConfig>;
+export type ExperimentConfigInput = z.input<typeof ExperimentConfig>;
