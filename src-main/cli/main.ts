@@ -1,6 +1,7 @@
 // The headless entry point: `npx moduli <command>`. Every GUI action has a command here.
 import { Command, CommanderError } from 'commander';
 import { geometryCommand } from './commands/geometry';
+import { runsCommand } from './commands/runs';
 import { trainCommand } from './commands/train';
 import { exitWithError } from './errors';
 
@@ -12,6 +13,7 @@ const program = new Command('moduli')
 
 program.addCommand(geometryCommand());
 program.addCommand(trainCommand());
+program.addCommand(runsCommand());
 for (const c of program.commands) c.exitOverride().showHelpAfterError('(add --help for usage)');
 
 try {

@@ -33,7 +33,8 @@ export function cudaLibrariesLoaded(): boolean | null {
   }
 }
 
-async function tryLoad(kind: Exclude<Backend, 'auto'>): Promise<string> {
+/** Imports the module behind a backend kind; returns the tfjs backend name to activate. */
+export async function loadBackendModule(kind: Exclude<Backend, 'auto'>): Promise<string> {
   switch (kind) {
     // Optional dependencies: non-literal specifiers keep bundlers and tsc from requiring them to exist.
     case 'tensorflow-gpu':
@@ -66,7 +67,7 @@ export async function selectBackend(requested: Backend = 'auto'): Promise<Backen
   const notices: string[] = [];
   for (const kind of candidates) {
     try {
-      const name = await tryLoad(kind);
+      const name = await loadBackendModule(kind);
       if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
       await tf.ready();
       let gpu = false;

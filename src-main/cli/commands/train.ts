@@ -5,7 +5,9 @@ import { BACKENDS, TASKS } from '../../schema/experiment';
 import { WEIGHTINGS } from '../../schema/penalty';
 import type { TrainingEvent } from '../../engine/training/events';
 import { runExperiment, RunStopped } from '../../engine/training/trainer';
+import { RunRecorder, primaryMetricOf } from '../../store/recorder';
 import { buildConfig, type ConfigFlags } from '../config-input';
+import { openStore } from '../store-option';
 import { UsageError } from '../errors';
 import { formatDuration, progressReporter } from '../progress';
 import { toTable } from '../format';
@@ -51,9 +53,11 @@ export function trainCommand(): Command {
     .option('--resume <file>', 'resume from a checkpoint file written by --checkpoint')
     .option('--metrics-every <k>', 'step metrics every k steps', (v) => Number(v), 10)
     .option('--print-config', 'print the resolved configuration and exit')
+    .option('--db <file>', 'run database (default: the app\'s, in the user data folder; env MODULI_DB)')
+    .option('--no-record', 'do not record the run in the database')
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output')
-    .action(async (o: ConfigFlags & { events?: string; checkpoint?: string; resume?: string; metricsEvery: number; printConfig?: boolean; json?: boolean; quiet?: boolean }) => {
+    .action(async (o: ConfigFlags & { events?: string; checkpoint?: string; resume?: string; metricsEvery: number; printConfig?: boolean; json?: boolean; quiet?: boolean; db?: string; record: boolean }) => {
       const config = buildConfig(o);
       if (o.printConfig) {
         process.stdout.write(JSON.stringify(config, null, 2) + '\n');
@@ -67,8 +71,12 @@ export function trainCommand(): Command {
           throw new UsageError(`checkpoint file '${o.resume}' not found`);
         }
       }
-      const primary = { task: config.task.task === 'navigation' ? 'error_cm' : config.task.task === 'language' ? 'perplexity' : 'mse' };
-      const report = progressReporter(() => primary.task, o.quiet ?? false);
+      const primary = primaryMetricOf(config.task.task);
+      const report = progressReporter(() => primary, o.quiet ?? false);
+      const store = o.record ? openStore(o.db) : null;
+      const run = store?.createRun(config, { status: 'running' });
+      const recorder = store && run ? new RunRecorder(store, run.id, { primaryMetric: primary }) : null;
+      if (run) process.stderr.write(`run ${run.id} (recorded in ${store!.db.name})\n`);
       let stop: 'run' | 'cancel' = 'run';
       process.once('SIGINT', () => {
         stop = 'cancel';
@@ -80,6 +88,7 @@ export function trainCommand(): Command {
         control: () => stop,
         onEvent: (e) => {
           report(e);
+          recorder?.handle(e);
           if (o.events) appendFileSync(o.events, JSON.stringify(eventForLog(e)) + '\n');
           if (e.type === 'checkpoint' && o.checkpoint) writeFileSync(o.checkpoint, e.bytes);
         },
@@ -88,14 +97,16 @@ export function trainCommand(): Command {
           process.exitCode = 130;
           return null;
         }
+        recorder?.fail(err instanceof Error ? err.message : String(err));
         throw err;
       });
+      store?.close();
       if (!result) return;
       if (o.json) {
-        process.stdout.write(JSON.stringify({ config, result }) + '\n');
+        process.stdout.write(JSON.stringify({ runId: run?.id ?? null, config, result }) + '\n');
         return;
       }
-      const rows: Array<[string, string]> = [];
+      const rows: Array<[string, string]> = run ? [['run', run.id]] : [];
       for (const [k, v] of Object.entries(result.test)) rows.push([`test ${k}`, v.toPrecision(5)]);
       for (const [k, v] of Object.entries(result.lottery ?? {})) rows.push([`lottery ${k}`, v.toPrecision(5)]);
       for (const [k, v] of Object.entries(result.baselines)) rows.push([`baseline ${k}`, v.toPrecision(5)]);

@@ -9,10 +9,11 @@ function plainOnly(): boolean {
   return tf.getBackend() === 'wasm';
 }
 
-const linearPlain = tf.customGrad((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+const linearPlain = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
   save([x, w]);
   return {
-    value: tf.matMul(x as tf.Tensor2D, tf.transpose(w as tf.Tensor2D)),
+    value: tf.matMul(x, tf.transpose(w)),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const [xs, ws] = saved as tf.Tensor2D[];
       const g = dy as tf.Tensor2D;

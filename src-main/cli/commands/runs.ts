@@ -1,0 +1,155 @@
+// `moduli runs …`: list, inspect, tag, annotate, delete, export and import stored runs.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { RUN_STATUSES, type RunStatus } from '../../schema/run';
+import { exportBundle, importBundle } from '../../store/bundle';
+import type { RunStore } from '../../store/run-store';
+import { UsageError } from '../errors';
+import { toCsv, toTable } from '../format';
+import { formatDuration } from '../progress';
+import { openStore } from '../store-option';
+
+const dbOption = () => new Option('--db <file>', 'run database (default: the user data folder; env MODULI_DB)');
+
+function withStore<T>(db: string | undefined, f: (s: RunStore) => T): T {
+  const s = openStore(db);
+  try {
+    return f(s);
+  } finally {
+    s.close();
+  }
+}
+
+const fmt = (x: number | null, digits = 4) => (x === null ? '–' : x.toPrecision(digits));
+
+export function runsCommand(): Command {
+  const cmd = new Command('runs').description('stored runs: list, show, tag, note, delete, export, import');
+
+  cmd
+    .command('list')
+    .description('list runs (newest first)')
+    .addOption(dbOption())
+    .addOption(new Option('--status <status...>', 'only these statuses').choices([...RUN_STATUSES]))
+    .option('--task <task>', 'only this task')
+    .option('--space <id>', 'only this moduli space')
+    .option('--tag <tag>', 'only runs with this tag')
+    .option('--search <text>', 'substring of id, name, space or weighting')
+    .addOption(new Option('--sort <key>', 'sort key').choices(['created', 'finalMetric', 'finalSparsity', 'status', 'task']).default('created'))
+    .option('--asc', 'ascending order')
+    .option('--limit <n>', 'at most n runs', (v) => Number(v), 100)
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .action((o: { db?: string; status?: RunStatus[]; task?: string; space?: string; tag?: string; search?: string; sort: 'created'; asc?: boolean; limit: number; format: string }) =>
+      withStore(o.db, (s) => {
+        const runs = s.listRuns({ status: o.status, task: o.task, space: o.space, tag: o.tag, search: o.search, sort: o.sort, order: o.asc ? 'asc' : 'desc', limit: o.limit });
+        if (o.format === 'json') return void process.stdout.write(JSON.stringify(runs) + '\n');
+        const header = ['id', 'status', 'task', 'space', 'weighting', 'seed', 'metric', 'sparsity', 'progress', 'created', 'tags'];
+        const rows = runs.map((r) => [
+          r.id,
+          r.status,
+          r.task,
+          r.space,
+          `${r.weighting}${r.config.regularization.penalty.invert ? '⁻¹' : ''}${r.config.regularization.penalty.permute ? ' perm' : ''}`,
+          r.seed,
+          fmt(r.finalMetric),
+          r.finalSparsity === null ? '–' : `${(100 * r.finalSparsity).toFixed(1)}%`,
+          r.totalSteps ? `${Math.round((100 * r.progressStep) / r.totalSteps)}%${r.status === 'running' && r.etaMs !== null ? ` ETA ${formatDuration(r.etaMs)}` : ''}` : '–',
+          new Date(r.createdAt).toISOString().slice(0, 16).replace('T', ' '),
+          r.tags.join(','),
+        ]);
+        process.stdout.write(o.format === 'csv' ? toCsv(header, rows) : rows.length ? toTable(header, rows) : 'no runs (start one with `moduli train --task adding --preset quick`)\n');
+      }),
+    );
+
+  cmd
+    .command('show')
+    .description('one run: config, environment, result, epochs, notes')
+    .argument('<id>', 'run id or unique prefix')
+    .addOption(dbOption())
+    .option('--json', 'as JSON')
+    .action((id: string, o: { db?: string; json?: boolean }) =>
+      withStore(o.db, (s) => {
+        const runId = s.resolveId(id);
+        const run = s.getRun(runId)!;
+        const detail = { ...run, epochs: s.epochs(runId), notes: s.notes(runId), series: s.seriesNames(runId), snapshots: s.snapshots(runId).length, checkpoint: s.checkpoint(runId) ? { ...s.checkpoint(runId)!, bytes: s.checkpoint(runId)!.bytes.length } : null };
+        if (o.json) return void process.stdout.write(JSON.stringify(detail, null, 2) + '\n');
+        const lines = [
+          `run ${run.id}  ${run.status}${run.error ? ` — ${run.error}` : ''}`,
+          `task ${run.task}, space ${run.space}, weighting ${run.weighting}, seed ${run.seed}, config ${run.configHash}`,
+          `backend ${run.backend ?? '–'}${run.backendNotices.length ? ` (${run.backendNotices.join('; ')})` : ''}, app ${run.appVersion} on ${run.host}`,
+          `progress ${run.progressStep}/${run.totalSteps ?? '?'}, final metric ${fmt(run.finalMetric)}, sparsity ${run.finalSparsity === null ? '–' : (100 * run.finalSparsity).toFixed(2) + ' %'}`,
+          `tags: ${run.tags.join(', ') || '–'}`,
+          ...detail.epochs.map((e) => `  ${e.phase} epoch ${e.epoch}: pruned ${(100 * e.pruneAmount).toFixed(1)} %, ${Object.entries(e.valid).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ')}`),
+          ...detail.notes.map((n) => `note ${new Date(n.createdAt).toISOString()}: ${n.text}`),
+          `series: ${detail.series.join(', ')}`,
+        ];
+        process.stdout.write(lines.join('\n') + '\n');
+      }),
+    );
+
+  cmd
+    .command('tag')
+    .description('add (or with --remove, remove) tags')
+    .argument('<id>')
+    .argument('<tags...>')
+    .option('--remove', 'remove the tags')
+    .addOption(dbOption())
+    .action((id: string, tags: string[], o: { db?: string; remove?: boolean }) =>
+      withStore(o.db, (s) => {
+        const runId = s.resolveId(id);
+        for (const t of tags) {
+          if (o.remove) s.untag(runId, t);
+          else s.tag(runId, t);
+        }
+      }),
+    );
+
+  cmd
+    .command('note')
+    .description('append a note to a run')
+    .argument('<id>')
+    .argument('<text>')
+    .addOption(dbOption())
+    .action((id: string, text: string, o: { db?: string }) => withStore(o.db, (s) => s.addNote(s.resolveId(id), text)));
+
+  cmd
+    .command('delete')
+    .description('delete runs and everything recorded for them')
+    .argument('<ids...>')
+    .addOption(dbOption())
+    .action((ids: string[], o: { db?: string }) =>
+      withStore(o.db, (s) => {
+        const resolved = ids.map((i) => s.resolveId(i));
+        for (const r of resolved) {
+          if (s.getRun(r)?.status === 'running') throw new UsageError(`run ${r} is running: cancel it first`);
+        }
+        for (const r of resolved) s.deleteRun(r);
+      }),
+    );
+
+  cmd
+    .command('export')
+    .description('write runs to one portable bundle file (.mwb)')
+    .argument('<ids...>')
+    .requiredOption('--out <file>', 'bundle file to write')
+    .addOption(dbOption())
+    .action((ids: string[], o: { db?: string; out: string }) => withStore(o.db, (s) => writeFileSync(o.out, exportBundle(s, ids.map((i) => s.resolveId(i))))));
+
+  cmd
+    .command('import')
+    .description('import a bundle (all runs or none)')
+    .argument('<file>')
+    .addOption(dbOption())
+    .action((file: string, o: { db?: string }) =>
+      withStore(o.db, (s) => {
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(file);
+        } catch {
+          throw new UsageError(`bundle '${file}' not found`);
+        }
+        const ids = importBundle(s, bytes);
+        process.stdout.write(`imported ${ids.length} run(s): ${ids.join(', ')}\n`);
+      }),
+    );
+  return cmd;
+}

@@ -1,0 +1,37 @@
+// Where a worker process comes from. The runner only knows this interface; Node's child_process.fork
+// implements it here (CLI, web mode, tests), Electron's utilityProcess in src-main/main.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface WorkerHost {
+  send(msg: unknown): void;
+  onMessage(cb: (msg: unknown) => void): void;
+  /** code null and signal set when the process was killed. */
+  onExit(cb: (code: number | null, signal: string | null) => void): void;
+  kill(signal?: NodeJS.Signals): void;
+  readonly pid: number | undefined;
+}
+
+export type WorkerHostFactory = () => WorkerHost;
+
+export const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/** Node child process running worker.ts through tsx (no build step needed). */
+export function nodeForkHost(entry = WORKER_ENTRY): WorkerHost {
+  const child: ChildProcess = fork(entry, [], {
+    serialization: 'advanced',
+    execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return {
+    send: (m) => {
+      if (child.connected) child.send(m as never);
+    },
+    onMessage: (cb) => child.on('message', cb),
+    onExit: (cb) => child.on('exit', cb),
+    kill: (signal = 'SIGTERM') => child.kill(signal),
+    get pid() {
+      return child.pid;
+    },
+  };
+}

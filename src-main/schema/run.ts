@@ -1,0 +1,66 @@
+// A stored run as the UI, the CLI and the IPC layer see it.
+import { z } from 'zod';
+import { ExperimentConfig } from './experiment';
+
+export const RUN_STATUSES = ['queued', 'running', 'paused', 'finished', 'failed', 'cancelled', 'interrupted'] as const;
+export const RunStatus = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const RunRecord = z.object({
+  id: z.string(),
+  name: z.string(),
+  task: z.string(),
+  space: z.string(),
+  weighting: z.string(),
+  seed: z.number().int(),
+  status: RunStatus,
+  priority: z.number().int(),
+  config: ExperimentConfig,
+  configHash: z.string(),
+  backend: z.string().nullable(),
+  backendNotices: z.array(z.string()),
+  appVersion: z.string(),
+  host: z.string(),
+  createdAt: z.number(),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  progressStep: z.number().int(),
+  totalSteps: z.number().int().nullable(),
+  etaMs: z.number().nullable(),
+  error: z.string().nullable(),
+  result: z.unknown().nullable(),
+  finalMetric: z.number().nullable(),
+  finalSparsity: z.number().nullable(),
+  tags: z.array(z.string()),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+export const RunFilter = z.object({
+  status: z.array(RunStatus).optional(),
+  task: z.string().optional(),
+  space: z.string().optional(),
+  tag: z.string().optional(),
+  search: z.string().optional().describe('substring of name, id, space or weighting'),
+  createdAfter: z.number().optional(),
+  createdBefore: z.number().optional(),
+  sort: z.enum(['created', 'finalMetric', 'finalSparsity', 'status', 'task']).default('created'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  limit: z.number().int().positive().max(10000).default(500),
+});
+export type RunFilter = z.input<typeof RunFilter>;
+
+export const SeriesQuery = z.object({
+  runId: z.string(),
+  name: z.string(),
+  maxPoints: z.number().int().min(2).max(100000).default(2000),
+});
+export type SeriesQuery = z.input<typeof SeriesQuery>;
+
+export interface Series {
+  name: string;
+  steps: number[];
+  values: number[];
+  /** Points in the database before downsampling. */
+  total: number;
+  downsampled: boolean;
+}

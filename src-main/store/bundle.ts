@@ -1,0 +1,135 @@
+// Portable run bundles: one gzip'd JSON file holding runs with their config, metrics, epochs, snapshots,
+// checkpoint, tags and notes. Import validates the whole file (gzip, JSON, schema, checksums) before it
+// writes anything, then writes everything in one transaction.
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
+import { ExperimentConfig } from '../schema/experiment';
+import { RunStatus } from '../schema/run';
+import type { RunStore } from './run-store';
+
+export const BUNDLE_FORMAT = 'moduli-workbench-bundle';
+export const BUNDLE_VERSION = 1;
+
+const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
+
+const BundledRun = z.object({
+  id: z.string().regex(/^[0-9a-zA-Z_-]{1,64}$/),
+  name: z.string(),
+  status: RunStatus,
+  config: ExperimentConfig,
+  createdAt: z.number(),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  backend: z.string().nullable(),
+  error: z.string().nullable(),
+  result: z.unknown().nullable(),
+  finalMetric: z.number().nullable(),
+  finalSparsity: z.number().nullable(),
+  tags: z.array(z.string()),
+  notes: z.array(z.object({ createdAt: z.number(), text: z.string() })),
+  metrics: z.array(z.tuple([z.string(), z.number(), z.number().nullable(), z.string()])),
+  epochs: z.array(z.object({ phase: z.string(), epoch: z.number(), step: z.number(), pruneAmount: z.number(), threshold: z.number(), learningRate: z.number(), sparsity: z.any(), valid: z.record(z.string(), z.number()) })),
+  snapshots: z.array(z.object({ phase: z.string(), epoch: z.number(), step: z.number(), matrix: z.string(), rows: z.number().int().positive(), cols: z.number().int().positive(), gates: z.number().int().positive(), weights: b64, mask: b64.nullable(), order: b64 })),
+  checkpoint: z.object({ phase: z.string(), epoch: z.number(), step: z.number(), bytes: b64 }).nullable(),
+});
+
+const Bundle = z.object({
+  format: z.literal(BUNDLE_FORMAT),
+  version: z.literal(BUNDLE_VERSION),
+  createdAt: z.number(),
+  runs: z.array(BundledRun),
+  sha256: z.string(),
+});
+
+export class BundleError extends Error {}
+
+const enc = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const f32 = (s: string) => {
+  const b = Buffer.from(s, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
+
+function digest(runs: unknown): string {
+  return createHash('sha256').update(JSON.stringify(runs)).digest('hex');
+}
+
+export function exportBundle(store: RunStore, runIds: string[]): Buffer {
+  const runs = runIds.map((id) => {
+    const r = store.getRun(id);
+    if (!r) throw new BundleError(`no run '${id}'`);
+    const metrics = store.db.prepare('SELECT name, step, value, phase FROM metrics WHERE run_id = ? ORDER BY name, step').raw().all(id);
+    const ck = store.checkpoint(id);
+    return {
+      id: r.id,
+      name: r.name,
+      status: r.status,
+      config: r.config,
+      createdAt: r.createdAt,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      backend: r.backend,
+      error: r.error,
+      result: r.result,
+      finalMetric: r.finalMetric,
+      finalSparsity: r.finalSparsity,
+      tags: r.tags,
+      notes: store.notes(id),
+      metrics,
+      epochs: store.epochs(id),
+      snapshots: store.snapshots(id).map((m) => {
+        const s = store.snapshot(m.id)!;
+        return { phase: s.phase, epoch: s.epoch, step: s.step, matrix: s.matrix, rows: s.rows, cols: s.cols, gates: s.gates, weights: enc(s.weights), mask: s.mask ? enc(s.mask) : null, order: enc(s.order) };
+      }),
+      checkpoint: ck ? { phase: ck.phase, epoch: ck.epoch, step: ck.step, bytes: enc(ck.bytes) } : null,
+    };
+  });
+  return gzipSync(JSON.stringify({ format: BUNDLE_FORMAT, version: BUNDLE_VERSION, createdAt: Date.now(), runs, sha256: digest(runs) }));
+}
+
+/** Validates a bundle completely; throws BundleError naming the first problem. */
+export function parseBundle(bytes: Buffer): z.infer<typeof Bundle> {
+  let json: unknown;
+  try {
+    json = JSON.parse(gunzipSync(bytes).toString('utf8'));
+  } catch (e) {
+    throw new BundleError(`not a readable bundle (truncated or not gzip'd JSON): ${(e as Error).message}`);
+  }
+  const parsed = Bundle.safeParse(json);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new BundleError(`invalid bundle: ${i.path.join('.')}: ${i.message}`);
+  }
+  if (digest(parsed.data.runs) !== parsed.data.sha256) throw new BundleError('invalid bundle: checksum mismatch (the file was altered)');
+  for (const r of parsed.data.runs) {
+    for (const s of r.snapshots) {
+      const n = s.rows * s.cols;
+      if (Buffer.from(s.weights, 'base64').length !== 4 * n) throw new BundleError(`invalid bundle: run ${r.id} snapshot ${s.matrix} has the wrong size`);
+    }
+  }
+  return parsed.data;
+}
+
+/** Imports every run of a bundle, or nothing. Returns the imported ids. */
+export function importBundle(store: RunStore, bytes: Buffer): string[] {
+  const bundle = parseBundle(bytes);
+  const clash = bundle.runs.filter((r) => store.getRun(r.id)).map((r) => r.id);
+  if (clash.length) throw new BundleError(`runs already in this database: ${clash.join(', ')} (delete them first to re-import)`);
+  store.db.transaction(() => {
+    for (const r of bundle.runs) {
+      store.createRun(r.config, { id: r.id, status: r.status });
+      store.db.prepare('UPDATE runs SET name = ?, created_at = ? WHERE id = ?').run(r.name, r.createdAt, r.id);
+      store.update(r.id, { startedAt: r.startedAt ?? undefined, finishedAt: r.finishedAt ?? undefined, backend: r.backend ?? undefined, error: r.error, result: r.result ?? undefined, finalMetric: r.finalMetric, finalSparsity: r.finalSparsity });
+      for (const t of r.tags) store.tag(r.id, t);
+      for (const n of r.notes) store.db.prepare('INSERT INTO notes (run_id, created_at, text) VALUES (?, ?, ?)').run(r.id, n.createdAt, n.text);
+      store.appendMetrics(r.id, r.metrics.map(([name, step, value, phase]) => ({ name, step, value: value ?? NaN, phase })));
+      for (const e of r.epochs) store.recordEpoch(r.id, e);
+      for (const s of r.snapshots) {
+        const ob = Buffer.from(s.order, 'base64');
+        store.addSnapshot(r.id, { phase: s.phase, epoch: s.epoch, step: s.step, matrix: s.matrix, rows: s.rows, cols: s.cols, gates: s.gates, weights: f32(s.weights), mask: s.mask ? f32(s.mask) : null, order: new Int32Array(ob.buffer.slice(ob.byteOffset, ob.byteOffset + ob.byteLength)) });
+      }
+      if (r.checkpoint) store.saveCheckpoint(r.id, { ...r.checkpoint, bytes: new Uint8Array(Buffer.from(r.checkpoint.bytes, 'base64')) });
+    }
+  })();
+  return bundle.runs.map((r) => r.id);
+}

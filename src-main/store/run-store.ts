@@ -1,0 +1,361 @@
+// The run database: runs, their metric series, epochs, weight snapshots, checkpoints, tags and notes.
+// One writer per database file (the job host); readers may be many (WAL).
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ExperimentConfig } from '../schema/experiment';
+import { RunFilter, type RunRecord, type RunStatus, type Series } from '../schema/run';
+import { openDatabase, type Db, type OpenOptions } from './database';
+import { minMaxDownsample } from './downsample';
+
+export const APP_VERSION = '0.1.0';
+
+interface RunRow {
+  id: string;
+  name: string;
+  task: string;
+  space: string;
+  weighting: string;
+  config_json: string;
+  config_hash: string;
+  seed: number;
+  status: RunStatus;
+  priority: number;
+  backend: string | null;
+  backend_notices: string | null;
+  app_version: string;
+  host: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  progress_step: number;
+  total_steps: number | null;
+  eta_ms: number | null;
+  error: string | null;
+  result_json: string | null;
+  final_metric: number | null;
+  final_sparsity: number | null;
+}
+
+export interface SnapshotMeta {
+  id: number;
+  phase: string;
+  epoch: number;
+  step: number;
+  matrix: string;
+  rows: number;
+  cols: number;
+  gates: number;
+}
+
+export interface SnapshotData extends SnapshotMeta {
+  weights: Float32Array;
+  mask: Float32Array | null;
+  order: Int32Array;
+}
+
+export interface EpochRow {
+  phase: string;
+  epoch: number;
+  step: number;
+  pruneAmount: number;
+  threshold: number;
+  learningRate: number;
+  sparsity: { global: number; perMatrix: Record<string, number>; smallWeightFraction: Record<string, number> };
+  valid: Record<string, number>;
+}
+
+export function configHash(config: ExperimentConfig): string {
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+}
+
+export function newRunId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+const f32 = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+const i32 = (b: Buffer) => new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+const buf = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+export class RunStore {
+  private constructor(readonly db: Db) {}
+
+  static open(path: string, opts?: OpenOptions): RunStore {
+    return new RunStore(openDatabase(path, opts));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  createRun(config: ExperimentConfig, opts: { status?: RunStatus; priority?: number; id?: string } = {}): RunRecord {
+    const id = opts.id ?? newRunId();
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, name, task, space, weighting, config_json, config_hash, seed, status, priority, app_version, host, created_at)
+         VALUES (@id, @name, @task, @space, @weighting, @config, @hash, @seed, @status, @priority, @version, @host, @now)`,
+      )
+      .run({
+        id,
+        name: config.name,
+        task: config.task.task,
+        space: config.regularization.penalty.space,
+        weighting: config.regularization.penalty.weighting,
+        config: JSON.stringify(config),
+        hash: configHash(config),
+        seed: config.seed,
+        status: opts.status ?? 'queued',
+        priority: opts.priority ?? 0,
+        version: APP_VERSION,
+        host: hostname(),
+        now: Date.now(),
+      });
+    return this.getRun(id)!;
+  }
+
+  private toRecord(r: RunRow, tags: string[]): RunRecord {
+    return {
+      id: r.id,
+      name: r.name,
+      task: r.task,
+      space: r.space,
+      weighting: r.weighting,
+      seed: r.seed,
+      status: r.status,
+      priority: r.priority,
+      config: JSON.parse(r.config_json),
+      configHash: r.config_hash,
+      backend: r.backend,
+      backendNotices: r.backend_notices ? JSON.parse(r.backend_notices) : [],
+      appVersion: r.app_version,
+      host: r.host,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      progressStep: r.progress_step,
+      totalSteps: r.total_steps,
+      etaMs: r.eta_ms,
+      error: r.error,
+      result: r.result_json ? JSON.parse(r.result_json) : null,
+      finalMetric: r.final_metric,
+      finalSparsity: r.final_sparsity,
+      tags,
+    };
+  }
+
+  getRun(id: string): RunRecord | null {
+    const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    if (!r) return null;
+    const tags = (this.db.prepare('SELECT tag FROM tags WHERE run_id = ? ORDER BY tag').all(id) as Array<{ tag: string }>).map((t) => t.tag);
+    return this.toRecord(r, tags);
+  }
+
+  /** Resolves a full id or a unique prefix. */
+  resolveId(idOrPrefix: string): string {
+    const rows = this.db.prepare('SELECT id FROM runs WHERE id LIKE ? ESCAPE \'\\\' LIMIT 2').all(`${idOrPrefix.replace(/[%_\\]/g, '\\$&')}%`) as Array<{ id: string }>;
+    if (rows.length === 0) throw new Error(`no run with id '${idOrPrefix}'`);
+    if (rows.length > 1) throw new Error(`run id prefix '${idOrPrefix}' is ambiguous`);
+    return rows[0].id;
+  }
+
+  listRuns(filterInput: RunFilter = {}): RunRecord[] {
+    const f = RunFilter.parse(filterInput);
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (f.status?.length) {
+      where.push(`status IN (${f.status.map((_, i) => `@s${i}`).join(',')})`);
+      f.status.forEach((s, i) => (params[`s${i}`] = s));
+    }
+    const equals = (column: string, value: string | undefined) => {
+      if (value === undefined) return;
+      where.push(`${column} = @${column}`);
+      params[column] = value;
+    };
+    equals('task', f.task);
+    equals('space', f.space);
+    if (f.tag) {
+      where.push('id IN (SELECT run_id FROM tags WHERE tag = @tag)');
+      params.tag = f.tag;
+    }
+    if (f.search) {
+      where.push("(name LIKE @q ESCAPE '\\' OR id LIKE @q ESCAPE '\\' OR space LIKE @q ESCAPE '\\' OR weighting LIKE @q ESCAPE '\\')");
+      params.q = `%${f.search.replace(/[%_\\]/g, '\\$&')}%`;
+    }
+    if (f.createdAfter !== undefined) {
+      where.push('created_at >= @after');
+      params.after = f.createdAfter;
+    }
+    if (f.createdBefore !== undefined) {
+      where.push('created_at < @before');
+      params.before = f.createdBefore;
+    }
+    const column = { created: 'created_at', finalMetric: 'final_metric', finalSparsity: 'final_sparsity', status: 'status', task: 'task' }[f.sort];
+    const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+      ORDER BY ${column} IS NULL, ${column} ${f.order === 'asc' ? 'ASC' : 'DESC'}, created_at DESC LIMIT ${f.limit}`;
+    const rows = this.db.prepare(sql).all(params) as RunRow[];
+    const tagRows = this.db.prepare('SELECT run_id, tag FROM tags').all() as Array<{ run_id: string; tag: string }>;
+    const tags = new Map<string, string[]>();
+    for (const t of tagRows) tags.set(t.run_id, [...(tags.get(t.run_id) ?? []), t.tag]);
+    return rows.map((r) => this.toRecord(r, tags.get(r.id) ?? []));
+  }
+
+  update(id: string, fields: Partial<{ status: RunStatus; backend: string; backendNotices: string[]; startedAt: number; finishedAt: number; error: string | null; progressStep: number; totalSteps: number; etaMs: number | null; result: unknown; finalMetric: number | null; finalSparsity: number | null; name: string }>): void {
+    const map: Record<string, [string, unknown]> = {
+      status: ['status', fields.status],
+      backend: ['backend', fields.backend],
+      backendNotices: ['backend_notices', fields.backendNotices && JSON.stringify(fields.backendNotices)],
+      startedAt: ['started_at', fields.startedAt],
+      finishedAt: ['finished_at', fields.finishedAt],
+      error: ['error', fields.error],
+      progressStep: ['progress_step', fields.progressStep],
+      totalSteps: ['total_steps', fields.totalSteps],
+      etaMs: ['eta_ms', fields.etaMs],
+      result: ['result_json', fields.result === undefined ? undefined : JSON.stringify(fields.result)],
+      finalMetric: ['final_metric', fields.finalMetric],
+      finalSparsity: ['final_sparsity', fields.finalSparsity],
+      name: ['name', fields.name],
+    };
+    const sets: string[] = [];
+    const params: Record<string, unknown> = { id };
+    for (const [key, [column, value]] of Object.entries(map)) {
+      if (!(key in fields)) continue;
+      sets.push(`${column} = @${key}`);
+      params[key] = value ?? null;
+    }
+    if (sets.length) this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(params);
+  }
+
+  /** On startup: runs left 'running' by a process that died become 'interrupted'. Returns their ids. */
+  markStaleRunning(): string[] {
+    const ids = (this.db.prepare("SELECT id FROM runs WHERE status = 'running'").all() as Array<{ id: string }>).map((r) => r.id);
+    this.db.prepare("UPDATE runs SET status = 'interrupted', eta_ms = NULL, error = COALESCE(error, 'the process running it stopped unexpectedly') WHERE status = 'running'").run();
+    return ids;
+  }
+
+  private readonly insertMetric = () => this.db.prepare('INSERT INTO metrics (run_id, name, step, value, phase) VALUES (?, ?, ?, ?, ?)');
+  private readonly upsertLatest = () =>
+    this.db.prepare(
+      'INSERT INTO latest_metrics (run_id, name, step, value) VALUES (?, ?, ?, ?) ON CONFLICT(run_id, name) DO UPDATE SET step = excluded.step, value = excluded.value WHERE excluded.step >= latest_metrics.step',
+    );
+
+  /** Appends metric rows in one transaction. */
+  appendMetrics(runId: string, rows: Array<{ name: string; step: number; value: number; phase: string }>): void {
+    if (!rows.length) return;
+    const ins = this.insertMetric();
+    const latest = this.upsertLatest();
+    this.db.transaction(() => {
+      for (const r of rows) {
+        const v = Number.isFinite(r.value) ? r.value : null;
+        ins.run(runId, r.name, r.step, v, r.phase);
+        latest.run(runId, r.name, r.step, v);
+      }
+    })();
+  }
+
+  latestMetrics(runId: string): Record<string, number | null> {
+    const rows = this.db.prepare('SELECT name, value FROM latest_metrics WHERE run_id = ?').all(runId) as Array<{ name: string; value: number | null }>;
+    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  }
+
+  seriesNames(runId: string): string[] {
+    return (this.db.prepare('SELECT name FROM latest_metrics WHERE run_id = ? ORDER BY name').all(runId) as Array<{ name: string }>).map((r) => r.name);
+  }
+
+  /** One series, downsampled to at most ~maxPoints with min/max buckets (extremes survive; see downsample.ts). */
+  series(runId: string, name: string, maxPoints = 2000): Series {
+    const rows = this.db.prepare('SELECT step, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step').raw().all(runId, name) as Array<[number, number | null]>;
+    const steps = new Float64Array(rows.length);
+    const values = new Float64Array(rows.length);
+    rows.forEach(([s, v], i) => {
+      steps[i] = s;
+      values[i] = v ?? NaN;
+    });
+    const d = minMaxDownsample(steps, values, maxPoints);
+    return { name, steps: Array.from(d.steps), values: Array.from(d.values), total: rows.length, downsampled: d.steps.length < rows.length };
+  }
+
+  recordEpoch(runId: string, e: EpochRow): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO epochs (run_id, phase, epoch, step, prune_amount, threshold, learning_rate, sparsity_json, valid_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(runId, e.phase, e.epoch, e.step, e.pruneAmount, e.threshold, e.learningRate, JSON.stringify(e.sparsity), JSON.stringify(e.valid));
+  }
+
+  epochs(runId: string): EpochRow[] {
+    const rows = this.db.prepare('SELECT * FROM epochs WHERE run_id = ? ORDER BY phase DESC, epoch').all(runId) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      phase: r.phase as string,
+      epoch: r.epoch as number,
+      step: r.step as number,
+      pruneAmount: r.prune_amount as number,
+      threshold: r.threshold as number,
+      learningRate: r.learning_rate as number,
+      sparsity: JSON.parse(r.sparsity_json as string),
+      valid: JSON.parse(r.valid_json as string),
+    }));
+  }
+
+  addSnapshot(runId: string, s: Omit<SnapshotData, 'id'>): number {
+    const r = this.db
+      .prepare(
+        `INSERT INTO snapshots (run_id, phase, epoch, step, matrix, rows, cols, gates, weights, mask, embedding_order)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(runId, s.phase, s.epoch, s.step, s.matrix, s.rows, s.cols, s.gates, buf(s.weights), s.mask ? buf(s.mask) : null, buf(s.order));
+    return Number(r.lastInsertRowid);
+  }
+
+  snapshots(runId: string): SnapshotMeta[] {
+    return this.db.prepare('SELECT id, phase, epoch, step, matrix, rows, cols, gates FROM snapshots WHERE run_id = ? ORDER BY step, matrix').all(runId) as SnapshotMeta[];
+  }
+
+  snapshot(id: number): SnapshotData | null {
+    const r = this.db.prepare('SELECT * FROM snapshots WHERE id = ?').get(id) as Record<string, unknown> | undefined;
+    if (!r) return null;
+    return {
+      id: r.id as number,
+      phase: r.phase as string,
+      epoch: r.epoch as number,
+      step: r.step as number,
+      matrix: r.matrix as string,
+      rows: r.rows as number,
+      cols: r.cols as number,
+      gates: r.gates as number,
+      weights: f32(r.weights as Buffer),
+      mask: r.mask ? f32(r.mask as Buffer) : null,
+      order: i32(r.embedding_order as Buffer),
+    };
+  }
+
+  saveCheckpoint(runId: string, c: { phase: string; epoch: number; step: number; bytes: Uint8Array }): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO checkpoints (run_id, phase, epoch, step, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(runId, c.phase, c.epoch, c.step, Buffer.from(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength), Date.now());
+  }
+
+  checkpoint(runId: string): { phase: string; epoch: number; step: number; bytes: Uint8Array } | null {
+    const r = this.db.prepare('SELECT phase, epoch, step, bytes FROM checkpoints WHERE run_id = ?').get(runId) as { phase: string; epoch: number; step: number; bytes: Buffer } | undefined;
+    return r ? { ...r, bytes: new Uint8Array(r.bytes) } : null;
+  }
+
+  tag(runId: string, tag: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)').run(runId, tag);
+  }
+
+  untag(runId: string, tag: string): void {
+    this.db.prepare('DELETE FROM tags WHERE run_id = ? AND tag = ?').run(runId, tag);
+  }
+
+  addNote(runId: string, text: string): void {
+    this.db.prepare('INSERT INTO notes (run_id, created_at, text) VALUES (?, ?, ?)').run(runId, Date.now(), text);
+  }
+
+  notes(runId: string): Array<{ createdAt: number; text: string }> {
+    return (this.db.prepare('SELECT created_at, text FROM notes WHERE run_id = ? ORDER BY id').all(runId) as Array<{ created_at: number; text: string }>).map((n) => ({ createdAt: n.created_at, text: n.text }));
+  }
+
+  deleteRun(runId: string): void {
+    this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+  }
+}
