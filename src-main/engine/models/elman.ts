@@ -1,10 +1,11 @@
 // Elman RNNs: h_t = act(W_ih·x_t + W_hh·h_{t−1} (+ b)). Weights use PyTorch's [out, in] layout, so W_hh[i, j]
 // is the connection from neuron j (pre) to neuron i (post), as in the reference.
 import * as tf from '@tensorflow/tfjs';
+import { fusedElman, type Activation } from '../ops/elman';
 import type { Rng } from '../random';
 import { linear, uniformVariable, zerosVariable } from './init';
 
-export type Activation = 'relu' | 'tanh';
+export type { Activation };
 
 function activate(x: tf.Tensor, act: Activation): tf.Tensor2D {
   return (act === 'relu' ? tf.relu(x) : tf.tanh(x)) as tf.Tensor2D;
@@ -17,6 +18,8 @@ function activate(x: tf.Tensor, act: Activation): tf.Tensor2D {
 export function elmanUnroll(inputs: tf.Tensor3D, h0: tf.Tensor2D, wih: tf.Tensor2D, whh: tf.Tensor2D, act: Activation, bias?: tf.Tensor1D): tf.Tensor2D {
   const [T, B, I] = inputs.shape;
   const projected = linear(tf.reshape(inputs, [T * B, I]) as tf.Tensor2D, wih, bias);
+  // wasm: one fused op with a hand-derived gradient (ops/elman.ts); native backends: tfjs autodiff.
+  if (tf.getBackend() === 'wasm') return fusedElman(projected, h0, whh, act);
   const steps = tf.split(projected, T, 0) as tf.Tensor2D[];
   const states: tf.Tensor2D[] = [];
   let h = h0;
