@@ -5,7 +5,8 @@ import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
 export default defineConfig({
   main: {
     plugins: [externalizeDepsPlugin()],
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src-main/main/index.ts') } } },
+    // The training worker is a second entry: Electron runs it in utilityProcesses (src-main/main/utility-host.ts).
+    build: { rollupOptions: { input: { index: resolve(__dirname, 'src-main/main/index.ts'), worker: resolve(__dirname, 'src-main/jobs/worker.ts') } } },
   },
   preload: {
     plugins: [externalizeDepsPlugin()],

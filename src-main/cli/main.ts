@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { geometryCommand } from './commands/geometry';
 import { runsCommand } from './commands/runs';
+import { serveCommand } from './commands/serve';
 import { trainCommand } from './commands/train';
 import { exitWithError } from './errors';
 
@@ -14,6 +15,7 @@ const program = new Command('moduli')
 program.addCommand(geometryCommand());
 program.addCommand(trainCommand());
 program.addCommand(runsCommand());
+program.addCommand(serveCommand());
 for (const c of program.commands) c.exitOverride().showHelpAfterError('(add --help for usage)');
 
 try {

@@ -88,6 +88,10 @@ export type Regularization = z.infer<typeof Regularization>;
 export const Pruning = z.object({
   target: z.number().min(0).max(0.999).default(0.9).describe('final global fraction of pruned weights'),
   schedule: z.enum(['linear', 'cubic']).default('linear').describe('linear: the reference; cubic: Zhu & Gupta (2017)'),
+  scope: z
+    .enum(['reference', 'recurrent'])
+    .default('reference')
+    .describe('reference: the matrices the reference prunes together for the task; recurrent: only the W_hh matrices'),
   recoveryEpochs: z
     .number()
     .int()

@@ -273,6 +273,11 @@ export class RunStore {
     return { name, steps: Array.from(d.steps), values: Array.from(d.values), total: rows.length, downsampled: d.steps.length < rows.length };
   }
 
+  /** The same series of several runs, for overlays in the compare view. */
+  compareSeries(runIds: string[], name: string, maxPoints = 2000): Array<Series & { runId: string }> {
+    return runIds.map((runId) => ({ runId, ...this.series(runId, name, maxPoints) }));
+  }
+
   recordEpoch(runId: string, e: EpochRow): void {
     this.db
       .prepare(

@@ -189,3 +189,11 @@ describe('runs', () => {
     expect(() => decodeCheckpoint(new TextEncoder().encode('MWCKPT01\xff\xff\xff\x7f{'))).toThrow(/corrupt/);
   });
 });
+
+describe('pruning scope', () => {
+  it('recurrent scope prunes only W_hh, to the target within 0.5 %', async () => {
+    const { result } = await collect(tinyAdding({ pruning: { target: 0.8, scope: 'recurrent' } }));
+    expect(Object.keys(result.sparsity.perMatrix)).toEqual(['W_hh']);
+    expect(Math.abs(result.sparsity.perMatrix.W_hh - 0.8)).toBeLessThan(0.005);
+  });
+});

@@ -235,7 +235,9 @@ function buildPhase(config: ExperimentConfig, phase: Phase, opts: TaskFactoryOpt
   } else {
     regularizer = new ModuliRegularizer(config.regularization, task.recurrent(), phase === 'lottery' ? config.seed + 7919 : config.seed);
   }
-  const masks = new MaskSet(task.prunable());
+  const recurrentNames = new Set(task.recurrent().map((m) => m.name));
+  const targets = config.pruning.scope === 'recurrent' ? task.prunable().filter((p) => recurrentNames.has(p.name)) : task.prunable();
+  const masks = new MaskSet(targets);
   let pruneAmount = 0;
   if (phase === 'lottery' && trained) {
     // Fresh weights, the trained masks, never re-pruned (reference §4 "Lottery ticket").

@@ -1,0 +1,47 @@
+// The one API the renderer talks to, in both the desktop app (preload → IPC) and web mode (HTTP).
+// Each method names its input schema here; IPC handlers and the HTTP server validate every call against it.
+import { z } from 'zod';
+import { ExperimentConfig } from '../schema/experiment';
+import { PenaltySpec } from '../schema/penalty';
+import { RunFilter, SeriesQuery } from '../schema/run';
+
+const runId = z.string().min(1).max(64);
+
+export const API_METHODS = {
+  appInfo: z.tuple([]),
+  listRuns: z.tuple([RunFilter]),
+  getRun: z.tuple([runId]),
+  series: z.tuple([SeriesQuery]),
+  compareSeries: z.tuple([z.object({ runIds: z.array(runId).min(1).max(50), name: z.string(), maxPoints: z.number().int().min(2).max(100000).default(2000) })]),
+  snapshots: z.tuple([runId]),
+  snapshot: z.tuple([z.number().int().positive()]),
+  startRuns: z.tuple([z.object({ config: ExperimentConfig, seeds: z.array(z.number().int().min(0)).min(1).max(100).optional(), priority: z.number().int().default(0) })]),
+  cancelRun: z.tuple([runId]),
+  pauseRun: z.tuple([runId]),
+  resumeRun: z.tuple([runId]),
+  tagRun: z.tuple([runId, z.string().min(1).max(100), z.boolean().default(false)]),
+  noteRun: z.tuple([runId, z.string().min(1).max(10000)]),
+  deleteRuns: z.tuple([z.array(runId).min(1)]),
+  previewPenalty: z.tuple([z.object({ spec: PenaltySpec, n: z.number().int().min(2).max(1024), seed: z.number().int().min(0).default(1) })]),
+} as const;
+
+export type ApiMethod = keyof typeof API_METHODS;
+export type ApiArgs<M extends ApiMethod> = z.input<(typeof API_METHODS)[M]>;
+
+export class ApiValidationError extends Error {}
+
+/** Validates raw arguments for a method; throws ApiValidationError naming the offending field. */
+export function validateArgs<M extends ApiMethod>(method: M, raw: unknown): z.infer<(typeof API_METHODS)[M]> {
+  const schema = API_METHODS[method];
+  if (!schema) throw new ApiValidationError(`unknown API method '${String(method)}'`);
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new ApiValidationError(`${method}: argument ${i.path.join('.') || '(all)'}: ${i.message}`);
+  }
+  return r.data as z.infer<(typeof API_METHODS)[M]>;
+}
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return Object.prototype.hasOwnProperty.call(API_METHODS, name);
+}

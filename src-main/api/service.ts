@@ -1,0 +1,71 @@
+// The API's implementation over the store and the job runner. Pure Node: used by the Electron main process
+// (behind IPC) and by `moduli serve` (behind HTTP), never by the renderer directly.
+import { buildPenalty } from '../engine/geometry/penalty';
+import type { JobRunner } from '../jobs/runner';
+import type { RunStore } from '../store/run-store';
+import { APP_VERSION } from '../store/run-store';
+import { API_METHODS, validateArgs, type ApiMethod } from './methods';
+
+export interface AppInfo {
+  version: string;
+  node: string;
+  electron: string | null;
+  platform: string;
+  database: string;
+  concurrency: number;
+}
+
+export type Handlers = { [M in ApiMethod]: (...args: never[]) => unknown };
+
+export function createService(store: RunStore, runner: JobRunner) {
+  const handlers = {
+    appInfo: (): AppInfo => ({
+      version: APP_VERSION,
+      node: process.versions.node,
+      electron: process.versions.electron ?? null,
+      platform: `${process.platform}-${process.arch}`,
+      database: store.db.name,
+      concurrency: runner.concurrency,
+    }),
+    listRuns: (filter: Parameters<RunStore['listRuns']>[0]) => store.listRuns(filter),
+    getRun: (id: string) => {
+      const runId = store.resolveId(id);
+      return { run: store.getRun(runId), epochs: store.epochs(runId), notes: store.notes(runId), series: store.seriesNames(runId), latest: store.latestMetrics(runId) };
+    },
+    series: (q: { runId: string; name: string; maxPoints: number }) => store.series(q.runId, q.name, q.maxPoints),
+    compareSeries: (q: { runIds: string[]; name: string; maxPoints: number }) => store.compareSeries(q.runIds, q.name, q.maxPoints),
+    snapshots: (runId: string) => store.snapshots(runId),
+    snapshot: (id: number) => {
+      const s = store.snapshot(id);
+      if (!s) throw new Error(`no snapshot ${id}`);
+      return s;
+    },
+    startRuns: (a: { config: Parameters<JobRunner['enqueue']>[0]; seeds?: number[]; priority: number }) =>
+      (a.seeds ?? [a.config.seed]).map((seed) => runner.enqueue({ ...a.config, seed }, a.priority)),
+    cancelRun: (id: string) => runner.cancel(id),
+    pauseRun: (id: string) => runner.pause(id),
+    resumeRun: (id: string) => runner.resume(id),
+    tagRun: (id: string, tag: string, remove: boolean) => (remove ? store.untag(id, tag) : store.tag(id, tag)),
+    noteRun: (id: string, text: string) => store.addNote(id, text),
+    deleteRuns: (ids: string[]) => {
+      for (const id of ids) if (runner.runningIds().includes(id)) throw new Error(`run ${id} is running: cancel it first`);
+      for (const id of ids) store.deleteRun(id);
+    },
+    previewPenalty: (a: { spec: Parameters<typeof buildPenalty>[0]; n: number; seed: number }) => {
+      const p = buildPenalty(a.spec, a.n, a.seed);
+      const pts = p.embedding.rows;
+      return { n: a.n, C: Array.from(p.C), order: Array.from(p.embedding.order), points: pts ? Array.from(pts.coords) : null, dim: pts?.dim ?? 0 };
+    },
+  } satisfies Record<ApiMethod, (...args: never[]) => unknown>;
+
+  /** Validates and dispatches one call; the single entry point for IPC and HTTP. */
+  async function call(method: string, rawArgs: unknown): Promise<unknown> {
+    const args = validateArgs(method as ApiMethod, rawArgs) as unknown[];
+    const fn = handlers[method as ApiMethod] as (...a: unknown[]) => unknown;
+    return fn(...args);
+  }
+
+  return { handlers, call, methods: Object.keys(API_METHODS) as ApiMethod[] };
+}
+
+export type WorkbenchService = ReturnType<typeof createService>;

@@ -1,0 +1,39 @@
+// `moduli serve`: the workbench in a browser (web mode) — same renderer, same API, runs in worker processes.
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { createService } from '../../api/service';
+import { nodeForkHost } from '../../jobs/host';
+import { JobRunner } from '../../jobs/runner';
+import { startServer } from '../../server/http';
+import { UsageError } from '../errors';
+import { openStore } from '../store-option';
+
+const RENDERER_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../out/renderer');
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve the workbench UI and API to a browser (binds to localhost with a token by default)')
+    .option('--port <port>', 'port (0 = any free port)', (v) => Number(v), 7878)
+    .option('--host <host>', 'address to bind; anything but loopback exposes the workbench to the network', '127.0.0.1')
+    .option('--db <file>', 'run database')
+    .option('--concurrency <n>', 'training runs at a time (default: 1 per 2 CPU cores)', (v) => Number(v))
+    .option('--no-token', 'do not require a token (only on a trusted, single-user machine)')
+    .action(async (o: { port: number; host: string; db?: string; concurrency?: number; token: boolean }) => {
+      if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new UsageError(`--port must be 0..65535, got '${o.port}'`);
+      const store = openStore(o.db);
+      const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency });
+      const interrupted = runner.recover();
+      const service = createService(store, runner);
+      const { url, close } = await startServer({ service, events: runner.events, staticDir: RENDERER_DIR, host: o.host, port: o.port, token: o.token ? undefined : null });
+      if (interrupted.length) process.stderr.write(`${interrupted.length} run(s) were left running by a previous process and are now 'interrupted' (resume them from the runs view)\n`);
+      process.stdout.write(`Moduli Workbench: ${url}\n`);
+      const stop = async () => {
+        await close();
+        store.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,38 @@
+// The Electron implementation of WorkerHost: each training run in its own utilityProcess (Electron's
+// recommended home for CPU-heavy, crash-prone work; ecosystem.md §0.12). The worker entry is built by
+// electron-vite next to the main bundle (out/main/worker.js).
+import { join } from 'node:path';
+import type { UtilityProcess } from 'electron';
+import type { WorkerHost } from '../jobs/host';
+
+export interface UtilityProcessApi {
+  fork(modulePath: string, args?: string[], options?: { serviceName?: string; stdio?: 'inherit' | 'pipe' }): UtilityProcess;
+}
+
+export function workerEntryPath(mainDir: string): string {
+  return join(mainDir, 'worker.js');
+}
+
+export function utilityProcessHost(api: UtilityProcessApi, entry: string): WorkerHost {
+  const child = api.fork(entry, [], { serviceName: 'Moduli training worker', stdio: 'inherit' });
+  let exited = false;
+  const exitCallbacks: Array<(code: number | null, signal: string | null) => void> = [];
+  child.on('exit', (code: number) => {
+    exited = true;
+    // utilityProcess reports no signal; a non-zero code from a kill reads as a crash.
+    for (const cb of exitCallbacks) cb(code, null);
+  });
+  return {
+    send: (m) => {
+      if (!exited) child.postMessage(m);
+    },
+    onMessage: (cb) => child.on('message', cb),
+    onExit: (cb) => exitCallbacks.push(cb),
+    kill: () => {
+      child.kill();
+    },
+    get pid() {
+      return child.pid;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// Web mode against a real server on a loopback port, a real SQLite file and real worker processes.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createService } from '../../src-main/api/service';
+import { nodeForkHost } from '../../src-main/jobs/host';
+import { JobRunner } from '../../src-main/jobs/runner';
+import { startServer } from '../../src-main/server/http';
+import { RunStore } from '../../src-main/store/run-store';
+
+const dir = mkdtempSync(join(tmpdir(), 'serve-'));
+const web = join(dir, 'web');
+mkdirSync(web);
+writeFileSync(join(web, 'index.html'), '<!doctype html><title>Moduli Workbench</title>');
+writeFileSync(join(dir, 'secret.txt'), 'do not serve');
+
+let store: RunStore;
+let server: Awaited<ReturnType<typeof startServer>>;
+let base: string;
+
+beforeAll(async () => {
+  store = RunStore.open(join(dir, 'runs.sqlite'));
+  const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 1, metricsEvery: 1 });
+  server = await startServer({ service: createService(store, runner), events: runner.events, staticDir: web, port: 0 });
+  base = server.url.split('?')[0].replace(/\/$/, '');
+});
+
+afterAll(async () => {
+  await server.close();
+  store.close();
+});
+
+const auth = () => ({ Authorization: `Bearer ${server.token}` });
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const body = async (r: Response): Promise<any> => r.json();
+const api = (method: string, args: unknown[], headers: Record<string, string> = auth()) =>
+  fetch(`${base}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(args) });
+
+/** A GET with the raw path and headers as given (fetch would normalise both). */
+function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path, headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('moduli serve', () => {
+  it('binds to 127.0.0.1 and prints a URL carrying the token', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
+  });
+
+  it('rejects requests without the right token', async () => {
+    expect((await fetch(`${base}/`)).status).toBe(401);
+    expect((await api('listRuns', [{}], { Authorization: 'Bearer wrong' })).status).toBe(401);
+  });
+
+  it('the token URL sets an HttpOnly cookie and redirects to a clean URL; the cookie then works', async () => {
+    const r = await fetch(server.url, { redirect: 'manual' });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/');
+    const cookie = r.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const page = await fetch(`${base}/`, { headers: { Cookie: cookie.split(';')[0] } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(await page.text()).toMatch(/Moduli Workbench/);
+  });
+
+  it('validates API arguments with the shared schemas', async () => {
+    const bad = await api('startRuns', [{ config: { task: { task: 'adding', hidden: -1 } } }]);
+    expect(bad.status).toBe(400);
+    expect((await body(bad)).error).toMatch(/startRuns: argument 0\.config\.task\.hidden/);
+    expect((await api('noSuchMethod', [])).status).toBe(404);
+  });
+
+  it('refuses path traversal and foreign Host headers', async () => {
+    for (const path of ['/../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt']) {
+      const r = await rawGet(path, { ...auth(), Host: '127.0.0.1' });
+      expect(r.body, path).not.toMatch(/do not serve/);
+    }
+    expect((await rawGet('/', { ...auth(), Host: 'evil.example' })).status).toBe(403);
+  });
+
+  it('starts runs through the API and streams their events over SSE', async () => {
+    const events: string[] = [];
+    const controller = new AbortController();
+    const stream = fetch(`${base}/api/events`, { headers: auth(), signal: controller.signal }).then(async (res) => {
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        for (const line of decoder.decode(value).split('\n')) if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)).type);
+        if (events.includes('finished')) return;
+      }
+    });
+    const config = { backend: 'wasm', task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 160, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 } };
+    const started = await api('startRuns', [{ config, seeds: [1, 2] }]);
+    expect(started.status).toBe(200);
+    const ids: string[] = (await body(started)).result;
+    expect(ids).toHaveLength(2);
+    await Promise.race([stream, new Promise((r) => setTimeout(r, 60000))]);
+    controller.abort();
+    expect(events).toContain('started');
+    expect(events).toContain('metrics');
+    const list = (await body(await api('listRuns', [{}]))).result;
+    expect(list.map((r: { id: string }) => r.id).sort()).toEqual([...ids].sort());
+    const preview = (await body(await api('previewPenalty', [{ spec: { space: 'torus' }, n: 16 }]))).result;
+    expect(preview.C).toHaveLength(256);
+  });
+});
