@@ -17,17 +17,20 @@ writeFileSync(join(web, 'index.html'), '<!doctype html><title>Moduli Workbench</
 writeFileSync(join(dir, 'secret.txt'), 'do not serve');
 
 let store: RunStore;
+let runner: JobRunner;
 let server: Awaited<ReturnType<typeof startServer>>;
 let base: string;
 
 beforeAll(async () => {
   store = RunStore.open(join(dir, 'runs.sqlite'));
-  const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 1, metricsEvery: 1 });
+  runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 1, metricsEvery: 1 });
   server = await startServer({ service: createService(store, runner), events: runner.events, staticDir: web, port: 0 });
   base = server.url.split('?')[0].replace(/\/$/, '');
 });
 
 afterAll(async () => {
+  // Runs started through the API must finish writing before the database closes.
+  await runner.waitAll();
   await server.close();
   store.close();
 });

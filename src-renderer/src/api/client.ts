@@ -1,0 +1,50 @@
+// The renderer's only way to the backend. Web mode: HTTP POST /api/<method> (the token travels as an
+// HttpOnly cookie) and server-sent events; the desktop app will provide the same interface over the preload.
+import type { ApiMethod } from '../../../src-main/api/methods';
+
+export interface LiveEvent {
+  runId: string;
+  type: string;
+  status?: string;
+  error?: string;
+  event?: { type: string; step?: number; epoch?: number; phase?: string; values?: Record<string, number>; [k: string]: unknown };
+}
+
+export interface WorkbenchClient {
+  call<T = unknown>(method: ApiMethod, ...args: unknown[]): Promise<T>;
+  subscribe(cb: (e: LiveEvent) => void): () => void;
+}
+
+export class ApiError extends Error {}
+
+export function httpClient(base = ''): WorkbenchClient {
+  const listeners = new Set<(e: LiveEvent) => void>();
+  let source: EventSource | null = null;
+  return {
+    async call<T>(method: ApiMethod, ...args: unknown[]): Promise<T> {
+      const res = await fetch(`${base}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(args), credentials: 'same-origin' });
+      const body = (await res.json().catch(() => ({ error: `HTTP ${res.status}` }))) as { result?: T; error?: string };
+      if (!res.ok) throw new ApiError(body.error ?? `HTTP ${res.status}`);
+      return body.result as T;
+    },
+    subscribe(cb) {
+      listeners.add(cb);
+      if (!source) {
+        source = new EventSource(`${base}/api/events`);
+        source.onmessage = (m) => {
+          const e = JSON.parse(m.data) as LiveEvent;
+          for (const l of listeners) l(e);
+        };
+      }
+      return () => {
+        listeners.delete(cb);
+        if (!listeners.size && source) {
+          source.close();
+          source = null;
+        }
+      };
+    },
+  };
+}
+
+export const client: WorkbenchClient = httpClient();

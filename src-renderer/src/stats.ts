@@ -1,0 +1,33 @@
+// Grouping runs that differ only in their seed, with the sample mean and standard deviation of the final
+// metric (n − 1 denominator; a single run has std 0).
+import type { RunRecord } from '../../src-main/schema/run';
+
+export interface Group {
+  label: string;
+  n: number;
+  mean: number;
+  std: number;
+  sparsity: number;
+}
+
+export function meanStd(xs: number[]): { mean: number; std: number } {
+  const n = xs.length;
+  if (!n) return { mean: NaN, std: NaN };
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
+  return { mean, std };
+}
+
+export function groupBySeedlessConfig(runs: RunRecord[]): Group[] {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const p = r.config.regularization.penalty;
+    const label = `${r.task} · ${p.space} · ${p.weighting}${p.invert ? ' inverted' : ''}${p.permute ? ' permuted' : ''} · λ ${r.config.regularization.lambda} · target ${r.config.pruning.target}`;
+    groups.set(label, [...(groups.get(label) ?? []), r]);
+  }
+  return [...groups.entries()].map(([label, rs]) => {
+    const finals = rs.map((r) => r.finalMetric).filter((x): x is number => x !== null);
+    const { mean, std } = meanStd(finals);
+    return { label, n: rs.length, mean, std, sparsity: meanStd(rs.map((r) => r.finalSparsity ?? NaN).filter(Number.isFinite)).mean };
+  });
+}

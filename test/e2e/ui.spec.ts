@@ -1,0 +1,96 @@
+// End to end in Debian's Chromium (playwright-core, never a downloaded browser) against `moduli serve`'s
+// server with a temporary database: form → live run → charts → heatmap ordering → compare → PNG export.
+// Needs `npm run build` (out/renderer) and /usr/bin/chromium; .ci/run provides both.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createService } from '../../src-main/api/service';
+import { nodeForkHost } from '../../src-main/jobs/host';
+import { JobRunner } from '../../src-main/jobs/runner';
+import { startServer } from '../../src-main/server/http';
+import { RunStore } from '../../src-main/store/run-store';
+
+const ROOT = resolve(__dirname, '../..');
+const RENDERER = join(ROOT, 'out/renderer');
+const SHOTS = join(ROOT, 'docs/screenshots');
+const dir = mkdtempSync(join(tmpdir(), 'e2e-'));
+
+let browser: Browser;
+let page: Page;
+let store: RunStore;
+let runner: JobRunner;
+let server: Awaited<ReturnType<typeof startServer>>;
+
+beforeAll(async () => {
+  if (!existsSync(join(RENDERER, 'index.html'))) throw new Error('out/renderer is missing: run `npm run build` before the e2e test');
+  if (!existsSync('/usr/bin/chromium')) throw new Error('Debian chromium is missing: apt-get install chromium');
+  store = RunStore.open(join(dir, 'runs.sqlite'));
+  runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 2, metricsEvery: 2 });
+  server = await startServer({ service: createService(store, runner), events: runner.events, staticDir: RENDERER, port: 0 });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await runner?.waitAll();
+  await server?.close();
+  store?.close();
+});
+
+describe('workbench UI in a browser', () => {
+  it('runs an adding-problem experiment from the form and shows it live, ordered, compared and exported', async () => {
+    await page.goto(server.url);
+    await page.waitForSelector('text=No runs yet');
+    await page.screenshot({ path: join(SHOTS, 'runs-empty.png') });
+
+    await page.click('text=New experiment');
+    await page.selectOption('select[name="task"]', 'adding');
+    await page.fill('input[name="seeds"]', '2');
+    await page.fill('input[name="target"]', '0.9');
+    await page.waitForSelector('canvas[data-order]');
+    await page.screenshot({ path: join(SHOTS, 'new-experiment.png') });
+    await page.click('[data-test="run"]');
+
+    await page.waitForSelector('tr[data-status="running"]', { timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, 'runs-running.png') });
+    const ids = await page.$$eval('tbody tr a', (as) => as.map((a) => a.textContent!.trim()));
+    expect(ids).toHaveLength(2);
+
+    await page.click(`text=${ids[0]}`);
+    await page.waitForSelector('[data-test="chart-loss"] canvas');
+    // The loss chart receives points while the run trains, and sparsity rises as pruning proceeds.
+    await expect.poll(async () => store.series(ids[0], 'loss').total, { timeout: 60_000 }).toBeGreaterThan(20);
+    await expect.poll(async () => store.latestMetrics(ids[0]).sparsity ?? 0, { timeout: 90_000 }).toBeGreaterThan(0.2);
+    await page.waitForSelector('canvas[data-order="embedding"]', { timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, 'run-detail.png') });
+    await page.click('[data-test="order-toggle"]');
+    await page.waitForSelector('canvas[data-order="natural"]');
+
+    await expect.poll(async () => store.getRun(ids[0])!.status, { timeout: 120_000 }).toBe('finished');
+    await expect.poll(async () => store.getRun(ids[1])!.status, { timeout: 120_000 }).toBe('finished');
+
+    await page.goto(`${server.url.split('?')[0]}#/compare/${ids.join(',')}`);
+    await page.waitForSelector('[data-test="chart-compare"] canvas');
+    await page.waitForSelector('text=± ');
+    await page.screenshot({ path: join(SHOTS, 'compare.png') });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test="chart-compare"] >> text=PNG')]);
+    const file = join(dir, 'chart.png');
+    await download.saveAs(file);
+    const png = readFileSync(file);
+    expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
+    const width = png.readUInt32BE(16);
+    const height = png.readUInt32BE(20);
+    // pixelRatio 2 of the on-screen chart.
+    const box = (await page.$('[data-test="chart-compare"] canvas'))!;
+    const shown = (await box.boundingBox())!;
+    expect(width).toBe(Math.round(shown.width * 2));
+    expect(height).toBe(Math.round(shown.height * 2));
+  }, 300_000);
+});

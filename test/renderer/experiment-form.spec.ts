@@ -1,0 +1,38 @@
+// @vitest-environment happy-dom
+import { mount } from '@vue/test-utils';
+import { describe, expect, it } from 'vitest';
+import ExperimentForm from '../../src-renderer/src/components/ExperimentForm.vue';
+
+describe('experiment form', () => {
+  it('shows the schema’s message next to an invalid moduli space and disables Run', async () => {
+    const w = mount(ExperimentForm);
+    await w.find('input[name="space"]').setValue('hyperbolic');
+    expect(w.find('[data-test="error-space"]').text()).toMatch(/unknown moduli space/);
+    expect(w.find('[data-test="run"]').attributes('disabled')).toBeDefined();
+  });
+
+  it('rejects a target sparsity above 0.999 and a negative λ with field messages', async () => {
+    const w = mount(ExperimentForm);
+    await w.find('input[name="target"]').setValue('1.5');
+    expect(w.find('[data-test="error-target"]').exists()).toBe(true);
+    await w.find('input[name="target"]').setValue('0.9');
+    await w.find('input[name="lambda"]').setValue('-1');
+    expect(w.find('[data-test="error-lambda"]').exists()).toBe(true);
+  });
+
+  it('asks for a corpus folder for the language model', async () => {
+    const w = mount(ExperimentForm);
+    await w.find('select[name="task"]').setValue('language');
+    expect(w.find('[data-test="error-corpusDir"]').text()).toMatch(/corpus folder/);
+  });
+
+  it('submits a validated config and one seed per replicate', async () => {
+    const w = mount(ExperimentForm, { props: { initial: { task: 'navigation', space: 'klein', seeds: 3 } } });
+    await w.find('form').trigger('submit');
+    const [config, seeds] = w.emitted('submit')![0] as [{ task: { task: string }; regularization: { penalty: { space: string }; lambda: number } }, number[]];
+    expect(config.task.task).toBe('navigation');
+    expect(config.regularization.penalty.space).toBe('klein');
+    expect(config.regularization.lambda).toBe(0.01);
+    expect(seeds).toEqual([1, 2, 3]);
+  });
+});
