@@ -22,6 +22,7 @@ export const API_METHODS = {
   tagRun: z.tuple([runId, z.string().min(1).max(100), z.boolean().default(false)]),
   noteRun: z.tuple([runId, z.string().min(1).max(10000)]),
   deleteRuns: z.tuple([z.array(runId).min(1)]),
+  runGeometry: z.tuple([runId, z.number().int().min(0).max(64).default(0)]),
   previewPenalty: z.tuple([z.object({ spec: PenaltySpec, n: z.number().int().min(2).max(1024), seed: z.number().int().min(0).default(1) })]),
 } as const;
 

@@ -1,6 +1,7 @@
 // The API's implementation over the store and the job runner. Pure Node: used by the Electron main process
 // (behind IPC) and by `moduli serve` (behind HTTP), never by the renderer directly.
 import { buildPenalty } from '../engine/geometry/penalty';
+import { layerSeed } from '../engine/training/regularizer';
 import type { JobRunner } from '../jobs/runner';
 import type { RunStore } from '../store/run-store';
 import { APP_VERSION } from '../store/run-store';
@@ -50,6 +51,17 @@ export function createService(store: RunStore, runner: JobRunner) {
     deleteRuns: (ids: string[]) => {
       for (const id of ids) if (runner.runningIds().includes(id)) throw new Error(`run ${id} is running: cancel it first`);
       for (const id of ids) store.deleteRun(id);
+    },
+    /** The embedding and C a run's layer trained with (fixed embeddings; learned ones start from these points). */
+    runGeometry: (id: string, layer: number) => {
+      const run = store.getRun(store.resolveId(id));
+      if (!run) throw new Error(`no run '${id}'`);
+      const t = run.config.task;
+      const n = t.hidden;
+      const p = buildPenalty(run.config.regularization.penalty, n, layerSeed(run.config.seed, layer));
+      const pts = p.embedding.rows;
+      // C is N² numbers: sent up to N = 1024 (4 MB as JSON text would be ~10× more beyond that).
+      return { n, space: run.config.regularization.penalty.space, C: n <= 1024 ? Array.from(p.C) : null, order: Array.from(p.embedding.order), points: pts ? Array.from(pts.coords) : null, dim: pts?.dim ?? 0 };
     },
     previewPenalty: (a: { spec: Parameters<typeof buildPenalty>[0]; n: number; seed: number }) => {
       const p = buildPenalty(a.spec, a.n, a.seed);

@@ -27,7 +27,8 @@ beforeAll(async () => {
   if (!existsSync(join(RENDERER, 'index.html'))) throw new Error('out/renderer is missing: run `npm run build` before the e2e test');
   if (!existsSync('/usr/bin/chromium')) throw new Error('Debian chromium is missing: apt-get install chromium');
   store = RunStore.open(join(dir, 'runs.sqlite'));
-  runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 2, metricsEvery: 2 });
+  // One run at a time: the test shares 2 cores with the browser and the server.
+  runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 1, metricsEvery: 2 });
   server = await startServer({ service: createService(store, runner), events: runner.events, staticDir: RENDERER, port: 0 });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -58,6 +59,7 @@ describe('workbench UI in a browser', () => {
     await page.click('[data-test="run"]');
 
     await page.waitForSelector('tr[data-status="running"]', { timeout: 60_000 });
+    await page.waitForSelector('tr[data-status="queued"]', { timeout: 10_000 });
     await page.screenshot({ path: join(SHOTS, 'runs-running.png') });
     const ids = await page.$$eval('tbody tr a', (as) => as.map((a) => a.textContent!.trim()));
     expect(ids).toHaveLength(2);

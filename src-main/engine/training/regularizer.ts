@@ -28,6 +28,11 @@ interface LayerPenalty {
   permutation: tf.Tensor1D | null;
 }
 
+/** The embedding seed of layer l: every layer has its own independent embedding (reference §3.5). */
+export function layerSeed(seed: number, layer: number): number {
+  return seed * 1009 + layer;
+}
+
 export class ModuliRegularizer {
   readonly layers: LayerPenalty[];
 
@@ -43,18 +48,18 @@ export class ModuliRegularizer {
     this.layers = matrices.map((matrix, l) => {
       const n = matrix.variable.shape[1]!;
       // Every layer has its own independent embedding, as the reference's language model (§3.5).
-      const layerSeed = seed * 1009 + l;
+      const ls = layerSeed(seed, l);
       if (!config.learnEmbedding || config.lambda === 0) {
-        const p = buildPenalty(spec, n, layerSeed);
+        const p = buildPenalty(spec, n, ls);
         const fixed = config.lambda === 0 || spec.space === 'none' ? null : tf.tensor2d(p.C, [n, n]);
         return { matrix, embedding: p.embedding, fixed, coords: null, params: p.params, permutation: null };
       }
-      const embedding = embedNeurons({ ...spec, separateEmbeddings: false }, n, deriveRng(layerSeed, 'embedding'));
+      const embedding = embedNeurons({ ...spec, separateEmbeddings: false }, n, deriveRng(ls, 'embedding'));
       const coords = tf.variable(pointsTensor(embedding.rows!), true);
       const permutation = spec.permute
-        ? tf.tensor1d(shuffleInPlace(Int32Array.from({ length: n * n }, (_, i) => i), deriveRng(layerSeed, 'permute')), 'int32')
+        ? tf.tensor1d(shuffleInPlace(Int32Array.from({ length: n * n }, (_, i) => i), deriveRng(ls, 'permute')), 'int32')
         : null;
-      return { matrix, embedding, fixed: null, coords, params: weightingParams(spec, n, layerSeed), permutation };
+      return { matrix, embedding, fixed: null, coords, params: weightingParams(spec, n, ls), permutation };
     });
   }
 
