@@ -5,6 +5,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { eventForClient } from '../api/client-events';
 import { ApiValidationError, isApiMethod } from '../api/methods';
 import type { WorkbenchService } from '../api/service';
 import type { FanOut } from '../jobs/fanout';
@@ -35,13 +36,6 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v));
 }
 
-/** Events for the browser: binary payloads (snapshot weights, checkpoints) are announced, not streamed. */
-export function eventForClient(e: RunnerEvent): unknown {
-  const ev = e.event as { type: string; [k: string]: unknown } | undefined;
-  if (ev?.type === 'checkpoint') return { runId: e.runId, type: e.type, event: { type: 'checkpoint', epoch: ev.epoch, step: ev.step } };
-  if (ev?.type === 'snapshot') return { runId: e.runId, type: e.type, event: { type: 'snapshot', epoch: ev.epoch, step: ev.step, phase: ev.phase } };
-  return e;
-}
 
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);

@@ -47,4 +47,25 @@ export function httpClient(base = ''): WorkbenchClient {
   };
 }
 
-export const client: WorkbenchClient = httpClient();
+/** The desktop app: the preload's `window.moduli` (IPC, validated in the main process). */
+interface PreloadBridge {
+  call(method: ApiMethod, ...args: unknown[]): Promise<unknown>;
+  onEvent(cb: (e: unknown) => void): () => void;
+}
+
+export function ipcClient(bridge: PreloadBridge): WorkbenchClient {
+  return {
+    async call<T>(method: ApiMethod, ...args: unknown[]): Promise<T> {
+      try {
+        return (await bridge.call(method, ...args)) as T;
+      } catch (e) {
+        // Electron prefixes "Error invoking remote method 'moduli:api': Error: "; keep the message itself.
+        throw new ApiError(String((e as Error).message).replace(/^Error invoking remote method '[^']+': (Error: )?/, ''));
+      }
+    },
+    subscribe: (cb) => bridge.onEvent((e) => cb(e as LiveEvent)),
+  };
+}
+
+const bridge = (globalThis as { moduli?: Partial<PreloadBridge> }).moduli;
+export const client: WorkbenchClient = bridge?.call && bridge.onEvent ? ipcClient(bridge as PreloadBridge) : httpClient();
