@@ -8,6 +8,9 @@ import { APP_VERSION } from '../store/run-store';
 import { API_METHODS, validateArgs, type ApiMethod } from './methods';
 
 export interface AppInfo {
+  /** The backend the most recent run actually loaded, with its fallback notices (null before any run). */
+  backend: string | null;
+  backendNotices: string[];
   version: string;
   node: string;
   electron: string | null;
@@ -20,14 +23,19 @@ export type Handlers = { [M in ApiMethod]: (...args: never[]) => unknown };
 
 export function createService(store: RunStore, runner: JobRunner) {
   const handlers = {
-    appInfo: (): AppInfo => ({
+    appInfo: (): AppInfo => {
+      const latest = store.db.prepare('SELECT backend, backend_notices FROM runs WHERE backend IS NOT NULL ORDER BY started_at DESC LIMIT 1').get() as { backend: string; backend_notices: string | null } | undefined;
+      return {
+      backend: latest?.backend ?? null,
+      backendNotices: latest?.backend_notices ? JSON.parse(latest.backend_notices) : [],
       version: APP_VERSION,
       node: process.versions.node,
       electron: process.versions.electron ?? null,
       platform: `${process.platform}-${process.arch}`,
       database: store.db.name,
       concurrency: runner.concurrency,
-    }),
+      };
+    },
     listRuns: (filter: Parameters<RunStore['listRuns']>[0]) => store.listRuns(filter),
     getRun: (id: string) => {
       const runId = store.resolveId(id);

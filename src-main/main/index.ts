@@ -1,24 +1,31 @@
 // Electron main process: one hardened window over the renderer, the job runner with training in
 // utilityProcesses, and the API over IPC. Kept thin: everything it calls is tested in plain Node.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, session, shell, utilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session, shell, utilityProcess } from 'electron';
+import { EVENT_CHANNEL } from '../api/method-names';
 import { createService } from '../api/service';
 import { JobRunner } from '../jobs/runner';
+import { presetConfig } from '../schema/presets';
+import { exportBundle, importBundle } from '../store/bundle';
 import { RunStore } from '../store/run-store';
 import { ensureParentDir } from '../store/paths';
 import { forwardEvents, registerApiHandlers, trustedUrl } from './ipc';
+import { aboutText, menuTemplate } from './menu';
 import { choiceFromButton, planQuit, QUIT_DIALOG } from './quit';
-import { loadSettings } from './settings';
+import { loadSettings, saveSettings } from './settings';
 import { utilityProcessHost, workerEntryPath } from './utility-host';
+import { DEFAULT_SIZE, loadWindowState, restoreBounds, saveWindowState } from './window-state';
 
 const RENDERER_DEV_URL = process.env.ELECTRON_RENDERER_URL;
 const ALLOWED_EXTERNAL = [/^https:\/\/arxiv\.org\//, /^https:\/\/github\.com\/mackeynations\//];
 
-function createWindow(): BrowserWindow {
+const PAPER_URL = 'https://arxiv.org/abs/2406.06290';
+
+function createWindow(stateFile: string): BrowserWindow {
+  const bounds = restoreBounds(loadWindowState(stateFile), screen.getAllDisplays().map((d) => d.workArea));
   const win = new BrowserWindow({
-    width: 1400,
-    height: 900,
+    ...(bounds ?? DEFAULT_SIZE),
     title: 'Moduli Workbench',
     show: false,
     webPreferences: {
@@ -29,7 +36,11 @@ function createWindow(): BrowserWindow {
       webSecurity: true,
     },
   });
-  win.once('ready-to-show', () => win.show());
+  win.once('ready-to-show', () => {
+    if (bounds?.maximized) win.maximize();
+    win.show();
+  });
+  win.on('close', () => saveWindowState(stateFile, { ...win.getNormalBounds(), maximized: win.isMaximized() }));
   // No in-app navigation or new windows; only allow-listed https links open, in the system browser.
   win.webContents.setWindowOpenHandler(({ url }) => {
     if (ALLOWED_EXTERNAL.some((r) => r.test(url))) void shell.openExternal(url);
@@ -62,20 +73,71 @@ else {
   void app.whenReady().then(() => {
     // The workbench needs no camera, microphone, notifications or geolocation: deny every permission request.
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-    const { settings, notice } = loadSettings(join(app.getPath('userData'), 'settings.json'));
+    const settingsFile = join(app.getPath('userData'), 'settings.json');
+    const { settings, notice } = loadSettings(settingsFile);
     if (notice) console.warn(notice);
     const dbPath = settings.databasePath ?? join(app.getPath('userData'), 'runs.sqlite');
     ensureParentDir(dbPath);
     const store = RunStore.open(dbPath, { nativeBinding: electronNativeBinding() });
     const runner = new JobRunner({ store, createHost: () => utilityProcessHost(utilityProcess, workerEntryPath(__dirname)), concurrency: settings.concurrency ?? undefined });
     runner.recover();
-    registerApiHandlers(ipcMain, createService(store, runner), (url) => trustedUrl(url, RENDERER_DEV_URL));
+    const service = createService(store, runner);
+    registerApiHandlers(ipcMain, service, (url) => trustedUrl(url, RENDERER_DEV_URL));
+    const stateFile = join(app.getPath('userData'), 'window-state.json');
     const open = () => {
-      const win = createWindow();
+      const win = createWindow(stateFile);
       const stop = forwardEvents(runner.events, win.webContents);
       win.on('closed', stop);
+      return win;
     };
-    open();
+    const win = open();
+    const toRenderer = (action: string) => BrowserWindow.getFocusedWindow()?.webContents.send(EVENT_CHANNEL, { runId: '', type: 'menu', action });
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        menuTemplate({
+          newExperiment: () => toRenderer('new-experiment'),
+          toggleTheme: () => toRenderer('toggle-theme'),
+          importBundle: () => {
+            const [file] = dialog.showOpenDialogSync({ title: 'Import runs', filters: [{ name: 'Run bundles', extensions: ['mwb'] }], properties: ['openFile'] }) ?? [];
+            if (!file) return;
+            try {
+              const ids = importBundle(store, readFileSync(file));
+              dialog.showMessageBoxSync({ message: `Imported ${ids.length} run(s).` });
+              toRenderer('refresh');
+            } catch (e) {
+              dialog.showErrorBox('Import failed', (e as Error).message);
+            }
+          },
+          exportAllRuns: () => {
+            const file = dialog.showSaveDialogSync({ title: 'Export all runs', defaultPath: 'runs.mwb', filters: [{ name: 'Run bundles', extensions: ['mwb'] }] });
+            if (file) writeFileSync(file, exportBundle(store, store.listRuns({ limit: 10000 }).map((r) => r.id)));
+          },
+          openDatabase: () => {
+            const [file] = dialog.showOpenDialogSync({ title: 'Open run database', filters: [{ name: 'SQLite', extensions: ['sqlite', 'db'] }], properties: ['openFile', 'promptToCreate'] }) ?? [];
+            if (!file) return;
+            saveSettings(settingsFile, { ...settings, databasePath: file });
+            app.relaunch();
+            app.quit();
+          },
+          about: () => {
+            const info = service.handlers.appInfo();
+            dialog.showMessageBoxSync({ title: 'About', message: aboutText({ ...info, backend: info.backend, notices: info.backendNotices }) });
+          },
+          openPaper: () => void shell.openExternal(PAPER_URL),
+        }),
+      ),
+    );
+    if (!settings.firstRunDone) {
+      const answer = dialog.showMessageBoxSync(win, {
+        type: 'info',
+        message: 'Welcome to Moduli Workbench',
+        detail:
+          'Train recurrent networks with a moduli-space penalty, prune them, and compare geometries. A quick demo trains the adding problem with a torus penalty to 95 % sparsity in about a minute on a CPU.',
+        buttons: ['Start the demo run', 'Not now'],
+      });
+      if (answer === 0) runner.enqueue(presetConfig('adding', 'quick', { name: 'demo' }));
+      saveSettings(settingsFile, { ...settings, firstRunDone: true });
+    }
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) open();
     });

@@ -114,3 +114,34 @@ describe('settings', () => {
     expect(readFileSync(`${file}.bad`, 'utf8')).toBe('{ not json');
   });
 });
+
+describe('application menu', () => {
+  it('has File (new experiment, import, export, open database), View (theme, zoom) and Help (about) wired to actions', async () => {
+    const { menuTemplate, aboutText } = await import('../../src-main/main/menu');
+    const calls: string[] = [];
+    const actions = new Proxy({}, { get: (_t, name: string) => () => calls.push(name) });
+    const t = menuTemplate(actions as never, 'linux');
+    expect(t.map((m) => m.label)).toEqual(['File', 'View', 'Help']);
+    const items = t.flatMap((m) => (m.submenu as Array<{ label?: string; role?: string; click?: () => void }>) ?? []);
+    for (const label of ['New Experiment', 'Import Runs…', 'Export All Runs…', 'Open Database…', 'Toggle Theme', 'About Moduli Workbench']) {
+      const item = items.find((i) => i.label === label);
+      expect(item, label).toBeDefined();
+      item!.click!();
+    }
+    expect(calls).toEqual(['newExperiment', 'importBundle', 'exportAllRuns', 'openDatabase', 'toggleTheme', 'about']);
+    expect(items.map((i) => i.role)).toEqual(expect.arrayContaining(['zoomIn', 'zoomOut', 'resetZoom', 'quit']));
+    expect(menuTemplate(actions as never, 'darwin')[0]).toEqual({ role: 'appMenu' });
+    expect(aboutText({ version: '1', electron: '38', node: '22', backend: 'wasm', notices: ['tensorflow-gpu: not installed'] })).toMatch(/latest run\): wasm\n {2}tensorflow-gpu: not installed/);
+  });
+});
+
+describe('window state', () => {
+  it('restores saved bounds on a display, clamps oversize windows, and drops windows of a detached monitor', async () => {
+    const { restoreBounds } = await import('../../src-main/main/window-state');
+    const screen = [{ x: 0, y: 0, width: 1920, height: 1080 }];
+    expect(restoreBounds({ x: 100, y: 50, width: 1400, height: 900, maximized: false }, screen)).toEqual({ x: 100, y: 50, width: 1400, height: 900, maximized: false });
+    expect(restoreBounds({ x: 0, y: 0, width: 3000, height: 2000, maximized: true }, screen)).toMatchObject({ width: 1920, height: 1080, x: 0, y: 0 });
+    expect(restoreBounds({ x: 2500, y: 0, width: 1400, height: 900, maximized: false }, screen)).toBeNull();
+    expect(restoreBounds(null, screen)).toBeNull();
+  });
+});
