@@ -3,6 +3,7 @@
 import { buildPenalty } from '../engine/geometry/penalty';
 import { layerSeed } from '../engine/training/regularizer';
 import type { JobRunner } from '../jobs/runner';
+import type { Backend } from '../schema/experiment';
 import type { RunStore } from '../store/run-store';
 import { APP_VERSION } from '../store/run-store';
 import { API_METHODS, validateArgs, type ApiMethod } from './methods';
@@ -21,7 +22,12 @@ export interface AppInfo {
 
 export type Handlers = { [M in ApiMethod]: (...args: never[]) => unknown };
 
-export function createService(store: RunStore, runner: JobRunner) {
+export interface ServiceOptions {
+  /** Used for runs whose config says backend 'auto' (the desktop app's backend preference). */
+  defaultBackend?: Backend;
+}
+
+export function createService(store: RunStore, runner: JobRunner, opts: ServiceOptions = {}) {
   const handlers = {
     appInfo: (): AppInfo => {
       const latest = store.db.prepare('SELECT backend, backend_notices FROM runs WHERE backend IS NOT NULL ORDER BY started_at DESC LIMIT 1').get() as { backend: string; backend_notices: string | null } | undefined;
@@ -50,7 +56,9 @@ export function createService(store: RunStore, runner: JobRunner) {
       return s;
     },
     startRuns: (a: { config: Parameters<JobRunner['enqueue']>[0]; seeds?: number[]; priority: number }) =>
-      (a.seeds ?? [a.config.seed]).map((seed) => runner.enqueue({ ...a.config, seed }, a.priority)),
+      (a.seeds ?? [a.config.seed]).map((seed) =>
+        runner.enqueue({ ...a.config, seed, backend: a.config.backend === 'auto' && opts.defaultBackend ? opts.defaultBackend : a.config.backend }, a.priority),
+      ),
     cancelRun: (id: string) => runner.cancel(id),
     pauseRun: (id: string) => runner.pause(id),
     resumeRun: (id: string) => runner.resume(id),

@@ -79,9 +79,9 @@ else {
     const dbPath = settings.databasePath ?? join(app.getPath('userData'), 'runs.sqlite');
     ensureParentDir(dbPath);
     const store = RunStore.open(dbPath, { nativeBinding: electronNativeBinding() });
-    const runner = new JobRunner({ store, createHost: () => utilityProcessHost(utilityProcess, workerEntryPath(__dirname)), concurrency: settings.concurrency ?? undefined });
+    const runner = new JobRunner({ store, createHost: () => utilityProcessHost(utilityProcess, workerEntryPath(__dirname), settings.cudaDevices), concurrency: settings.concurrency ?? undefined });
     runner.recover();
-    const service = createService(store, runner);
+    const service = createService(store, runner, { defaultBackend: settings.backend });
     registerApiHandlers(ipcMain, service, (url) => trustedUrl(url, RENDERER_DEV_URL));
     const stateFile = join(app.getPath('userData'), 'window-state.json');
     const open = () => {

@@ -10,7 +10,13 @@ export const Settings = z.object({
   version: z.literal(SETTINGS_VERSION),
   databasePath: z.string().nullable().default(null).describe('null: runs.sqlite in the user data folder'),
   concurrency: z.number().int().min(1).max(64).nullable().default(null).describe('null: 1 per 2 CPU cores'),
-  backend: Backend.default('auto'),
+  backend: Backend.default('auto').describe("preferred backend for runs whose config says 'auto'"),
+  cudaDevices: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'comma-separated GPU indices, e.g. 0 or 0,1')
+    .nullable()
+    .default(null)
+    .describe('CUDA_VISIBLE_DEVICES for training workers (null: all GPUs)'),
   theme: z.enum(['system', 'light', 'dark']).default('system'),
   firstRunDone: z.boolean().default(false),
 });

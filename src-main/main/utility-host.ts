@@ -6,15 +6,17 @@ import type { UtilityProcess } from 'electron';
 import type { WorkerHost } from '../jobs/host';
 
 export interface UtilityProcessApi {
-  fork(modulePath: string, args?: string[], options?: { serviceName?: string; stdio?: 'inherit' | 'pipe' }): UtilityProcess;
+  fork(modulePath: string, args?: string[], options?: { serviceName?: string; stdio?: 'inherit' | 'pipe'; env?: NodeJS.ProcessEnv }): UtilityProcess;
 }
 
 export function workerEntryPath(mainDir: string): string {
   return join(mainDir, 'worker.js');
 }
 
-export function utilityProcessHost(api: UtilityProcessApi, entry: string): WorkerHost {
-  const child = api.fork(entry, [], { serviceName: 'Moduli training worker', stdio: 'inherit' });
+/** `cudaDevices` selects the GPUs a worker may use (CUDA_VISIBLE_DEVICES); null leaves the environment as is. */
+export function utilityProcessHost(api: UtilityProcessApi, entry: string, cudaDevices: string | null = null): WorkerHost {
+  const env = cudaDevices === null ? process.env : { ...process.env, CUDA_VISIBLE_DEVICES: cudaDevices };
+  const child = api.fork(entry, [], { serviceName: 'Moduli training worker', stdio: 'inherit', env });
   let exited = false;
   const exitCallbacks: Array<(code: number | null, signal: string | null) => void> = [];
   child.on('exit', (code: number) => {

@@ -81,6 +81,8 @@ describe('workbench UI in a browser', () => {
     await page.waitForSelector('[data-test="chart-compare"] canvas');
     await page.waitForSelector('text=± ');
     await page.screenshot({ path: join(SHOTS, 'compare.png') });
+    // The status bar names the backend the runs actually loaded, with its fallbacks.
+    await expect.poll(async () => page.textContent('[data-test="status-bar"]'), { timeout: 10_000 }).toMatch(/backend: wasm \(2 fallbacks: tensorflow-gpu: not installed; tensorflow: not installed\)/);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test="chart-compare"] >> text=PNG')]);
     const file = join(dir, 'chart.png');

@@ -43,3 +43,12 @@ describe('utilityProcess worker host', () => {
     expect(child.sent).toEqual([]);
   });
 });
+
+describe('GPU selection', () => {
+  it('passes the configured CUDA devices to the worker environment', () => {
+    let env: NodeJS.ProcessEnv | undefined;
+    const child = new FakeUtilityProcess();
+    utilityProcessHost({ fork: (_p, _a, o) => ((env = o?.env), child as never) }, 'worker.js', '1,3');
+    expect(env?.CUDA_VISIBLE_DEVICES).toBe('1,3');
+  });
+});

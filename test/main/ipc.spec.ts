@@ -145,3 +145,16 @@ describe('window state', () => {
     expect(restoreBounds(null, screen)).toBeNull();
   });
 });
+
+describe('backend preference', () => {
+  it("applies the settings' backend to runs whose config says 'auto', and keeps an explicit choice", async () => {
+    const store = RunStore.open(join(dir, 'pref.sqlite'));
+    const runner = new JobRunner({ store, createHost: () => ({ send() {}, onMessage() {}, onExit() {}, kill() {}, pid: 1 }), concurrency: 0 });
+    const service = createService(store, runner, { defaultBackend: 'cpu' });
+    const [auto] = (await service.call('startRuns', [{ config: { task: { task: 'adding' } } }])) as string[];
+    const [explicit] = (await service.call('startRuns', [{ config: { task: { task: 'adding' }, backend: 'wasm' } }])) as string[];
+    expect(store.getRun(auto)!.config.backend).toBe('cpu');
+    expect(store.getRun(explicit)!.config.backend).toBe('wasm');
+    store.close();
+  });
+});
