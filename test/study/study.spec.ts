@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { expandStudy } from '../../src-main/engine/study/grid';
+import { mean, sampleStd, studentTwoSidedP, welchTTest } from '../../src-main/engine/study/stats';
+import { structureMetrics } from '../../src-main/engine/study/structure';
+import { presetConfig } from '../../src-main/schema/presets';
+
+const base = presetConfig('adding', 'quick');
+
+describe('study grid expansion', () => {
+  it('arms × axis combinations × seeds, each a validated config with its cell label', () => {
+    const { cells, runs } = expandStudy({
+      name: 'controls',
+      base,
+      arms: [
+        { name: 'torus DoG⁻¹', overrides: { 'regularization.penalty.space': 'torus' } },
+        { name: 'L1', overrides: { 'regularization.penalty.space': 'standard', 'regularization.penalty.weighting': 'distance', 'regularization.penalty.invert': false } },
+      ],
+      axes: { 'regularization.lambda': [0.001, 0.01], 'pruning.target': [0.9] },
+      seeds: [1, 2, 3],
+    });
+    expect(cells.map((c) => c.label)).toEqual(['torus DoG⁻¹ · lambda=0.001 · target=0.9', 'torus DoG⁻¹ · lambda=0.01 · target=0.9', 'L1 · lambda=0.001 · target=0.9', 'L1 · lambda=0.01 · target=0.9']);
+    expect(runs).toHaveLength(12);
+    const l1 = runs.find((r) => r.cell === 'L1 · lambda=0.01 · target=0.9' && r.seed === 2)!;
+    expect(l1.config.regularization).toMatchObject({ lambda: 0.01, penalty: { space: 'standard', weighting: 'distance', invert: false } });
+    expect(l1.config.task).toEqual(base.task);
+  });
+
+  it('names the cell whose configuration is invalid', () => {
+    expect(() => expandStudy({ name: 's', base, axes: { 'pruning.target': [0.5, 2] }, seeds: [1] })).toThrow(/cell 'target=2': pruning\.target/);
+  });
+});
+
+describe('statistics', () => {
+  it('Welch t and df match the hand computation', () => {
+    // a: mean 3, var 2.5; b: mean 6, var 10 → t = −3/√(0.5 + 2), df = 2.5² / (0.5²/4 + 2²/4).
+    const r = welchTTest([1, 2, 3, 4, 5], [2, 4, 6, 8, 10])!;
+    expect(r.t).toBeCloseTo(-3 / Math.sqrt(2.5), 12);
+    expect(r.df).toBeCloseTo(6.25 / (0.0625 + 1), 12);
+    expect(mean([1, 2, 3])).toBe(2);
+    expect(sampleStd([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo(Math.sqrt(32 / 7), 12);
+  });
+
+  it('the two-sided p-value equals the numerically integrated Student t tail', () => {
+    for (const [t, df] of [[1.8974, 5.882], [2.5, 3], [0.3, 12.5], [4, 30]]) {
+      const logC = lgamma((df + 1) / 2) - lgamma(df / 2) - 0.5 * Math.log(df * Math.PI);
+      const pdf = (x: number) => Math.exp(logC - ((df + 1) / 2) * Math.log(1 + (x * x) / df));
+      // Simpson on [|t|, 2000] with a substitution-free fine grid near |t|.
+      let area = 0;
+      const steps = 200000;
+      const hi = 2000;
+      const h = (hi - t) / steps;
+      for (let k = 0; k <= steps; k++) area += (k === 0 || k === steps ? 1 : k % 2 ? 4 : 2) * pdf(t + k * h);
+      expect(studentTwoSidedP(t, df)).toBeCloseTo(2 * (area * h) / 3, 4);
+    }
+  });
+
+  it('returns null without at least two values per group or with zero variance', () => {
+    expect(welchTTest([1], [2, 3])).toBeNull();
+    expect(welchTTest([1, 1], [1, 1])).toBeNull();
+  });
+});
+
+function lgamma(x: number): number {
+  // Stirling series, accurate for x ≥ 1.5 (all uses above), shifted for small x.
+  let shift = 0;
+  while (x < 8) {
+    shift -= Math.log(x);
+    x += 1;
+  }
+  return shift + (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * x) - 1 / (360 * x ** 3) + 1 / (1260 * x ** 5);
+}
+
+describe('structure metrics of a pruned W_hh', () => {
+  // Five neurons on a line, distance |i − j|, embedding order = identity.
+  const n = 5;
+  const D = Array.from({ length: n * n }, (_, k) => Math.abs(Math.floor(k / n) - (k % n)));
+  const order = [0, 1, 2, 3, 4];
+
+  it('a tridiagonal mask is local: bandwidth 1, mean kept length below the all-pairs mean', () => {
+    const W = Array.from({ length: n * n }, (_, k) => (Math.abs(Math.floor(k / n) - (k % n)) <= 1 ? 1 : 0));
+    const m = structureMetrics(W, n, D, order);
+    expect(m.kept).toBe(13);
+    expect(m.bandwidth).toBe(1);
+    expect(m.meanKeptLength).toBeCloseTo(8 / 13, 12);
+    expect(m.meanPairLength).toBeCloseTo(40 / 25, 12);
+    expect(m.localityRatio).toBeLessThan(0.5);
+    expect(m.profile).toBe(5);
+    expect(m.inDegree).toEqual([2, 3, 3, 3, 2]);
+  });
+
+  it('a corner-to-corner connection sets the bandwidth; the order is what is measured', () => {
+    const W = new Array(n * n).fill(0);
+    W[0 * n + 4] = 1;
+    expect(structureMetrics(W, n, D, order).bandwidth).toBe(4);
+    expect(structureMetrics(W, n, D, [0, 4, 1, 2, 3]).bandwidth).toBe(1);
+    expect(structureMetrics(W, n, D, order).outDegree).toEqual([0, 0, 0, 0, 1]);
+  });
+});
