@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { geometryCommand } from './commands/geometry';
 import { runsCommand } from './commands/runs';
 import { serveCommand } from './commands/serve';
+import { studyCommand } from './commands/study';
 import { trainCommand } from './commands/train';
 import { exitWithError } from './errors';
 
@@ -16,6 +17,7 @@ program.addCommand(geometryCommand());
 program.addCommand(trainCommand());
 program.addCommand(runsCommand());
 program.addCommand(serveCommand());
+program.addCommand(studyCommand());
 for (const c of program.commands) c.exitOverride().showHelpAfterError('(add --help for usage)');
 
 try {

@@ -89,6 +89,11 @@ export class JobRunner {
     }
   }
 
+  /** Starts queued runs up to the concurrency limit (after runs were queued by another process). */
+  kick(): void {
+    this.schedule();
+  }
+
   runningIds(): string[] {
     return [...this.active.keys()];
   }

@@ -114,6 +114,21 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX tags_tag ON tags(tag);
     `,
   },
+  {
+    version: 3,
+    description: 'studies: named grids of runs; each run may belong to a study cell',
+    sql: `
+      CREATE TABLE studies (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        spec_json TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      ALTER TABLE runs ADD COLUMN study_id TEXT REFERENCES studies(id) ON DELETE SET NULL;
+      ALTER TABLE runs ADD COLUMN study_cell TEXT;
+      CREATE INDEX runs_study ON runs(study_id, study_cell);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

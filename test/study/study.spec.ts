@@ -96,3 +96,38 @@ describe('structure metrics of a pruned W_hh', () => {
     expect(structureMetrics(W, n, D, order).outDegree).toEqual([0, 0, 0, 0, 1]);
   });
 });
+
+describe('study reports', () => {
+  const row = (cell: string, seed: number, mse: number, extra: Partial<import('../../src-main/engine/study/report').StudyRow> = {}) => ({
+    cell, seed, status: 'finished', test: { mse }, lottery: null, sparsity: 0.9, diverged: false, ...extra,
+  });
+
+  it('summarises per cell with mean ± std, diverged counts and Welch markers against the controls', async () => {
+    const { summarizeStudy, renderReport, marker } = await import('../../src-main/engine/study/report');
+    const rows = [
+      row('torus DoG⁻¹', 1, 0.01), row('torus DoG⁻¹', 2, 0.012), row('torus DoG⁻¹', 3, 0.011),
+      row('L1', 1, 0.1), row('L1', 2, 0.12), row('L1', 3, 0.11),
+      row('no regulariser', 1, 0.1), row('no regulariser', 2, NaN, { diverged: true }), row('no regulariser', 3, 0.13),
+    ];
+    const s = summarizeStudy(rows, 'mse');
+    const torus = s.find((c) => c.cell === 'torus DoG⁻¹')!;
+    expect(torus.metric.mean).toBeCloseTo(0.011, 12);
+    expect(torus.metric.std).toBeCloseTo(0.001, 12);
+    expect(marker(torus.vs.L1)).toBe('**↓');
+    expect(s.find((c) => c.cell === 'no regulariser')!.diverged).toBe(1);
+    const md = renderReport(s, 'md', { title: 'demo', primary: 'mse' });
+    expect(md).toContain('| torus DoG⁻¹ | 3/3 | 0.01100 ± 0.0010 | 90.0 % | – | 0 |');
+    expect(renderReport(s, 'latex', { title: 'demo', primary: 'mse' })).toContain('$\\pm$');
+    expect(renderReport(s, 'csv', { title: 'demo', primary: 'mse' }).split('\n')[0]).toBe('configuration,runs,mse (mean ± std),sparsity,lottery mse,diverged,vs no regulariser,vs L1');
+  });
+
+  it('templates fix the reference controls: L1 is an all-ones penalty and "no regulariser" has λ = 0', async () => {
+    const { studyTemplate } = await import('../../src-main/engine/study/templates');
+    const { runs } = expandStudy(studyTemplate('navigation-controls', 'quick', [1]));
+    const l1 = runs.find((r) => r.cell === 'L1')!.config.regularization;
+    expect(l1.penalty).toMatchObject({ space: 'standard', invert: false });
+    expect(runs.find((r) => r.cell === 'no regulariser')!.config.regularization.lambda).toBe(0);
+    expect(runs.find((r) => r.cell === 'permuted DoG⁻¹')!.config.regularization.penalty).toMatchObject({ permute: true, invert: true, weighting: 'dog' });
+    expect(runs).toHaveLength(5);
+  });
+});

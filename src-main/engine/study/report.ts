@@ -1,0 +1,93 @@
+// Study reports like the paper's tables: per cell, final metric and sparsity as mean ± std over seeds, the
+// lottery-ticket metric, diverged/NaN runs (the paper's stability claim), and Welch t-tests against the
+// no-regulariser and L1 controls. Pure: rows in, tables out.
+import { mean, sampleStd, welchTTest, type WelchResult } from './stats';
+import { CONTROL_ARMS } from './templates';
+
+export interface StudyRow {
+  cell: string;
+  seed: number;
+  status: string;
+  test: Record<string, number> | null;
+  lottery: Record<string, number> | null;
+  sparsity: number | null;
+  diverged: boolean;
+}
+
+export interface CellSummary {
+  cell: string;
+  runs: number;
+  finished: number;
+  diverged: number;
+  metric: { mean: number; std: number; values: number[] };
+  sparsity: number;
+  lottery: { mean: number; std: number } | null;
+  vs: Record<string, WelchResult | null>;
+}
+
+const finite = (xs: Array<number | undefined | null>) => xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+
+export function summarizeStudy(rows: StudyRow[], primary: string): CellSummary[] {
+  const cells = [...new Set(rows.map((r) => r.cell))];
+  const values = (cell: string) => finite(rows.filter((r) => r.cell === cell && r.status === 'finished' && !r.diverged).map((r) => r.test?.[primary]));
+  return cells.map((cell) => {
+    const own = rows.filter((r) => r.cell === cell);
+    const m = values(cell);
+    const lot = finite(own.map((r) => r.lottery?.[primary]));
+    const vs: Record<string, WelchResult | null> = {};
+    for (const control of Object.values(CONTROL_ARMS)) if (cells.includes(control) && control !== cell) vs[control] = welchTTest(m, values(control));
+    return {
+      cell,
+      runs: own.length,
+      finished: own.filter((r) => r.status === 'finished').length,
+      diverged: own.filter((r) => r.diverged || (r.status === 'finished' && !Number.isFinite(r.test?.[primary] ?? NaN))).length,
+      metric: { mean: m.length ? mean(m) : NaN, std: sampleStd(m), values: m },
+      sparsity: mean(finite(own.map((r) => r.sparsity))),
+      lottery: lot.length ? { mean: mean(lot), std: sampleStd(lot) } : null,
+      vs,
+    };
+  });
+}
+
+/** '*' p < 0.05, '**' p < 0.01; '↓' lower (better) than the control, '↑' higher. */
+export function marker(w: WelchResult | null): string {
+  if (!w || !Number.isFinite(w.p)) return '';
+  const stars = w.p < 0.01 ? '**' : w.p < 0.05 ? '*' : '';
+  return stars ? `${stars}${w.t < 0 ? '↓' : '↑'}` : 'n.s.';
+}
+
+const fmt = (x: number, d = 4) => (Number.isFinite(x) ? x.toPrecision(d) : '–');
+
+export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'latex' | 'json', o: { title: string; primary: string }): string {
+  const controls = [...new Set(summaries.flatMap((s) => Object.keys(s.vs)))];
+  if (format === 'json') return JSON.stringify({ title: o.title, primary: o.primary, cells: summaries }, null, 2) + '\n';
+  const header = ['configuration', 'runs', `${o.primary} (mean ± std)`, 'sparsity', `lottery ${o.primary}`, 'diverged', ...controls.map((c) => `vs ${c}`)];
+  const rows = summaries.map((s) => [
+    s.cell,
+    `${s.finished}/${s.runs}`,
+    `${fmt(s.metric.mean)} ± ${fmt(s.metric.std, 2)}`,
+    Number.isFinite(s.sparsity) ? `${(100 * s.sparsity).toFixed(1)} %` : '–',
+    s.lottery ? `${fmt(s.lottery.mean)} ± ${fmt(s.lottery.std, 2)}` : '–',
+    String(s.diverged),
+    ...controls.map((c) => (s.vs[c] ? `${marker(s.vs[c])} (p=${fmt(s.vs[c]!.p, 2)})` : '–')),
+  ]);
+  if (format === 'csv') {
+    const esc = (t: string) => (/[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
+    return [header, ...rows].map((r) => r.map(esc).join(',')).join('\n') + '\n';
+  }
+  if (format === 'latex') {
+    const tex = (t: string) => t.replace(/([%&_#$])/g, '\\$1').replace('±', '$\\pm$').replace('⁻¹', '$^{-1}$').replace('↓', '$\\downarrow$').replace('↑', '$\\uparrow$');
+    return [
+      `% ${o.title} — Moduli Workbench study report`,
+      `\\begin{tabular}{l${'r'.repeat(header.length - 1)}}`,
+      '\\hline',
+      header.map(tex).join(' & ') + ' \\\\',
+      '\\hline',
+      ...rows.map((r) => r.map(tex).join(' & ') + ' \\\\'),
+      '\\hline',
+      '\\end{tabular}',
+    ].join('\n') + '\n';
+  }
+  const line = (r: string[]) => `| ${r.join(' | ')} |`;
+  return [`## ${o.title}`, '', line(header), line(header.map(() => '---')), ...rows.map(line), '', 'Markers: Welch t-test on the final metric; * p < 0.05, ** p < 0.01; ↓ lower than the control.', ''].join('\n');
+}

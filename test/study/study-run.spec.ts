@@ -1,0 +1,37 @@
+// A tiny study end to end: real SQLite, real worker processes, then the report.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderReport, summarizeStudy } from '../../src-main/engine/study/report';
+import { nodeForkHost } from '../../src-main/jobs/host';
+import { JobRunner } from '../../src-main/jobs/runner';
+import { createStudy, studyInfo, studyRows } from '../../src-main/jobs/study';
+import { RunStore } from '../../src-main/store/run-store';
+
+describe('a study run', () => {
+  it('queues arms × seeds tagged by cell, runs them, and reports every cell', async () => {
+    const store = RunStore.open(join(mkdtempSync(join(tmpdir(), 'study-')), 'runs.sqlite'));
+    const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 2 });
+    const base = { backend: 'wasm', task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 160, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 }, pruning: { target: 0.5 } };
+    const { studyId, runIds } = createStudy(store, runner, {
+      name: 'tiny',
+      base,
+      arms: [
+        { name: 'torus DoG⁻¹', overrides: { 'regularization.penalty.space': 'torus' } },
+        { name: 'no regulariser', overrides: { 'regularization.penalty.space': 'none', 'regularization.lambda': 0 } },
+      ],
+      seeds: [1, 2],
+    });
+    expect(runIds).toHaveLength(4);
+    await runner.waitAll();
+    const rows = studyRows(store, studyId);
+    expect(rows.map((r) => r.status)).toEqual(['finished', 'finished', 'finished', 'finished']);
+    expect(studyInfo(store, studyId.slice(0, 4)).task).toBe('adding');
+    const summary = summarizeStudy(rows, 'mse');
+    expect(summary.map((s) => [s.cell, s.finished])).toEqual([['torus DoG⁻¹', 2], ['no regulariser', 2]]);
+    expect(summary[0].vs['no regulariser']).not.toBeNull();
+    expect(renderReport(summary, 'md', { title: 'tiny', primary: 'mse' })).toMatch(/\| no regulariser \| 2\/2 \|/);
+    store.close();
+  });
+});
