@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExperimentConfig, TASKS, type ExperimentConfigInput, type TaskName } from '../schema/experiment';
+import { setPath } from '../schema/paths';
 import { PRESET_NAMES, presetConfig, type PresetName } from '../schema/presets';
 import { UsageError } from './errors';
 
@@ -25,17 +26,6 @@ export interface ConfigFlags {
   lottery?: boolean;
   corpus?: string;
   set?: string[];
-}
-
-/** Sets a dotted path in a plain object, creating objects on the way. */
-export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let o: Record<string, unknown> = obj;
-  for (const k of keys.slice(0, -1)) {
-    if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
-    o = o[k] as Record<string, unknown>;
-  }
-  o[keys[keys.length - 1]] = value;
 }
 
 /** `key=value`: value parsed as JSON when it is valid JSON (numbers, booleans, objects), else a string. */

@@ -1,5 +1,6 @@
 // Study expansion: arms × axis combinations × seeds → validated run configs, each labelled by its cell.
 import { ExperimentConfig } from '../../schema/experiment';
+import { setPath } from '../../schema/paths';
 import { StudySpec, type Overrides, type StudySpecInput } from '../../schema/study';
 
 export interface StudyCell {
@@ -12,16 +13,6 @@ export interface StudyRun {
   cell: string;
   seed: number;
   config: ExperimentConfig;
-}
-
-function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let o = obj;
-  for (const k of keys.slice(0, -1)) {
-    if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
-    o = o[k] as Record<string, unknown>;
-  }
-  o[keys[keys.length - 1]] = value;
 }
 
 function shortName(path: string): string {
