@@ -14,8 +14,13 @@ export interface PlaceCellOptions {
 export class PlaceCells {
   /** Row-major [Np, 2] centres. */
   readonly centres: Float64Array;
+  // Scratch buffers for encodeInto, which runs T·B times per training step.
+  private readonly r2: Float64Array;
+  private readonly code: Float64Array;
 
   constructor(readonly opts: PlaceCellOptions) {
+    this.r2 = new Float64Array(opts.count);
+    this.code = new Float64Array(opts.count);
     const rng = createRng('place-cells');
     this.centres = new Float64Array(opts.count * 2);
     for (let i = 0; i < this.centres.length; i++) this.centres[i] = (rng.uniform() - 0.5) * opts.boxSize;
@@ -26,7 +31,7 @@ export class PlaceCells {
     const n = this.opts.count;
     const s1 = 2 * this.opts.width ** 2;
     const s2 = s1 * this.opts.surroundScale;
-    const r2 = new Float64Array(n);
+    const r2 = this.r2;
     let min = Infinity;
     for (let k = 0; k < n; k++) {
       const dx = x - this.centres[2 * k];
@@ -46,7 +51,7 @@ export class PlaceCells {
       return;
     }
     let lo = Infinity;
-    const a = new Float64Array(n);
+    const a = this.code;
     for (let k = 0; k < n; k++) {
       a[k] = Math.exp(-(r2[k] - min) / s1) / z1 - Math.exp(-(r2[k] - min) / s2) / z2;
       if (a[k] < lo) lo = a[k];
