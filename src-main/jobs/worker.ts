@@ -7,6 +7,8 @@ import { HostToWorker, type WorkerToHost } from './protocol';
 interface Channel {
   send(msg: WorkerToHost): void;
   onMessage(cb: (msg: unknown) => void): void;
+  /** Resolves once every message sent so far has left the process. */
+  drained(): Promise<void>;
 }
 
 interface ParentPort {
@@ -16,9 +18,30 @@ interface ParentPort {
 
 function channel(): Channel {
   const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-  if (parentPort) return { send: (m) => parentPort.postMessage(m), onMessage: (cb) => parentPort.on('message', (e) => cb(e.data)) };
+  if (parentPort) return { send: (m) => parentPort.postMessage(m), onMessage: (cb) => parentPort.on('message', (e) => cb(e.data)), drained: () => new Promise((r) => setImmediate(r)) };
   if (!process.send) throw new Error('worker.ts must be started by a job host (no IPC channel)');
-  return { send: (m) => process.send!(m), onMessage: (cb) => process.on('message', cb) };
+  // A host killed outright (kill -9) cannot stop us: without a parent nobody records our work, so stop too.
+  // The run stays 'running' in the database and becomes 'interrupted' (resumable) when the host restarts.
+  process.on('disconnect', () => process.exit(70));
+  // process.send is asynchronous: exiting right after it loses what is still queued (measured: a run's final
+  // snapshot, checkpoint and 'finished' event vanished and the run was recorded as failed). Count them out.
+  let pending = 0;
+  let wake: (() => void) | null = null;
+  return {
+    send: (m) => {
+      pending++;
+      process.send!(m, undefined, {}, () => {
+        if (--pending === 0) wake?.();
+      });
+    },
+    onMessage: (cb) => process.on('message', cb),
+    drained: () => (pending === 0 ? Promise.resolve() : new Promise((r) => (wake = r))),
+  };
+}
+
+async function exitWhenSent(code: number): Promise<never> {
+  await ch.drained();
+  process.exit(code);
 }
 
 const ch = channel();
@@ -45,11 +68,11 @@ ch.onMessage(async (raw) => {
       control: () => command,
       onEvent: (event: TrainingEvent) => ch.send({ type: 'event', event } as WorkerToHost),
     });
-    process.exit(0);
+    await exitWhenSent(0);
   } catch (err) {
-    if (err instanceof RunStopped) process.exit(0);
+    if (err instanceof RunStopped) await exitWhenSent(0);
     ch.send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
-    process.exit(1);
+    await exitWhenSent(1);
   }
 });
 ch.send({ type: 'ready' });

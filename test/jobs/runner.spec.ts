@@ -48,6 +48,17 @@ describe('job runner', () => {
     store.close();
   });
 
+  it('a run whose last messages are large (snapshot + checkpoint of a 1024-wide W_hh) is still recorded as finished', async () => {
+    // Regression: the worker exited right after process.send, losing the queued 'finished' event.
+    const { store, runner } = setup();
+    const big = ExperimentConfig.parse({ ...tiny(1, 2), task: { ...tiny(1, 2).task, hidden: 1024, sequenceLength: 2, samplesPerEpoch: 32 } });
+    const id = runner.enqueue(big);
+    await runner.wait(id);
+    expect(store.getRun(id)!.status, store.getRun(id)!.error ?? '').toBe('finished');
+    expect(store.snapshots(id).at(-1)!.rows).toBe(1024);
+    store.close();
+  }, 120_000);
+
   it('kill -9 of the worker leaves a valid database: the run is failed, its flushed metrics kept', async () => {
     const { file, store, runner } = setup();
     const id = runner.enqueue(tiny(50, 40));
