@@ -1,4 +1,5 @@
-// Layering, as STYLE.md asks: schema → engine → (store, jobs) → api → (main, preload, server, cli) → renderer.
+// Layering, as STYLE.md asks: schema → engine → (store, jobs) → (api, charts) → (main, preload, server, cli) → renderer.
+// charts holds pure ECharts option builders and SSR exports, so the CLI draws the same figures as the UI.
 // A lower layer never imports a higher one; the engine never touches Electron, SQLite or the DOM.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -11,6 +12,7 @@ const LAYERS: Record<string, number> = {
   'src-main/store': 2,
   'src-main/jobs': 2,
   'src-main/api': 3,
+  'src-main/charts': 3,
   'src-main/server': 4,
   'src-main/cli': 4,
   'src-main/main': 4,

@@ -1,4 +1,4 @@
-// ECharts options for training curves, built by a pure function (tested without a DOM, as
+// ECharts options for training curves, built by a pure function shared by the renderer and the CLI (tested without a DOM, as
 // optuna-dashboard's graph components): series in, option out. Smoothing is an EMA over the plotted points.
 export interface PlotSeries {
   name: string;

@@ -1,9 +1,13 @@
 // Creating and reading studies: expand the spec, enqueue every run tagged with its study and cell, and
-// gather the rows a report needs.
+// gather what reports, figures and the study view need.
 import { randomBytes } from 'node:crypto';
+import { binnedCurves, metricVsSparsity, type Band } from '../engine/study/figures';
 import { expandStudy } from '../engine/study/grid';
-import type { StudyRow } from '../engine/study/report';
-import type { StudySpecInput } from '../schema/study';
+import { summarizeStudy, type CellSummary, type StudyRow } from '../engine/study/report';
+import { runStructure, type MatrixStructure } from '../engine/study/structure';
+import type { ExperimentConfig } from '../schema/experiment';
+import { StudySpec, type StudySpecInput } from '../schema/study';
+import { primaryMetricOf } from '../store/recorder';
 import type { RunStore } from '../store/run-store';
 import type { JobRunner } from './runner';
 
@@ -11,6 +15,7 @@ export function createStudy(store: RunStore, runner: JobRunner, input: StudySpec
   const { spec, runs } = expandStudy(input);
   const studyId = randomBytes(5).toString('hex');
   store.db.prepare('INSERT INTO studies (id, name, spec_json, created_at) VALUES (?, ?, ?, ?)').run(studyId, spec.name, JSON.stringify(spec), Date.now());
+  // Tagging happens in the same tick as enqueueing, before any worker can report back.
   const runIds = runs.map((r) => {
     const id = runner.enqueue(r.config);
     store.db.prepare('UPDATE runs SET study_id = ?, study_cell = ? WHERE id = ?').run(studyId, r.cell, id);
@@ -19,24 +24,158 @@ export function createStudy(store: RunStore, runner: JobRunner, input: StudySpec
   return { studyId, runIds };
 }
 
-export function studyRows(store: RunStore, studyId: string): StudyRow[] {
-  const rows = store.db.prepare('SELECT id, study_cell, seed, status, result_json, final_sparsity FROM runs WHERE study_id = ? ORDER BY rowid').all(studyId) as Array<{
-    id: string;
-    study_cell: string;
-    seed: number;
-    status: string;
-    result_json: string | null;
-    final_sparsity: number | null;
-  }>;
-  return rows.map((r) => {
+export interface StudyInfo {
+  id: string;
+  name: string;
+  task: string;
+  createdAt: number;
+  spec: StudySpec;
+}
+
+export function studyInfo(store: RunStore, idOrPrefix: string): StudyInfo {
+  const rows = store.db.prepare("SELECT id, name, spec_json, created_at FROM studies WHERE id LIKE ? || '%' LIMIT 2").all(idOrPrefix) as Array<{ id: string; name: string; spec_json: string; created_at: number }>;
+  if (rows.length !== 1) throw new Error(rows.length ? `study id prefix '${idOrPrefix}' is ambiguous` : `no study with id '${idOrPrefix}'`);
+  const spec = StudySpec.parse(JSON.parse(rows[0].spec_json));
+  const task = (spec.base as { task?: { task?: string } }).task?.task ?? 'adding';
+  return { id: rows[0].id, name: rows[0].name, task, createdAt: rows[0].created_at, spec };
+}
+
+export interface StudyListItem {
+  id: string;
+  name: string;
+  createdAt: number;
+  runs: number;
+  finished: number;
+  failed: number;
+  running: number;
+}
+
+export function listStudies(store: RunStore): StudyListItem[] {
+  return store.db
+    .prepare(
+      `SELECT s.id, s.name, s.created_at AS createdAt, COUNT(r.id) AS runs,
+              COALESCE(SUM(r.status = 'finished'), 0) AS finished, COALESCE(SUM(r.status = 'failed'), 0) AS failed,
+              COALESCE(SUM(r.status = 'running'), 0) AS running
+         FROM studies s LEFT JOIN runs r ON r.study_id = s.id GROUP BY s.id ORDER BY s.created_at DESC`,
+    )
+    .all() as StudyListItem[];
+}
+
+interface RunRowDb {
+  id: string;
+  study_cell: string;
+  seed: number;
+  status: string;
+  result_json: string | null;
+  final_sparsity: number | null;
+  final_metric: number | null;
+  progress_step: number | null;
+  total_steps: number | null;
+  eta_ms: number | null;
+  config_json: string;
+}
+
+function studyRunRows(store: RunStore, studyId: string): RunRowDb[] {
+  return store.db
+    .prepare('SELECT id, study_cell, seed, status, result_json, final_sparsity, final_metric, progress_step, total_steps, eta_ms, config_json FROM runs WHERE study_id = ? ORDER BY rowid')
+    .all(studyId) as RunRowDb[];
+}
+
+// Structure of a finished run never changes: computed once per process (distance matrices are N²).
+const structureCache = new Map<string, MatrixStructure[]>();
+
+/** Locality of the surviving recurrent connections at the end of training (last training-phase snapshot). */
+export function runStructureOf(store: RunStore, runId: string): MatrixStructure[] | null {
+  const cached = structureCache.get(runId);
+  if (cached) return cached;
+  const run = store.getRun(runId);
+  if (!run) throw new Error(`no run '${runId}'`);
+  const metas = store.snapshots(runId).filter((s) => s.phase === 'train');
+  if (!metas.length) return null;
+  const lastStep = metas[metas.length - 1].step;
+  const finalSnaps = metas.filter((m) => m.step === lastStep).map((m) => store.snapshot(m.id)!);
+  // Layer k's matrix is named W_hh (single layer) or W_hh_l<k>: order them by layer.
+  finalSnaps.sort((a, b) => a.matrix.localeCompare(b.matrix, 'en', { numeric: true }));
+  const metrics = runStructure(run.config.regularization.penalty, run.config.seed, finalSnaps.map((s) => ({ name: s.matrix, rows: s.rows, cols: s.cols, gates: s.gates, weights: s.weights })));
+  if (run.status === 'finished') structureCache.set(runId, metrics);
+  return metrics;
+}
+
+const meanLocality = (m: MatrixStructure[] | null) => (m?.length ? m.reduce((a, s) => a + s.localityRatio, 0) / m.length : null);
+
+export function studyRows(store: RunStore, studyId: string, o: { structure?: boolean } = {}): StudyRow[] {
+  return studyRunRows(store, studyId).map((r) => {
     const result = r.result_json ? (JSON.parse(r.result_json) as { test: Record<string, number>; lottery?: Record<string, number>; diverged: boolean }) : null;
-    return { cell: r.study_cell, seed: r.seed, status: r.status, test: result?.test ?? null, lottery: result?.lottery ?? null, sparsity: r.final_sparsity, diverged: result?.diverged ?? false };
+    return {
+      cell: r.study_cell,
+      seed: r.seed,
+      status: r.status,
+      test: result?.test ?? null,
+      lottery: result?.lottery ?? null,
+      sparsity: r.final_sparsity,
+      diverged: result?.diverged ?? false,
+      locality: o.structure && r.status === 'finished' ? meanLocality(runStructureOf(store, r.id)) : null,
+    };
   });
 }
 
-export function studyInfo(store: RunStore, idOrPrefix: string): { id: string; name: string; task: string } {
-  const rows = store.db.prepare("SELECT id, name, spec_json FROM studies WHERE id LIKE ? || '%' LIMIT 2").all(idOrPrefix) as Array<{ id: string; name: string; spec_json: string }>;
-  if (rows.length !== 1) throw new Error(rows.length ? `study id prefix '${idOrPrefix}' is ambiguous` : `no study with id '${idOrPrefix}'`);
-  const spec = JSON.parse(rows[0].spec_json) as { base: { task?: { task?: string } } };
-  return { id: rows[0].id, name: rows[0].name, task: spec.base.task?.task ?? 'adding' };
+export interface StudyDetail {
+  info: StudyInfo;
+  primary: string;
+  runs: Array<{ id: string; cell: string; seed: number; status: string; progress: number; etaMs: number | null; finalMetric: number | null; finalSparsity: number | null }>;
+  cells: CellSummary[];
+}
+
+/** Everything the study view shows: the grid with per-run status and the report as it stands. */
+export function studyDetail(store: RunStore, idOrPrefix: string): StudyDetail {
+  const info = studyInfo(store, idOrPrefix);
+  const primary = primaryMetricOf(info.task);
+  const runs = studyRunRows(store, info.id).map((r) => ({
+    id: r.id,
+    cell: r.study_cell,
+    seed: r.seed,
+    status: r.status,
+    progress: r.total_steps ? (r.progress_step ?? 0) / r.total_steps : r.status === 'finished' ? 1 : 0,
+    etaMs: r.eta_ms,
+    finalMetric: r.final_metric,
+    finalSparsity: r.final_sparsity,
+  }));
+  return { info, primary, runs, cells: summarizeStudy(studyRows(store, info.id, { structure: true }), primary) };
+}
+
+export interface StudyFigures {
+  primary: string;
+  /** Validation metric vs global sparsity along the pruning schedule, per configuration. */
+  metricVsSparsity: Band[];
+  /** Training loss binned on a common step grid, per configuration. */
+  trainingLoss: Band[];
+}
+
+export function studyFigures(store: RunStore, idOrPrefix: string, bins = 100): StudyFigures {
+  const info = studyInfo(store, idOrPrefix);
+  const primary = primaryMetricOf(info.task);
+  const rows = studyRunRows(store, info.id);
+  const cells = [...new Set(rows.map((r) => r.study_cell))];
+  const of = (cell: string) => rows.filter((r) => r.study_cell === cell);
+  return {
+    primary,
+    metricVsSparsity: cells.map((cell) =>
+      metricVsSparsity(
+        cell,
+        of(cell).map((r) => store.epochs(r.id).map((e) => ({ phase: e.phase, epoch: e.epoch, sparsity: e.sparsity.global, metric: e.valid[primary] }))),
+      ),
+    ),
+    trainingLoss: cells.map((cell) =>
+      binnedCurves(
+        cell,
+        of(cell).map((r) => store.series(r.id, 'loss', 100_000)),
+        bins,
+      ),
+    ),
+  };
+}
+
+/** The configurations a study's runs were created with, by run id (for export to other machines). */
+export function studyConfigs(store: RunStore, studyId: string): Array<{ id: string; cell: string; seed: number; config: ExperimentConfig }> {
+  return studyRunRows(store, studyId).map((r) => ({ id: r.id, cell: r.study_cell, seed: r.seed, config: JSON.parse(r.config_json) as ExperimentConfig }));
 }

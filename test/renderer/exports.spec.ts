@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configDiff } from '../../src-renderer/src/charts/config-diff';
-import { optionToSvg, toPgfplots } from '../../src-renderer/src/charts/export';
-import { buildLineOption } from '../../src-renderer/src/charts/line-option';
+import { optionToSvg, toPgfplots } from '../../src-main/charts/export';
+import { buildLineOption } from '../../src-main/charts/line-option';
 
 const series = [
   { name: 'torus_dog', steps: [0, 10, 20], values: [3, 2, 1] },

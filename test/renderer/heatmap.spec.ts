@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rasterize } from '../../src-renderer/src/charts/heatmap';
-import { buildLineOption, ema, seriesCsv } from '../../src-renderer/src/charts/line-option';
+import { buildLineOption, ema, seriesCsv } from '../../src-main/charts/line-option';
 
 const pixel = (r: ReturnType<typeof rasterize>, x: number, y: number) => Array.from(r.pixels.subarray((y * r.width + x) * 4, (y * r.width + x) * 4 + 4));
 

@@ -1,13 +1,19 @@
 // `moduli study …`: run the paper's experiment sets (or your own grid) as multi-seed studies and report them.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { bandsCsv, bandsPgfplots, buildBandOption } from '../../charts/band-option';
+import { optionToSvg } from '../../charts/export';
 import { renderReport, summarizeStudy } from '../../engine/study/report';
 import { describeTemplate, STUDY_TEMPLATES, studyTemplate } from '../../engine/study/templates';
+import { setPath } from '../../schema/paths';
 import { nodeForkHost } from '../../jobs/host';
 import { JobRunner } from '../../jobs/runner';
-import { createStudy, studyInfo, studyRows } from '../../jobs/study';
+import { exportSlurm, importSlurmResults } from '../../jobs/slurm';
+import { createStudy, listStudies, studyFigures, studyInfo, studyRows, type StudyFigures } from '../../jobs/study';
 import { primaryMetricOf } from '../../store/recorder';
 import type { RunStore } from '../../store/run-store';
+import { parseAssignment } from '../config-input';
 import { UsageError } from '../errors';
 import { formatDuration } from '../progress';
 import { openStore } from '../store-option';
@@ -31,6 +37,27 @@ async function drive(store: RunStore, runner: JobRunner, studyId: string): Promi
   await runner.waitAll();
 }
 
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+/** The study's two figures as SVG (with legend), CSV of exactly the plotted points, and pgfplots. */
+export function writeFigures(figs: StudyFigures, dir: string, title: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  const emit = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    written.push(join(dir, name));
+  };
+  const sparsity = { title: `${title}: validation ${figs.primary} vs sparsity (mean ± std over seeds)`, xName: 'global sparsity (%)', yName: figs.primary, xPercent: true };
+  emit('metric-vs-sparsity.svg', optionToSvg(buildBandOption(figs.metricVsSparsity, { ...sparsity, dark: false }), 900, 480));
+  emit('metric-vs-sparsity.csv', bandsCsv(figs.metricVsSparsity, 'sparsity'));
+  emit('metric-vs-sparsity.tex', bandsPgfplots(figs.metricVsSparsity, sparsity));
+  const loss = { title: `${title}: training loss (mean ± std over seeds)`, xName: 'step', yName: 'loss' };
+  emit('training-loss.svg', optionToSvg(buildBandOption(figs.trainingLoss, { ...loss, dark: false }), 900, 480));
+  emit('training-loss.csv', bandsCsv(figs.trainingLoss, 'step'));
+  emit('training-loss.tex', bandsPgfplots(figs.trainingLoss, loss));
+  return written;
+}
+
 export function studyCommand(): Command {
   const cmd = new Command('study').description('multi-seed studies: the paper’s experiment sets, reports with statistics');
   const db = () => new Option('--db <file>', 'run database');
@@ -49,9 +76,11 @@ export function studyCommand(): Command {
     .addOption(new Option('--scale <scale>', 'preset scale').choices(['quick', 'paper']).default('quick'))
     .option('--seeds <k>', 'replicate seeds 1..k', (v) => Number(v), 3)
     .option('--concurrency <n>', 'runs at a time', (v) => Number(v))
-    .option('--no-wait', 'create and queue only (run it later with `study resume`)')
+    .option('--no-wait', 'create and queue only (run it later with `study resume` or `study export-slurm`)')
+    .option('--corpus <dir>', 'language model: folder with train.txt, valid.txt, test.txt')
+    .option('--set <path=value>', 'override a field of every run, e.g. --set pruning.target=0.8 (repeatable)', collect, [])
     .addOption(db())
-    .action(async (what: string, o: { scale: 'quick' | 'paper'; seeds: number; concurrency?: number; wait: boolean; db?: string }) => {
+    .action(async (what: string, o: { scale: 'quick' | 'paper'; seeds: number; concurrency?: number; wait: boolean; db?: string; corpus?: string; set: string[] }) => {
       if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new UsageError(`--seeds must be a positive integer`);
       let spec;
       if (STUDY_TEMPLATES.includes(what)) spec = studyTemplate(what, o.scale, Array.from({ length: o.seeds }, (_, i) => i + 1));
@@ -62,6 +91,8 @@ export function studyCommand(): Command {
           throw new UsageError(`'${what}' is neither a template (${STUDY_TEMPLATES.join(', ')}) nor a readable JSON study file: ${(e as Error).message}`);
         }
       }
+      if (o.corpus) for (const split of ['train', 'valid', 'test']) setPath(spec.base, `task.corpus.${split}`, join(o.corpus, `${split}.txt`));
+      for (const a of o.set) setPath(spec.base, ...parseAssignment(a));
       const store = openStore(o.db);
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.wait ? o.concurrency : 0 });
       const { studyId, runIds } = createStudy(store, runner, spec);
@@ -93,13 +124,58 @@ export function studyCommand(): Command {
     .description('the study as a table: metric mean ± std per configuration, lottery, diverged runs, Welch tests vs controls')
     .argument('<id>')
     .addOption(new Option('--format <format>', 'output format').choices(['md', 'csv', 'latex', 'json']).default('md'))
+    .option('--figures <dir>', 'also write the figures (SVG, CSV of the plotted points, pgfplots) into this folder')
+    .option('--no-structure', 'skip the structure analysis of the pruned matrices')
     .addOption(db())
-    .action((id: string, o: { format: 'md' | 'csv' | 'latex' | 'json'; db?: string }) => {
+    .action((id: string, o: { format: 'md' | 'csv' | 'latex' | 'json'; figures?: string; structure: boolean; db?: string }) => {
       const store = openStore(o.db);
       const info = studyInfo(store, id);
       const primary = primaryMetricOf(info.task);
-      process.stdout.write(renderReport(summarizeStudy(studyRows(store, info.id), primary), o.format, { title: info.name, primary }));
+      process.stdout.write(renderReport(summarizeStudy(studyRows(store, info.id, { structure: o.structure }), primary), o.format, { title: info.name, primary }));
+      if (o.figures) for (const f of writeFigures(studyFigures(store, info.id), o.figures, info.name)) process.stderr.write(`wrote ${f}\n`);
       store.close();
+    });
+
+  cmd
+    .command('export-slurm')
+    .description('write a Slurm array job (one task per unfinished run, headless CLI, shared filesystem)')
+    .argument('<id>')
+    .requiredOption('--dir <dir>', 'folder on the shared filesystem for configs, results and logs')
+    .option('--partition <name>', 'Slurm partition')
+    .option('--time <hh:mm:ss>', 'time limit per run', '04:00:00')
+    .option('--cpus <n>', 'CPUs per task', (v) => Number(v), 4)
+    .option('--mem <size>', 'memory per task', '16G')
+    .option('--gpus <n>', 'GPUs per task (gres gpu:n)', (v) => Number(v), 1)
+    .option('--max-parallel <n>', 'array tasks running at once', (v) => Number(v))
+    .option('--moduli <command>', 'how the cluster nodes run the CLI', 'npx --prefix "$MODULI_HOME" moduli')
+    .option('--all', 'export finished runs too (rerun them)')
+    .addOption(db())
+    .action((id: string, o: { dir: string; partition?: string; time: string; cpus: number; mem: string; gpus: number; maxParallel?: number; moduli: string; all?: boolean; db?: string }) => {
+      for (const [flag, v] of [['--cpus', o.cpus], ['--gpus', o.gpus]] as const) if (!Number.isInteger(v) || v < 0) throw new UsageError(`${flag} must be a non-negative integer`);
+      if (!/^(\d+-)?\d{1,3}(:\d{2}){0,2}$/.test(o.time)) throw new UsageError(`--time '${o.time}': expected Slurm time like 04:00:00 or 1-00:00:00`);
+      const store = openStore(o.db);
+      try {
+        const r = exportSlurm(store, id, { dir: o.dir, partition: o.partition, time: o.time, cpusPerTask: o.cpus, memory: o.mem, gpus: o.gpus, maxParallel: o.maxParallel, moduli: o.moduli, onlyUnfinished: !o.all });
+        process.stdout.write(`${r.tasks} array tasks written to ${r.dir}\nsubmit:  sbatch ${r.script}\nmerge:   moduli study import ${r.dir}${o.db ? ` --db ${o.db}` : ''}\n`);
+      } finally {
+        store.close();
+      }
+    });
+
+  cmd
+    .command('import')
+    .description('merge the finished runs of an exported Slurm study folder into the database (idempotent)')
+    .argument('<dir>')
+    .addOption(db())
+    .action((dir: string, o: { db?: string }) => {
+      const store = openStore(o.db);
+      try {
+        const s = importSlurmResults(store, dir);
+        process.stdout.write(`imported ${s.imported.length}, already here ${s.alreadyPresent.length}, not finished ${s.unfinished.length}, no result yet ${s.missing.length}\n`);
+        if (s.unfinished.length) process.stdout.write(`not finished (see logs/): ${s.unfinished.join(', ')}\n`);
+      } finally {
+        store.close();
+      }
     });
 
   cmd
@@ -108,10 +184,8 @@ export function studyCommand(): Command {
     .addOption(db())
     .action((o: { db?: string }) => {
       const store = openStore(o.db);
-      const rows = store.db
-        .prepare("SELECT s.id, s.name, COUNT(r.id) AS runs, SUM(r.status = 'finished') AS finished FROM studies s LEFT JOIN runs r ON r.study_id = s.id GROUP BY s.id ORDER BY s.created_at DESC")
-        .all() as Array<{ id: string; name: string; runs: number; finished: number }>;
-      for (const r of rows) process.stdout.write(`${r.id}  ${r.finished ?? 0}/${r.runs} finished  ${r.name}\n`);
+      const rows = listStudies(store);
+      for (const r of rows) process.stdout.write(`${r.id}  ${r.finished}/${r.runs} finished${r.failed ? `, ${r.failed} failed` : ''}  ${r.name}\n`);
       if (!rows.length) process.stdout.write('no studies (try `moduli study templates`)\n');
       store.close();
     });

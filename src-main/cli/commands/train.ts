@@ -55,9 +55,10 @@ export function trainCommand(): Command {
     .option('--print-config', 'print the resolved configuration and exit')
     .option('--db <file>', 'run database (default: the app\'s, in the user data folder; env MODULI_DB)')
     .option('--no-record', 'do not record the run in the database')
+    .option('--run-id <id>', 'record under this run id (Slurm array tasks use the id their study gave the run)')
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output')
-    .action(async (o: ConfigFlags & { events?: string; checkpoint?: string; resume?: string; metricsEvery: number; printConfig?: boolean; json?: boolean; quiet?: boolean; db?: string; record: boolean }) => {
+    .action(async (o: ConfigFlags & { events?: string; checkpoint?: string; resume?: string; metricsEvery: number; printConfig?: boolean; json?: boolean; quiet?: boolean; db?: string; record: boolean; runId?: string }) => {
       const config = buildConfig(o);
       if (o.printConfig) {
         process.stdout.write(JSON.stringify(config, null, 2) + '\n');
@@ -74,7 +75,9 @@ export function trainCommand(): Command {
       const primary = primaryMetricOf(config.task.task);
       const report = progressReporter(() => primary, o.quiet ?? false);
       const store = o.record ? openStore(o.db) : null;
-      const run = store?.createRun(config, { status: 'running' });
+      if (o.runId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(o.runId)) throw new UsageError(`--run-id must be 1–64 letters, digits, '_' or '-'`);
+      if (o.runId && store?.getRun(o.runId)) throw new UsageError(`run ${o.runId} already exists in ${store.db.name}`);
+      const run = store?.createRun(config, { status: 'running', id: o.runId });
       const recorder = store && run ? new RunRecorder(store, run.id, { primaryMetric: primary }) : null;
       if (run) process.stderr.write(`run ${run.id} (recorded in ${store!.db.name})\n`);
       let stop: 'run' | 'cancel' = 'run';

@@ -12,6 +12,8 @@ export interface StudyRow {
   lottery: Record<string, number> | null;
   sparsity: number | null;
   diverged: boolean;
+  /** Mean over layers of the kept-length ratio (structure.ts); null when not measured. */
+  locality?: number | null;
 }
 
 export interface CellSummary {
@@ -22,6 +24,8 @@ export interface CellSummary {
   metric: { mean: number; std: number; values: number[] };
   sparsity: number;
   lottery: { mean: number; std: number } | null;
+  /** Kept-connection length / all-pairs length in the embedding, mean ± std over seeds (< 1: local). */
+  locality: { mean: number; std: number } | null;
   vs: Record<string, WelchResult | null>;
 }
 
@@ -34,6 +38,7 @@ export function summarizeStudy(rows: StudyRow[], primary: string): CellSummary[]
     const own = rows.filter((r) => r.cell === cell);
     const m = values(cell);
     const lot = finite(own.map((r) => r.lottery?.[primary]));
+    const loc = finite(own.map((r) => r.locality));
     const vs: Record<string, WelchResult | null> = {};
     for (const control of Object.values(CONTROL_ARMS)) if (cells.includes(control) && control !== cell) vs[control] = welchTTest(m, values(control));
     return {
@@ -44,6 +49,7 @@ export function summarizeStudy(rows: StudyRow[], primary: string): CellSummary[]
       metric: { mean: m.length ? mean(m) : NaN, std: sampleStd(m), values: m },
       sparsity: mean(finite(own.map((r) => r.sparsity))),
       lottery: lot.length ? { mean: mean(lot), std: sampleStd(lot) } : null,
+      locality: loc.length ? { mean: mean(loc), std: sampleStd(loc) } : null,
       vs,
     };
   });
@@ -61,7 +67,8 @@ const fmt = (x: number, d = 4) => (Number.isFinite(x) ? x.toPrecision(d) : '–'
 export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'latex' | 'json', o: { title: string; primary: string }): string {
   const controls = [...new Set(summaries.flatMap((s) => Object.keys(s.vs)))];
   if (format === 'json') return JSON.stringify({ title: o.title, primary: o.primary, cells: summaries }, null, 2) + '\n';
-  const header = ['configuration', 'runs', `${o.primary} (mean ± std)`, 'sparsity', `lottery ${o.primary}`, 'diverged', ...controls.map((c) => `vs ${c}`)];
+  const withLocality = summaries.some((s) => s.locality);
+  const header = ['configuration', 'runs', `${o.primary} (mean ± std)`, 'sparsity', `lottery ${o.primary}`, 'diverged', ...(withLocality ? ['kept-length ratio'] : []), ...controls.map((c) => `vs ${c}`)];
   const rows = summaries.map((s) => [
     s.cell,
     `${s.finished}/${s.runs}`,
@@ -69,6 +76,7 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
     Number.isFinite(s.sparsity) ? `${(100 * s.sparsity).toFixed(1)} %` : '–',
     s.lottery ? `${fmt(s.lottery.mean)} ± ${fmt(s.lottery.std, 2)}` : '–',
     String(s.diverged),
+    ...(withLocality ? [s.locality ? `${s.locality.mean.toFixed(3)} ± ${s.locality.std.toFixed(3)}` : '–'] : []),
     ...controls.map((c) => (s.vs[c] ? `${marker(s.vs[c])} (p=${fmt(s.vs[c]!.p, 2)})` : '–')),
   ]);
   if (format === 'csv') {
@@ -89,5 +97,7 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
     ].join('\n') + '\n';
   }
   const line = (r: string[]) => `| ${r.join(' | ')} |`;
-  return [`## ${o.title}`, '', line(header), line(header.map(() => '---')), ...rows.map(line), '', 'Markers: Welch t-test on the final metric; * p < 0.05, ** p < 0.01; ↓ lower than the control.', ''].join('\n');
+  return [`## ${o.title}`, '', line(header), line(header.map(() => '---')), ...rows.map(line), '', 'Markers: Welch t-test on the final metric; * p < 0.05, ** p < 0.01; ↓ lower than the control.',
+    ...(withLocality ? ['Kept-length ratio: mean geodesic length of the surviving W_hh connections over the mean of all pairs, in the run’s embedding (the torus for runs without one); 1 is what a geometry-blind mask keeps.'] : []),
+    ''].join('\n');
 }

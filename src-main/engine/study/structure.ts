@@ -1,5 +1,10 @@
 // Structure of a pruned recurrent matrix in its embedding (beyond the paper): are the surviving connections
 // local? W is [N, N] with W[i, j] the connection j → i; D the geodesic distances of the embedding.
+import type { PenaltySpec } from '../../schema/penalty';
+import { distanceMatrix, embedNeurons } from '../geometry/penalty';
+import { spaceById } from '../geometry/spaces';
+import { deriveRng } from '../random';
+import { layerSeed } from '../training/regularizer';
 export interface StructureMetrics {
   kept: number;
   /** Mean geodesic length of kept connections (self-connections included). */
@@ -52,4 +57,39 @@ export function structureMetrics(W: ArrayLike<number>, n: number, D: ArrayLike<n
     inDegree,
     outDegree,
   };
+}
+
+export interface RecurrentSnapshot {
+  name: string;
+  rows: number;
+  cols: number;
+  gates: number;
+  weights: ArrayLike<number>;
+}
+
+export interface MatrixStructure extends StructureMetrics {
+  matrix: string;
+  /** The space the lengths are measured in: the run's own, or the torus for runs without a geometry. */
+  measuredIn: string;
+}
+
+/**
+ * Structure of each recurrent matrix of a run, measured in the embedding the run's penalty used (layer k gets
+ * the regularizer's seed for layer k, so the points are exactly the ones C was built from). Runs without a
+ * geometry (no regulariser, L1) and permuted controls are measured in the same torus embedding the torus arm
+ * of the same seed uses, so every arm of a study is compared on one ruler; for those the expected ratio is 1.
+ * Gated cells: a connection j → i counts as kept if any gate keeps it. Learned embeddings are measured at
+ * their initial points (snapshots carry the order, not the moved points).
+ */
+export function runStructure(spec: PenaltySpec, seed: number, snapshots: RecurrentSnapshot[]): MatrixStructure[] {
+  const geometric = spaceById(spec.space) !== null;
+  const ruler: PenaltySpec = geometric ? spec : { ...spec, space: 'torus' };
+  return snapshots.map((s, layer) => {
+    const n = s.cols;
+    const emb = embedNeurons(ruler, n, deriveRng(layerSeed(seed, layer), 'embedding'));
+    const D = distanceMatrix(emb.space!, emb.rows!, emb.cols!);
+    const kept = new Float32Array(n * n);
+    for (let g = 0; g < s.gates; g++) for (let k = 0; k < n * n; k++) if (s.weights[g * n * n + k] !== 0) kept[k] = 1;
+    return { matrix: s.name, measuredIn: ruler.space, ...structureMetrics(kept, n, D, emb.order) };
+  });
 }

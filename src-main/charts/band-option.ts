@@ -1,0 +1,105 @@
+// Mean ± std bands over seeds (study figures): one line per configuration with a translucent band drawn as a
+// polygon (a custom series: stacked areas only stack correctly on category axes). Pure, so the same option
+// renders in the UI and, through ECharts' SVG renderer, in `moduli study report --figures`.
+import type { Band } from '../engine/study/figures';
+
+export interface BandOptionSettings {
+  title: string;
+  xName: string;
+  yName: string;
+  dark: boolean;
+  /** Plot sparsity as a percentage. */
+  xPercent?: boolean;
+  logY?: boolean;
+}
+
+const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc'];
+
+interface RenderApi {
+  coord(v: [number, number]): [number, number];
+}
+
+export function buildBandOption(bands: Band[], s: BandOptionSettings): Record<string, unknown> {
+  const fg = s.dark ? '#d8dde6' : '#223';
+  const sx = (x: number) => (s.xPercent ? 100 * x : x);
+  const series: unknown[] = [];
+  bands.forEach((b, k) => {
+    const color = PALETTE[k % PALETTE.length];
+    const pts = b.x.map((x, i) => [sx(x), b.mean[i] - b.std[i], b.mean[i] + b.std[i]] as const);
+    series.push({
+      name: b.cell,
+      type: 'custom',
+      silent: true,
+      z: 1,
+      itemStyle: { color },
+      // All points are data (so the axes' extents include the band); the polygon is drawn once, at index 0.
+      data: pts.map((p) => [...p]),
+      encode: { x: 0, y: [1, 2] },
+      renderItem: (params: { dataIndex: number }, api: RenderApi) => {
+        if (params.dataIndex !== 0) return null;
+        const upper = pts.map((p) => api.coord([p[0], p[2]]));
+        const lower = pts.map((p) => api.coord([p[0], s.logY ? Math.max(p[1], 1e-12) : p[1]])).reverse();
+        return { type: 'polygon', shape: { points: [...upper, ...lower] }, style: { fill: color, opacity: 0.18 } };
+      },
+    });
+    series.push({
+      name: b.cell,
+      type: 'line',
+      z: 2,
+      showSymbol: b.x.length < 40,
+      symbolSize: 4,
+      itemStyle: { color },
+      lineStyle: { color, width: 2 },
+      data: b.x.map((x, i) => [sx(x), b.mean[i], b.std[i], b.n[i]]),
+    });
+  });
+  return {
+    animation: false,
+    backgroundColor: 'transparent',
+    title: { text: s.title, left: 8, top: 4, textStyle: { fontSize: 13, color: fg } },
+    tooltip: {
+      trigger: 'item',
+      formatter: (p: { seriesName: string; data: number[] }) =>
+        Array.isArray(p.data) && p.data.length === 4 ? `${p.seriesName}<br/>${s.xName} ${p.data[0].toPrecision(4)}: ${p.data[1].toPrecision(4)} ± ${p.data[2].toPrecision(2)} (n=${p.data[3]})` : p.seriesName,
+    },
+    legend: { type: 'scroll', top: 26, left: 8, right: 8, textStyle: { color: fg }, data: bands.map((b) => b.cell) },
+    grid: { left: 64, right: 20, top: 56, bottom: 44 },
+    xAxis: { type: 'value', name: s.xName, nameLocation: 'middle', nameGap: 26, scale: true, axisLabel: { color: fg }, nameTextStyle: { color: fg } },
+    yAxis: { type: s.logY ? 'log' : 'value', name: s.yName, nameLocation: 'middle', nameGap: 46, scale: true, axisLabel: { color: fg }, nameTextStyle: { color: fg } },
+    series,
+  };
+}
+
+/** Exactly the plotted numbers, one row per point. */
+export function bandsCsv(bands: Band[], xName: string): string {
+  const esc = (t: string) => (/[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
+  const lines = [`configuration,${esc(xName)},mean,std,n`];
+  for (const b of bands) b.x.forEach((x, i) => lines.push([esc(b.cell), x, b.mean[i], b.std[i], b.n[i]].join(',')));
+  return lines.join('\n') + '\n';
+}
+
+function tex(t: string): string {
+  return t.replace(/([\\{}_^%$#&])/g, '\\$1').replace('⁻¹', '$^{-1}$');
+}
+
+/** pgfplots: the mean as a line and mean ± std filled between (needs \usepgfplotslibrary{fillbetween}). */
+export function bandsPgfplots(bands: Band[], s: Pick<BandOptionSettings, 'title' | 'xName' | 'yName' | 'xPercent'>): string {
+  const sx = (x: number) => +(s.xPercent ? 100 * x : x).toPrecision(6);
+  const lines = [
+    `% ${s.title} — exported by Moduli Workbench; needs \\usepgfplotslibrary{fillbetween}`,
+    '\\begin{tikzpicture}',
+    `\\begin{axis}[title={${tex(s.title)}}, xlabel={${tex(s.xName)}}, ylabel={${tex(s.yName)}}, legend pos=outer north east, width=\\linewidth, height=0.6\\linewidth]`,
+  ];
+  bands.forEach((b, k) => {
+    const c = (ys: number[]) => b.x.map((x, i) => `(${sx(x)},${+ys[i].toPrecision(6)})`).join(' ');
+    lines.push(
+      `\\addplot+[no marks, name path=upper${k}, draw=none, forget plot] coordinates {${c(b.mean.map((m, i) => m + b.std[i]))}};`,
+      `\\addplot+[no marks, name path=lower${k}, draw=none, forget plot] coordinates {${c(b.mean.map((m, i) => m - b.std[i]))}};`,
+      `\\addplot+[opacity=0.2, forget plot] fill between[of=upper${k} and lower${k}];`,
+      `\\addplot+[no marks, thick] coordinates {${c(b.mean)}};`,
+      `\\addlegendentry{${tex(b.cell)}}`,
+    );
+  });
+  lines.push('\\end{axis}', '\\end{tikzpicture}');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,156 @@
+// A study's life outside the happy path, driven through the real CLI: interrupted half-way and resumed, a
+// host killed outright, and exported to Slurm, the array tasks run by bash as Slurm would, then imported.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { nodeForkHost } from '../../src-main/jobs/host';
+import { JobRunner } from '../../src-main/jobs/runner';
+import { createStudy, studyDetail } from '../../src-main/jobs/study';
+import { RunStore } from '../../src-main/store/run-store';
+
+const ROOT = resolve(__dirname, '../..');
+const CLI = join(ROOT, 'bin/moduli.mjs');
+
+function moduli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function tinySpec(epochs: number, samples: number) {
+  return {
+    name: 'lifecycle',
+    base: { backend: 'wasm', task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: samples, batchSize: 16, epochs, stabiliserEpochs: 0, testSamples: 32 }, pruning: { target: 0.5 } },
+    arms: [
+      { name: 'torus DoG⁻¹', overrides: { 'regularization.penalty.space': 'torus' } },
+      { name: 'no regulariser', overrides: { 'regularization.penalty.space': 'none', 'regularization.lambda': 0 } },
+    ],
+    seeds: [1],
+  };
+}
+
+const statuses = (db: string) => {
+  const s = RunStore.open(db);
+  const rows = s.db.prepare('SELECT id, status, finished_at FROM runs ORDER BY rowid').all() as Array<{ id: string; status: string; finished_at: number | null }>;
+  s.close();
+  return rows;
+};
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('study lifecycle', () => {
+  it('Ctrl-C half-way pauses the running run; `study resume` finishes it from its checkpoint and leaves finished runs alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'study-life-'));
+    const db = join(dir, 'runs.sqlite');
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify(tinySpec(8, 640)));
+    const cli = spawn(process.execPath, [CLI, 'study', 'run', join(dir, 'spec.json'), '--db', db, '--concurrency', '1'], { cwd: ROOT, stdio: 'pipe' });
+    let out = '';
+    cli.stdout.on('data', (d) => (out += d));
+    // Wait for: first run finished and the second one a few epochs in (it has a checkpoint).
+    await until(() => existsSync(db) && statuses(db)[0]?.status === 'finished' && statuses(db)[1]?.status === 'running', 120_000);
+    const second = statuses(db)[1].id;
+    await until(() => {
+      const s = RunStore.open(db);
+      const c = s.checkpoint(second);
+      s.close();
+      return !!c && c.epoch >= 1;
+    }, 120_000);
+    const firstFinishedAt = statuses(db)[0].finished_at;
+    cli.kill('SIGINT');
+    await new Promise((r) => cli.on('exit', r));
+    expect(statuses(db).map((r) => r.status)).toEqual(['finished', 'paused']);
+    const studyId = /study (\w+):/.exec(out)![1];
+
+    const resumed = moduli('study', 'resume', studyId, '--db', db, '--concurrency', '1');
+    expect(resumed.code).toBe(0);
+    const after = statuses(db);
+    expect(after.map((r) => r.status)).toEqual(['finished', 'finished']);
+    expect(after[0].finished_at).toBe(firstFinishedAt);
+    // The resumed run continued: its step metrics are not duplicated from step 0 and it reached the end.
+    const s = RunStore.open(db);
+    const run = s.getRun(second)!;
+    expect(run.progressStep).toBe(run.totalSteps);
+    const report = moduli('study', 'report', studyId, '--db', db, '--format', 'json');
+    const cells = JSON.parse(report.out).cells as Array<{ cell: string; finished: number }>;
+    expect(cells.map((c) => c.finished)).toEqual([1, 1]);
+    s.close();
+  }, 300_000);
+
+  it('a host killed outright leaves runs that become interrupted on restart and resume to the end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'study-kill-'));
+    const db = join(dir, 'runs.sqlite');
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify(tinySpec(8, 640)));
+    const cli = spawn(process.execPath, [CLI, 'study', 'run', join(dir, 'spec.json'), '--db', db, '--concurrency', '1'], { cwd: ROOT, stdio: 'pipe' });
+    let out = '';
+    cli.stdout.on('data', (d) => (out += d));
+    await until(() => existsSync(db) && statuses(db)[0]?.status === 'running', 120_000);
+    // tsx runs the CLI as a child of the `node bin/moduli.mjs` process: kill the whole group's leader and child.
+    spawnSync('pkill', ['-KILL', '-P', String(cli.pid)]);
+    cli.kill('SIGKILL');
+    await new Promise((r) => cli.on('exit', r));
+    // The orphaned worker notices the lost channel and exits; nothing finishes after the host died.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(statuses(db).map((r) => r.status)).toEqual(['running', 'queued']);
+    const studyId = /study (\w+):/.exec(out)![1];
+    const resumed = moduli('study', 'resume', studyId, '--db', db, '--concurrency', '1');
+    expect(resumed.code).toBe(0);
+    expect(statuses(db).map((r) => r.status)).toEqual(['finished', 'finished']);
+  }, 300_000);
+
+  it('export-slurm writes an array job; running its tasks and `study import` merges the results idempotently', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'study-slurm-'));
+    const db = join(dir, 'runs.sqlite');
+    const store = RunStore.open(db);
+    const { studyId, runIds } = createStudy(store, new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 0 }), tinySpec(2, 160));
+    store.close();
+    const cluster = join(dir, 'shared-fs');
+    const exp = moduli('study', 'export-slurm', studyId, '--db', db, '--dir', cluster, '--gpus', '0', '--partition', 'gpu', '--max-parallel', '4', '--moduli', `"${process.execPath}" "${CLI}"`);
+    expect(exp.code, exp.err).toBe(0);
+    const script = readFileSync(join(cluster, 'study.sbatch'), 'utf8');
+    expect(script).toMatch(/^#SBATCH --array=0-1%4$/m);
+    expect(script).toMatch(/^#SBATCH --partition=gpu$/m);
+    expect(script).not.toMatch(/--gres/);
+    expect(readFileSync(join(cluster, 'run-ids.txt'), 'utf8').trim().split('\n')).toEqual(runIds);
+    // Parked so the desktop app does not train them too.
+    expect(statuses(db).map((r) => r.status)).toEqual(['paused', 'paused']);
+
+    // Before any task ran, import finds nothing to merge.
+    expect(moduli('study', 'import', cluster, '--db', db).out).toMatch(/imported 0, already here 0, not finished 0, no result yet 2/);
+    // Slurm runs the script once per index with SLURM_ARRAY_TASK_ID set; #SBATCH lines are comments to bash.
+    for (const i of [0, 1]) {
+      const task = spawnSync('bash', [join(cluster, 'study.sbatch')], { encoding: 'utf8', env: { ...process.env, SLURM_ARRAY_TASK_ID: String(i) } });
+      expect(task.status, task.stderr).toBe(0);
+    }
+    // A requeued task that already finished does nothing.
+    const again = spawnSync('bash', [join(cluster, 'study.sbatch')], { encoding: 'utf8', env: { ...process.env, SLURM_ARRAY_TASK_ID: '0' } });
+    expect(again.stdout).toMatch(/already finished/);
+
+    expect(moduli('study', 'import', cluster, '--db', db).out).toMatch(/imported 2, already here 0/);
+    expect(moduli('study', 'import', cluster, '--db', db).out).toMatch(/imported 0, already here 2/);
+    const s = RunStore.open(db);
+    const detail = studyDetail(s, studyId);
+    expect(detail.runs.map((r) => [r.id, r.status])).toEqual(runIds.map((id) => [id, 'finished']));
+    expect(detail.cells.every((c) => c.finished === 1 && Number.isFinite(c.metric.mean))).toBe(true);
+    expect(s.series(runIds[0], 'loss').values.length).toBeGreaterThan(0);
+    s.close();
+
+    // Into a fresh database the study comes along.
+    const other = join(dir, 'other.sqlite');
+    expect(moduli('study', 'import', cluster, '--db', other).out).toMatch(/imported 2/);
+    expect(moduli('study', 'list', '--db', other).out).toMatch(new RegExp(`${studyId}  2/2 finished`));
+  }, 300_000);
+
+  it('import refuses a folder without a manifest with a clear message', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'study-bad-'));
+    const r = moduli('study', 'import', dir, '--db', join(dir, 'x.sqlite'));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/no manifest\.json: not a folder written by `moduli study export-slurm`/);
+  });
+});
