@@ -17,6 +17,13 @@ export const API_METHOD_NAMES = [
   'deleteRuns',
   'runGeometry',
   'previewPenalty',
+  'runStructure',
+  'listStudies',
+  'getStudy',
+  'studyFigures',
+  'studyReport',
+  'studyTemplates',
+  'createStudy',
 ] as const;
 
 export const API_CHANNEL = 'moduli:api';

@@ -4,8 +4,10 @@ import { z } from 'zod';
 import { ExperimentConfig } from '../schema/experiment';
 import { PenaltySpec } from '../schema/penalty';
 import { RunFilter, SeriesQuery } from '../schema/run';
+import { StudySpec } from '../schema/study';
 
 const runId = z.string().min(1).max(64);
+const studyId = z.string().min(1).max(64);
 
 export const API_METHODS = {
   appInfo: z.tuple([]),
@@ -24,6 +26,13 @@ export const API_METHODS = {
   deleteRuns: z.tuple([z.array(runId).min(1)]),
   runGeometry: z.tuple([runId, z.number().int().min(0).max(64).default(0)]),
   previewPenalty: z.tuple([z.object({ spec: PenaltySpec, n: z.number().int().min(2).max(1024), seed: z.number().int().min(0).default(1) })]),
+  runStructure: z.tuple([runId]),
+  listStudies: z.tuple([]),
+  getStudy: z.tuple([studyId]),
+  studyFigures: z.tuple([studyId]),
+  studyReport: z.tuple([studyId, z.enum(['md', 'csv', 'latex', 'json'])]),
+  studyTemplates: z.tuple([]),
+  createStudy: z.tuple([StudySpec.extend({ seeds: StudySpec.shape.seeds.refine((s) => s.length <= 100, 'at most 100 seeds') })]),
 } as const;
 
 export type ApiMethod = keyof typeof API_METHODS;

@@ -2,7 +2,11 @@
 // (behind IPC) and by `moduli serve` (behind HTTP), never by the renderer directly.
 import { buildPenalty } from '../engine/geometry/penalty';
 import { layerSeed } from '../engine/training/regularizer';
+import { renderReport } from '../engine/study/report';
+import { ARMS, templateInfos } from '../engine/study/templates';
 import type { JobRunner } from '../jobs/runner';
+import { createStudy, listStudies, runStructureOf, studyDetail, studyFigures } from '../jobs/study';
+import type { StudySpecInput } from '../schema/study';
 import type { Backend } from '../schema/experiment';
 import type { RunStore } from '../store/run-store';
 import { APP_VERSION } from '../store/run-store';
@@ -83,6 +87,21 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
       const p = buildPenalty(a.spec, a.n, a.seed);
       const pts = p.embedding.rows;
       return { n: a.n, C: Array.from(p.C), order: Array.from(p.embedding.order), points: pts ? Array.from(pts.coords) : null, dim: pts?.dim ?? 0 };
+    },
+    /** Locality of the surviving recurrent connections at the end of training (null before the first snapshot). */
+    runStructure: (id: string) => runStructureOf(store, store.resolveId(id)),
+    listStudies: () => listStudies(store),
+    getStudy: (id: string) => studyDetail(store, id),
+    studyFigures: (id: string) => studyFigures(store, id),
+    studyReport: (id: string, format: 'md' | 'csv' | 'latex' | 'json') => {
+      const d = studyDetail(store, id);
+      return renderReport(d.cells, format, { title: d.info.name, primary: d.primary });
+    },
+    studyTemplates: () => ({ templates: templateInfos(), arms: ARMS }),
+    createStudy: (spec: StudySpecInput) => {
+      const b = spec.base.backend;
+      const useDefault = opts.defaultBackend && (b === undefined || b === 'auto');
+      return createStudy(store, runner, useDefault ? { ...spec, base: { ...spec.base, backend: opts.defaultBackend } } : spec);
     },
   } satisfies Record<ApiMethod, (...args: never[]) => unknown>;
 

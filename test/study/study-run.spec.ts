@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { renderReport, summarizeStudy } from '../../src-main/engine/study/report';
 import { nodeForkHost } from '../../src-main/jobs/host';
 import { JobRunner } from '../../src-main/jobs/runner';
-import { createStudy, studyInfo, studyRows } from '../../src-main/jobs/study';
+import { createService } from '../../src-main/api/service';
+import { createStudy, studyDetail, studyFigures, studyInfo, studyRows } from '../../src-main/jobs/study';
 import { RunStore } from '../../src-main/store/run-store';
 
 describe('a study run', () => {
@@ -32,6 +33,27 @@ describe('a study run', () => {
     expect(summary.map((s) => [s.cell, s.finished])).toEqual([['torus DoG⁻¹', 2], ['no regulariser', 2]]);
     expect(summary[0].vs['no regulariser']).not.toBeNull();
     expect(renderReport(summary, 'md', { title: 'tiny', primary: 'mse' })).toMatch(/\| no regulariser \| 2\/2 \|/);
+
+    // What the study view shows: per-run status, the report with the structure analysis, the figures.
+    const detail = studyDetail(store, studyId);
+    expect(detail.runs.every((r) => r.status === 'finished' && r.progress === 1)).toBe(true);
+    for (const c of detail.cells) {
+      expect(c.locality!.mean).toBeGreaterThan(0);
+      expect(c.locality!.mean).toBeLessThan(2);
+    }
+    const figs = studyFigures(store, studyId, 10);
+    expect(figs.metricVsSparsity.map((b) => b.n)).toEqual([[2, 2], [2, 2]]);
+    expect(figs.metricVsSparsity[0].x[1]).toBeCloseTo(0.5, 2);
+    expect(figs.trainingLoss[0].x.length).toBeGreaterThan(1);
+    expect(figs.trainingLoss[0].n.every((k) => k === 2)).toBe(true);
+
+    // The same through the API, which validates a new study before anything is queued.
+    const api = createService(store, new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 0 }));
+    expect(((await api.call('listStudies', [])) as unknown[]).length).toBe(1);
+    await expect(api.call('createStudy', [{ name: 'bad', base, arms: [{ name: 'x', overrides: { 'task.hidden': -1 } }], seeds: [1] }])).rejects.toThrow(/cell 'x': task.hidden/);
+    await expect(api.call('createStudy', [{ name: 'bad', base, seeds: [] }])).rejects.toThrow(/seeds/);
+    expect(((await api.call('listStudies', [])) as unknown[]).length).toBe(1);
+    expect(await api.call('studyReport', [studyId, 'csv'])).toMatch(/^configuration,runs,mse/);
     store.close();
   });
 });

@@ -9,7 +9,8 @@ const DOG_INVERTED = { 'regularization.penalty.weighting': 'dog', 'regularizatio
 
 export const CONTROL_ARMS = { none: 'no regulariser', l1: 'L1' } as const;
 
-const ARMS = {
+/** Every named configuration the templates use, as dotted-path overrides of a preset. */
+export const ARMS = {
   'torus square': { 'regularization.penalty.space': 'torus', 'regularization.penalty.weighting': 'square', 'regularization.penalty.invert': false },
   'torus DoG⁻¹': { 'regularization.penalty.space': 'torus', ...DOG_INVERTED },
   [CONTROL_ARMS.l1]: { 'regularization.penalty.space': 'standard', 'regularization.penalty.weighting': 'distance', 'regularization.penalty.invert': false },
@@ -21,7 +22,7 @@ const ARMS = {
   '6-torus DoG⁻¹': { 'regularization.penalty.space': 'torus6', ...DOG_INVERTED },
 } as const;
 
-type ArmName = keyof typeof ARMS;
+export type ArmName = keyof typeof ARMS;
 
 const SETS: Record<string, { task: TaskName; arms: ArmName[]; description: string }> = {
   'navigation-paper': { task: 'navigation', arms: Object.keys(ARMS) as ArmName[], description: 'all nine navigation configurations of the paper' },
@@ -31,6 +32,17 @@ const SETS: Record<string, { task: TaskName; arms: ArmName[]; description: strin
 };
 
 export const STUDY_TEMPLATES = Object.keys(SETS);
+
+export interface TemplateInfo {
+  name: string;
+  task: TaskName;
+  arms: ArmName[];
+  description: string;
+}
+
+export function templateInfos(): TemplateInfo[] {
+  return Object.entries(SETS).map(([name, s]) => ({ name, ...s }));
+}
 
 export function describeTemplate(name: string): string {
   return SETS[name]?.description ?? '';

@@ -1,0 +1,76 @@
+// The study form's state → a StudySpec, validated by expanding it exactly as the server will (so the run
+// count shown before launching is the number of runs that will be queued). Pure, tested without a DOM.
+import { expandStudy } from '../../src-main/engine/study/grid';
+import type { TaskName } from '../../src-main/schema/experiment';
+import { presetConfig, type PresetName } from '../../src-main/schema/presets';
+import type { StudySpecInput } from '../../src-main/schema/study';
+
+export interface StudyFormState {
+  name: string;
+  task: TaskName;
+  scale: PresetName;
+  corpusDir: string;
+  hidden: string;
+  /** Named configurations (the template arms), multi-selected. */
+  arms: string[];
+  /** Axis values, multi-selected; two or more values make an axis, one value sets the base. */
+  lambdas: number[];
+  targets: number[];
+  learnEmbedding: boolean[];
+  lottery: boolean[];
+  seeds: number;
+}
+
+export const LAMBDA_CHOICES = [0, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1];
+export const TARGET_CHOICES = [0.5, 0.7, 0.8, 0.9, 0.95, 0.99];
+
+export interface StudyFormResult {
+  spec: StudySpecInput | null;
+  cells: string[];
+  runs: number;
+  error: string;
+}
+
+export function buildStudySpec(form: StudyFormState, armTable: Record<string, Record<string, unknown>>): StudyFormResult {
+  const fail = (error: string): StudyFormResult => ({ spec: null, cells: [], runs: 0, error });
+  if (!form.arms.length) return fail('choose at least one configuration');
+  if (!Number.isInteger(form.seeds) || form.seeds < 1 || form.seeds > 100) return fail('seeds: a whole number from 1 to 100');
+  if (form.task === 'language' && !form.corpusDir.trim()) return fail('the language model needs a corpus folder with train.txt, valid.txt, test.txt');
+  const base = presetConfig(form.task, form.scale) as unknown as Record<string, unknown> & { task: Record<string, unknown> };
+  if (form.hidden.trim()) base.task = { ...base.task, hidden: Number(form.hidden) };
+  if (form.task === 'language') {
+    const d = form.corpusDir.trim().replace(/\/+$/, '');
+    base.task = { ...base.task, corpus: { train: `${d}/train.txt`, valid: `${d}/valid.txt`, test: `${d}/test.txt` } };
+  }
+  const axes: Record<string, unknown[]> = {};
+  const baseOverrides: Record<string, unknown> = {};
+  const axis = (path: string, values: unknown[]) => {
+    if (values.length > 1) axes[path] = values;
+    else if (values.length === 1) baseOverrides[path] = values[0];
+  };
+  axis('regularization.lambda', form.lambdas);
+  axis('pruning.target', form.targets);
+  axis('regularization.learnEmbedding', form.learnEmbedding);
+  axis('lottery.enabled', form.lottery);
+  const unknownArm = form.arms.find((a) => !armTable[a]);
+  if (unknownArm) return fail(`unknown configuration '${unknownArm}'`);
+  const spec: StudySpecInput = {
+    name: form.name.trim() || `${form.task} study (${form.scale})`,
+    base,
+    // A single-valued "axis" applies to every arm, after the arm's own overrides (the arm "no regulariser"
+    // keeps λ = 0 unless λ is an axis).
+    arms: form.arms.map((name) => {
+      const own = armTable[name];
+      const shared = Object.fromEntries(Object.entries(baseOverrides).filter(([k]) => !(k === 'regularization.lambda' && 'regularization.lambda' in own)));
+      return { name, overrides: { ...own, ...shared } };
+    }),
+    axes,
+    seeds: Array.from({ length: form.seeds }, (_, i) => i + 1),
+  };
+  try {
+    const { cells, runs } = expandStudy(spec);
+    return { spec, cells: cells.map((c) => c.label), runs: runs.length, error: '' };
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+}
