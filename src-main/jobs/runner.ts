@@ -31,6 +31,7 @@ export class JobRunner {
   private readonly active = new Map<string, Active>();
   private readonly resumeOnStart = new Set<string>();
   concurrency: number;
+  private draining = false;
 
   constructor(private readonly opts: RunnerOptions) {
     this.concurrency = opts.concurrency ?? Math.max(1, Math.floor(availableParallelism() / 2));
@@ -82,8 +83,14 @@ export class JobRunner {
     }
   }
 
+  /** Stop starting queued runs (they stay queued for later); waitAll then resolves when the active ones end. */
+  drain(): void {
+    this.draining = true;
+    this.concurrency = 0;
+  }
+
   async waitAll(): Promise<void> {
-    while (this.active.size || this.opts.store.listRuns({ status: ['queued'], limit: 1 }).length) {
+    while (this.active.size || (!this.draining && this.opts.store.listRuns({ status: ['queued'], limit: 1 }).length)) {
       await Promise.all([...this.active.values()].map((a) => a.done));
       await new Promise((r) => setTimeout(r, 20));
     }

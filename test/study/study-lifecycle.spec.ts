@@ -18,7 +18,7 @@ function moduli(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-function tinySpec(epochs: number, samples: number) {
+function tinySpec(epochs: number, samples: number, seeds = [1]) {
   return {
     name: 'lifecycle',
     base: { backend: 'wasm', task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: samples, batchSize: 16, epochs, stabiliserEpochs: 0, testSamples: 32 }, pruning: { target: 0.5 } },
@@ -26,7 +26,7 @@ function tinySpec(epochs: number, samples: number) {
       { name: 'torus DoG⁻¹', overrides: { 'regularization.penalty.space': 'torus' } },
       { name: 'no regulariser', overrides: { 'regularization.penalty.space': 'none', 'regularization.lambda': 0 } },
     ],
-    seeds: [1],
+    seeds,
   };
 }
 
@@ -46,10 +46,10 @@ async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
 }
 
 describe('study lifecycle', () => {
-  it('Ctrl-C half-way pauses the running run; `study resume` finishes it from its checkpoint and leaves finished runs alone', async () => {
+  it('Ctrl-C half-way pauses the running run and starts no more; `study resume` finishes the study and leaves finished runs alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'study-life-'));
     const db = join(dir, 'runs.sqlite');
-    writeFileSync(join(dir, 'spec.json'), JSON.stringify(tinySpec(8, 640)));
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify(tinySpec(8, 640, [1, 2])));
     const cli = spawn(process.execPath, [CLI, 'study', 'run', join(dir, 'spec.json'), '--db', db, '--concurrency', '1'], { cwd: ROOT, stdio: 'pipe' });
     let out = '';
     cli.stdout.on('data', (d) => (out += d));
@@ -65,13 +65,13 @@ describe('study lifecycle', () => {
     const firstFinishedAt = statuses(db)[0].finished_at;
     cli.kill('SIGINT');
     await new Promise((r) => cli.on('exit', r));
-    expect(statuses(db).map((r) => r.status)).toEqual(['finished', 'paused']);
+    expect(statuses(db).map((r) => r.status)).toEqual(['finished', 'paused', 'queued', 'queued']);
     const studyId = /study (\w+):/.exec(out)![1];
 
-    const resumed = moduli('study', 'resume', studyId, '--db', db, '--concurrency', '1');
+    const resumed = moduli('study', 'resume', studyId, '--db', db, '--concurrency', '2');
     expect(resumed.code).toBe(0);
     const after = statuses(db);
-    expect(after.map((r) => r.status)).toEqual(['finished', 'finished']);
+    expect(after.map((r) => r.status)).toEqual(['finished', 'finished', 'finished', 'finished']);
     expect(after[0].finished_at).toBe(firstFinishedAt);
     // The resumed run continued: its step metrics are not duplicated from step 0 and it reached the end.
     const s = RunStore.open(db);
@@ -79,7 +79,7 @@ describe('study lifecycle', () => {
     expect(run.progressStep).toBe(run.totalSteps);
     const report = moduli('study', 'report', studyId, '--db', db, '--format', 'json');
     const cells = JSON.parse(report.out).cells as Array<{ cell: string; finished: number }>;
-    expect(cells.map((c) => c.finished)).toEqual([1, 1]);
+    expect(cells.map((c) => c.finished)).toEqual([2, 2]);
     s.close();
   }, 300_000);
 

@@ -31,7 +31,8 @@ async function drive(store: RunStore, runner: JobRunner, studyId: string): Promi
     process.stderr.write(`study ${studyId}: ${d}/${total()} runs done, elapsed ${formatDuration(Date.now() - started)}, ETA ${formatDuration(rate * (total() - d))}\n`);
   });
   process.once('SIGINT', () => {
-    process.stderr.write('\ninterrupted: pausing running runs (checkpointed); continue with `moduli study resume`\n');
+    process.stderr.write('\ninterrupted: pausing running runs (checkpointed), starting no more; continue with `moduli study resume`\n');
+    runner.drain();
     for (const id of runner.runningIds()) runner.pause(id);
   });
   await runner.waitAll();
