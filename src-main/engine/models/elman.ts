@@ -2,6 +2,7 @@
 // is the connection from neuron j (pre) to neuron i (post), as in the reference.
 import * as tf from '@tensorflow/tfjs';
 import { fusedElman, type Activation } from '../ops/elman';
+import { SparseRecurrence, toCsr } from '../ops/sparse/recurrence';
 import type { Rng } from '../random';
 import { linear, uniformVariable, zerosVariable } from './init';
 
@@ -15,9 +16,11 @@ function activate(x: tf.Tensor, act: Activation): tf.Tensor2D {
  * Runs the recurrence over a whole sequence. The input projection of all T steps is one matMul
  * ([T·B, in] · W_ihᵀ), then each step adds W_hh·h. Returns every hidden state [T·B, N] (time-major).
  */
-export function elmanUnroll(inputs: tf.Tensor3D, h0: tf.Tensor2D, wih: tf.Tensor2D, whh: tf.Tensor2D, act: Activation, bias?: tf.Tensor1D): tf.Tensor2D {
+export function elmanUnroll(inputs: tf.Tensor3D, h0: tf.Tensor2D, wih: tf.Tensor2D, whh: tf.Tensor2D, act: Activation, bias?: tf.Tensor1D, sparse?: SparseRecurrence | null): tf.Tensor2D {
   const [T, B, I] = inputs.shape;
   const projected = linear(tf.reshape(inputs, [T * B, I]) as tf.Tensor2D, wih, bias);
+  // Inference with a pruned W_hh: the SIMD sparse kernel (no gradient; evaluation only).
+  if (sparse) return tf.tensor2d(sparse.run(projected.dataSync() as Float32Array, h0.dataSync() as Float32Array, B, 'relu'), [T * B, whh.shape[0]]);
   // wasm: one fused op with a hand-derived gradient (ops/elman.ts); native backends: tfjs autodiff.
   if (tf.getBackend() === 'wasm') return fusedElman(projected, h0, whh, act);
   const steps = tf.split(projected, T, 0) as tf.Tensor2D[];
@@ -28,6 +31,23 @@ export function elmanUnroll(inputs: tf.Tensor3D, h0: tf.Tensor2D, wih: tf.Tensor
     states.push(h);
   }
   return tf.concat(states, 0) as tf.Tensor2D;
+}
+
+/** Below this fraction of zeros in W_hh the dense matMul is as fast as the sparse kernel (bench/sparse.bench.ts). */
+export const SPARSE_INFERENCE_MIN_SPARSITY = 0.8;
+
+/**
+ * The sparse kernel for evaluating with the current W_hh, or null where it does not pay or does not apply:
+ * too dense, a tanh network (the kernel implements ReLU), or a native backend (tfjs-node's BLAS or the GPU
+ * are faster than one wasm thread). Weights are read once per evaluation, not per batch.
+ */
+export function sparseInference(whh: tf.Variable, act: Activation): SparseRecurrence | null {
+  if (act !== 'relu' || !['wasm', 'cpu'].includes(tf.getBackend())) return null;
+  const w = whh.dataSync();
+  let zeros = 0;
+  for (let k = 0; k < w.length; k++) if (w[k] === 0) zeros++;
+  if (zeros / w.length < SPARSE_INFERENCE_MIN_SPARSITY) return null;
+  return new SparseRecurrence(toCsr(w, whh.shape[0]!));
 }
 
 /** Navigation RNN (reference navigation/model1.py): h0 = Enc·placecode(x0); ReLU RNN without bias; Dec → place-cell logits. */
@@ -55,9 +75,9 @@ export class NavigationRnn {
   }
 
   /** velocity [T, B, 2], initial place code [B, Np] → logits [T·B, Np] (time-major). */
-  forward(velocity: tf.Tensor3D, initCode: tf.Tensor2D): tf.Tensor2D {
+  forward(velocity: tf.Tensor3D, initCode: tf.Tensor2D, sparse?: SparseRecurrence | null): tf.Tensor2D {
     const h0 = linear(initCode, this.encoder as tf.Tensor2D);
-    const hs = elmanUnroll(velocity, h0, this.wih as tf.Tensor2D, this.whh as tf.Tensor2D, this.activation);
+    const hs = elmanUnroll(velocity, h0, this.wih as tf.Tensor2D, this.whh as tf.Tensor2D, this.activation, undefined, sparse);
     return linear(hs, this.decoder as tf.Tensor2D);
   }
 }
@@ -92,9 +112,9 @@ export class AddingRnn {
   }
 
   /** inputs [T, B, 2] → predictions [B]. */
-  forward(inputs: tf.Tensor3D): tf.Tensor1D {
+  forward(inputs: tf.Tensor3D, sparse?: SparseRecurrence | null): tf.Tensor1D {
     const [T, B] = inputs.shape;
-    const hs = elmanUnroll(inputs, tf.zeros([B, this.hidden]), this.wih as tf.Tensor2D, this.whh as tf.Tensor2D, this.activation, this.bias as tf.Tensor1D);
+    const hs = elmanUnroll(inputs, tf.zeros([B, this.hidden]), this.wih as tf.Tensor2D, this.whh as tf.Tensor2D, this.activation, this.bias as tf.Tensor1D, sparse);
     const last = tf.slice(hs, [(T - 1) * B, 0], [B, this.hidden]) as tf.Tensor2D;
     return tf.reshape(linear(last, this.h2o as tf.Tensor2D, this.outBias), [B]) as tf.Tensor1D;
   }

@@ -3,7 +3,7 @@
 // the reference; we add a fixed held-out test set. Trivial baseline: predicting 1.0 gives MSE 1/6.
 import * as tf from '@tensorflow/tfjs';
 import type { AddingTask as AddingConfig } from '../../schema/experiment';
-import { AddingRnn } from '../models/elman';
+import { AddingRnn, sparseInference } from '../models/elman';
 import { deriveRng, type Rng } from '../random';
 import { AdamW, type Optimizer } from '../training/optimizers';
 import type { Prunable, ScheduleTiming } from '../training/pruning';
@@ -109,9 +109,10 @@ export class AddingTask implements Task {
   }
 
   private evaluate(): Metrics {
+    const sparse = sparseInference(this.model.whh, this.model.activation);
     return tf.tidy(() => {
       const s = this.testSet;
-      const pred = this.model.forward(tf.tensor3d(s.inputs, [s.steps, s.batch, 2]));
+      const pred = this.model.forward(tf.tensor3d(s.inputs, [s.steps, s.batch, 2]), sparse);
       const mse = tf.losses.meanSquaredError(tf.tensor1d(s.targets), pred).dataSync()[0];
       return { mse, loss: mse };
     });

@@ -3,7 +3,7 @@
 // mean centre of the top-3 cells, with the fraction of errors ≥ 10/20/50 cm.
 import * as tf from '@tensorflow/tfjs';
 import type { NavigationTask as NavigationConfig } from '../../../schema/experiment';
-import { NavigationRnn } from '../../models/elman';
+import { NavigationRnn, sparseInference } from '../../models/elman';
 import { deriveRng } from '../../random';
 import { AdamW, type Optimizer } from '../../training/optimizers';
 import type { Prunable, ScheduleTiming } from '../../training/pruning';
@@ -137,10 +137,11 @@ export class NavigationTask implements Task {
   private async evaluateBatches(purpose: string, batches: number): Promise<Metrics> {
     const errs: number[] = [];
     let lossSum = 0;
+    const sparse = sparseInference(this.model.whh, this.model.activation);
     for (let i = 0; i < batches; i++) {
       const rng = deriveRng(this.seed, `${purpose}:${i}`);
       const batch = this.makeBatch(generateTrajectories(this.config.batchSize, this.config.sequenceLength, this.config.boxSize, rng));
-      const logits = tf.tidy(() => this.model.forward(batch.velocity, batch.initCode));
+      const logits = tf.tidy(() => this.model.forward(batch.velocity, batch.initCode, sparse));
       lossSum += tf.tidy(() => NavigationTask.crossEntropy(logits, batch.targetCode).dataSync()[0]);
       errs.push(...this.decodingErrors(logits, batch.positions));
       tf.dispose([logits, batch.velocity, batch.initCode, batch.targetCode]);

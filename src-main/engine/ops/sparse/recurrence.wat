@@ -1,0 +1,69 @@
+;; Sparse Elman recurrence, WebAssembly SIMD (issue #8: "sparsity pays").
+;;   H[t][i][:] = act(X[t][i][:] + Σ_{k ∈ row i} val[k] · H[t−1][col[k]][:])
+;; W is CSR over post-synaptic rows (W[i, j] is the connection j → i, as the engine stores it). States are
+;; neuron-major with the batch contiguous, padded to a multiple of 16 lanes: each output row is built 16
+;; lanes at a time in four f32x4 registers across all of the row's kept connections, so a kept weight costs
+;; one splat and four multiply-adds per 16 sequences and the output is written once.
+;; All pointers and sizes are in bytes except n (neurons), bp (padded batch) and steps.
+;; Compiled by scripts/build-sparse-kernel.mjs into recurrence.wasm.ts (test/engine/sparse.spec.ts checks
+;; that the committed bytes match this source).
+(module
+  (memory (export "memory") 1)
+  (func (export "recur")
+    (param $n i32) (param $bp i32) (param $steps i32)
+    (param $rowPtr i32) (param $col i32) (param $val i32)
+    (param $x i32) (param $h0 i32) (param $h i32) (param $relu i32)
+    (local $t i32) (local $i i32) (local $k i32) (local $kk i32) (local $kEnd i32) (local $c i32)
+    (local $prev i32) (local $rowBytes i32) (local $stepBytes i32) (local $out i32) (local $xin i32) (local $src i32)
+    (local $w v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $zero v128)
+    (local.set $rowBytes (i32.shl (local.get $bp) (i32.const 2)))
+    (local.set $stepBytes (i32.mul (local.get $rowBytes) (local.get $n)))
+    (local.set $zero (f32x4.splat (f32.const 0)))
+    (local.set $prev (local.get $h0))
+    (block $tDone (loop $tLoop
+      (br_if $tDone (i32.ge_u (local.get $t) (local.get $steps)))
+      (local.set $i (i32.const 0))
+      (block $iDone (loop $iLoop
+        (br_if $iDone (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $k (i32.load (i32.add (local.get $rowPtr) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $kEnd (i32.load offset=4 (i32.add (local.get $rowPtr) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $out (i32.add (i32.add (local.get $h) (i32.mul (local.get $t) (local.get $stepBytes))) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $xin (i32.add (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $stepBytes))) (i32.mul (local.get $i) (local.get $rowBytes))))
+        (local.set $c (i32.const 0))
+        (block $cDone (loop $cLoop
+          (br_if $cDone (i32.ge_u (local.get $c) (local.get $rowBytes)))
+          (local.set $a0 (v128.load offset=0 (i32.add (local.get $xin) (local.get $c))))
+          (local.set $a1 (v128.load offset=16 (i32.add (local.get $xin) (local.get $c))))
+          (local.set $a2 (v128.load offset=32 (i32.add (local.get $xin) (local.get $c))))
+          (local.set $a3 (v128.load offset=48 (i32.add (local.get $xin) (local.get $c))))
+          (local.set $kk (local.get $k))
+          (block $kDone (loop $kLoop
+            (br_if $kDone (i32.ge_u (local.get $kk) (local.get $kEnd)))
+            (local.set $w (f32x4.splat (f32.load (i32.add (local.get $val) (i32.shl (local.get $kk) (i32.const 2))))))
+            (local.set $src
+              (i32.add
+                (i32.add (local.get $prev) (i32.mul (i32.load (i32.add (local.get $col) (i32.shl (local.get $kk) (i32.const 2)))) (local.get $rowBytes)))
+                (local.get $c)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $src)))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $src)))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $src)))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $src)))))
+            (local.set $kk (i32.add (local.get $kk) (i32.const 1)))
+            (br $kLoop)))
+          (if (local.get $relu)
+            (then
+              (local.set $a0 (f32x4.max (local.get $a0) (local.get $zero)))
+              (local.set $a1 (f32x4.max (local.get $a1) (local.get $zero)))
+              (local.set $a2 (f32x4.max (local.get $a2) (local.get $zero)))
+              (local.set $a3 (f32x4.max (local.get $a3) (local.get $zero)))))
+          (v128.store offset=0 (i32.add (local.get $out) (local.get $c)) (local.get $a0))
+          (v128.store offset=16 (i32.add (local.get $out) (local.get $c)) (local.get $a1))
+          (v128.store offset=32 (i32.add (local.get $out) (local.get $c)) (local.get $a2))
+          (v128.store offset=48 (i32.add (local.get $out) (local.get $c)) (local.get $a3))
+          (local.set $c (i32.add (local.get $c) (i32.const 64)))
+          (br $cLoop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iLoop)))
+      (local.set $prev (i32.add (local.get $h) (i32.mul (local.get $t) (local.get $stepBytes))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tLoop)))))
