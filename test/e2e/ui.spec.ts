@@ -100,4 +100,41 @@ describe('workbench UI in a browser', () => {
     expect(width).toBe(Math.round(shown.width * 2));
     expect(height).toBe(Math.round(shown.height * 2));
   }, 300_000);
+
+  it('creates a study from the form (run count before launch) and shows its grid, report and seed-band figures live', async () => {
+    await page.goto(`${server.url.split('?')[0]}#/studies`);
+    await page.waitForSelector('text=No studies yet');
+    await page.click('[data-test="new-study"]');
+    await page.waitForSelector('select[name="template"] option[value="adding-controls"]', { state: 'attached' });
+    await page.selectOption('select[name="template"]', 'adding-controls');
+    await page.fill('input[name="seeds"]', '2');
+    await expect.poll(() => page.textContent('[data-test="run-count"]')).toMatch(/4 configurations × 2 seeds = 8 runs/);
+    // Multi-selects: drop two configurations, one seed, a tiny network.
+    await page.uncheck('input[name="arms"][value="L1"]');
+    await page.uncheck('input[name="arms"][value="permuted DoG⁻¹"]');
+    await page.fill('input[name="seeds"]', '1');
+    await page.fill('input[name="hidden"]', '8');
+    await expect.poll(() => page.textContent('[data-test="run-count"]')).toMatch(/2 configurations × 1 seed = 2 runs/);
+    await page.fill('input[name="seeds"]', '0');
+    await expect.poll(() => page.textContent('[data-test="study-error"]')).toMatch(/seeds/);
+    expect(await page.isDisabled('[data-test="launch-study"]')).toBe(true);
+    await page.fill('input[name="seeds"]', '1');
+    await page.screenshot({ path: join(SHOTS, 'study-form.png') });
+    await page.click('[data-test="launch-study"]');
+
+    await page.waitForSelector('[data-test="study-grid"]', { timeout: 30_000 });
+    const studyId = page.url().split('#/study/')[1];
+    await expect.poll(async () => (await page.$$('[data-test="study-grid"] td.finished')).length, { timeout: 240_000 }).toBe(2);
+    // The report fills in as runs finish: both cells 1/1 with the structure column, the figures drawn.
+    await expect.poll(() => page.textContent('[data-test="study-report"]'), { timeout: 30_000 }).toMatch(/torus DoG⁻¹1\/1/);
+    expect(await page.textContent('[data-test="study-report"]')).toMatch(/no regulariser1\/1/);
+    expect(await page.textContent('[data-test="study-report"]')).toMatch(/\d\.\d{3} ± 0\.000/);
+    await page.waitForSelector('[data-test="chart-metric-vs-sparsity"] canvas');
+    await page.screenshot({ path: join(SHOTS, 'study.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test="chart-metric-vs-sparsity"] >> text=CSV')]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    expect(csv.split('\n')[0]).toBe('configuration,sparsity,mean,std,n');
+    expect(csv).toMatch(/^torus DoG⁻¹,0\.\d+,/m);
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE study_id = ?').get(studyId)).toEqual({ n: 2 });
+  }, 300_000);
 });

@@ -39,29 +39,40 @@ export class PlaceCells {
       r2[k] = dx * dx + dy * dy;
       if (r2[k] < min) min = r2[k];
     }
-    // Softmax with the max logit (−min r²) subtracted for stability.
+    // Softmax with the max logit (−min r²) subtracted for stability. Each exponential is computed once (this
+    // runs T·B·Np times per step); with the reference's surround scale 2 the surround term is the square
+    // root of the centre term, which is far cheaper than a second exp (unless the centre term underflowed).
+    const e1 = this.code;
+    const e2 = this.r2;
+    const halve = this.opts.surroundScale === 2;
     let z1 = 0;
     let z2 = 0;
     for (let k = 0; k < n; k++) {
-      z1 += Math.exp(-(r2[k] - min) / s1);
-      z2 += Math.exp(-(r2[k] - min) / s2);
+      const d = r2[k] - min;
+      const c = Math.exp(-d / s1);
+      e1[k] = c;
+      z1 += c;
+      if (this.opts.code === 'dog') {
+        const sur = halve && c > 0 ? Math.sqrt(c) : Math.exp(-d / s2);
+        e2[k] = sur;
+        z2 += sur;
+      }
     }
     if (this.opts.code === 'gaussian') {
-      for (let k = 0; k < n; k++) out[offset + k] = Math.exp(-(r2[k] - min) / s1) / z1;
+      for (let k = 0; k < n; k++) out[offset + k] = e1[k] / z1;
       return;
     }
     let lo = Infinity;
-    const a = this.code;
     for (let k = 0; k < n; k++) {
-      a[k] = Math.exp(-(r2[k] - min) / s1) / z1 - Math.exp(-(r2[k] - min) / s2) / z2;
-      if (a[k] < lo) lo = a[k];
+      e1[k] = e1[k] / z1 - e2[k] / z2;
+      if (e1[k] < lo) lo = e1[k];
     }
     let sum = 0;
     for (let k = 0; k < n; k++) {
-      a[k] += Math.abs(lo);
-      sum += a[k];
+      e1[k] += Math.abs(lo);
+      sum += e1[k];
     }
-    for (let k = 0; k < n; k++) out[offset + k] = a[k] / sum;
+    for (let k = 0; k < n; k++) out[offset + k] = e1[k] / sum;
   }
 
   /**
