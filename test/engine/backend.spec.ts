@@ -54,3 +54,29 @@ describe('backends', () => {
     });
   });
 });
+
+describe('copy-free slicing on wasm (replaces tfjs-wasm Slice/SplitV/Unpack)', () => {
+  const ops: Array<[string, () => tf.Tensor | tf.Tensor[]]> = [
+    ['contiguous rows', () => tf.slice(tf.range(0, 60).reshape([12, 5]), [3, 0], [4, 5])],
+    ['2-D block', () => tf.slice(tf.range(0, 60).reshape([12, 5]), [2, 1], [5, 3])],
+    ['3-D block', () => tf.slice(tf.range(0, 120).reshape([4, 5, 6]), [1, 2, 3], [2, 3, 2])],
+    ['4-D, size −1', () => tf.slice(tf.range(0, 240).reshape([2, 3, 4, 10]), [1, 0, 1, 4], [-1, 2, 3, -1])],
+    ['int32', () => tf.slice(tf.range(0, 30, 1, 'int32').reshape([6, 5]), [1, 2], [3, 2])],
+    ['bool', () => tf.slice(tf.greater(tf.range(0, 30).reshape([6, 5]), 14), [2, 1], [3, 3])],
+    ['empty', () => tf.slice(tf.range(0, 30).reshape([6, 5]), [2, 1], [0, 3])],
+    ['split rows', () => tf.split(tf.range(0, 80).reshape([16, 5]), 4, 0)],
+    ['split uneven columns', () => tf.split(tf.range(0, 70).reshape([7, 10]), [3, 5, 2], 1)],
+    ['unstack axis 1', () => tf.unstack(tf.range(0, 24).reshape([2, 3, 4]), 1)],
+  ];
+
+  it('gives the cpu backend’s values and shapes for every slicing pattern', async () => {
+    await selectBackend('wasm');
+    const on = async (backend: string) => {
+      await tf.setBackend(backend);
+      return ops.map(([, f]) => tf.tidy(() => [f()].flat().map((t) => ({ shape: t.shape, dtype: t.dtype, values: Array.from(t.dataSync()) }))));
+    };
+    const wasm = await on('wasm');
+    const cpu = await on('cpu');
+    ops.forEach(([name], i) => expect(wasm[i], name).toEqual(cpu[i]));
+  });
+});
