@@ -7,19 +7,16 @@ import { LanguageModel, type LmState } from '../../models/language-model';
 import { deriveRng } from '../../random';
 import { Sgd, type Optimizer } from '../../training/optimizers';
 import type { Prunable, ScheduleTiming } from '../../training/pruning';
+import { sparseSoftmaxCrossEntropy } from '../../ops/cross-entropy';
 import type { RecurrentMatrix } from '../../training/regularizer';
 import type { Metrics, StepContext, StepResult, Task } from '../task';
 import { batchify, loadCorpus, unigramPerplexity, window, windowCount, type Corpus } from './corpus';
 
 type Batched = ReturnType<typeof batchify>;
 
-/** Mean NLL of integer targets under logits [M, V], via a gather on the flattened log-softmax. */
+/** Mean NLL of integer targets under logits [M, V] (fused op: one exp pass over the vocabulary). */
 export function tokenNll(logits: tf.Tensor2D, targets: Int32Array): tf.Scalar {
-  const [M, V] = logits.shape;
-  const flat = new Int32Array(M);
-  for (let i = 0; i < M; i++) flat[i] = i * V + targets[i];
-  const picked = tf.gather(tf.reshape(tf.logSoftmax(logits), [M * V]), tf.tensor1d(flat, 'int32'));
-  return tf.neg(tf.mean(picked)) as tf.Scalar;
+  return sparseSoftmaxCrossEntropy(logits, targets);
 }
 
 export class LanguageTask implements Task {

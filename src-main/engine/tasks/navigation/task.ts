@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NavigationTask as NavigationConfig } from '../../../schema/experiment';
 import { NavigationRnn, sparseInference } from '../../models/elman';
+import { softmaxCrossEntropy } from '../../ops/cross-entropy';
 import { deriveRng } from '../../random';
 import { AdamW, type Optimizer } from '../../training/optimizers';
 import type { Prunable, ScheduleTiming } from '../../training/pruning';
@@ -95,7 +96,7 @@ export class NavigationTask implements Task {
 
   /** Soft-target cross-entropy −Σ y·log_softmax(logits), averaged over T·B. */
   static crossEntropy(logits: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
-    return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+    return softmaxCrossEntropy(logits, target);
   }
 
   /** Decoding errors (m) per row. */

@@ -1,0 +1,37 @@
+// Records the per-step training loss of three tiny runs (navigation, adding, language model) on the wasm
+// backend. test/engine/loss-curves.spec.ts compares the current engine with the curves recorded *before*
+// the performance work of issue #8 (test/fixtures/loss-curves-before-perf.json, recorded at commit 94aec02
+// with this script), so an optimisation that changes the maths beyond float rounding fails a test.
+//   node bin/run-ts.mjs scripts/record-loss-curves.ts > curves.json
+import { resolve } from 'node:path';
+import { runExperiment } from '../src-main/engine/training/trainer';
+import { ExperimentConfig } from '../src-main/schema/experiment';
+
+const WIKITEXT = resolve(import.meta.dirname, '../../shared/data/wikitext-2');
+
+export const CURVE_CONFIGS = {
+  navigation: { backend: 'wasm', task: { task: 'navigation', hidden: 32, placeCells: 64, sequenceLength: 10, batchSize: 20, stepsPerEpoch: 15, epochs: 2, validationBatches: 1 }, regularization: { lambda: 0.01 }, pruning: { target: 0.5 } },
+  adding: { backend: 'wasm', task: { task: 'adding', hidden: 16, sequenceLength: 8, samplesPerEpoch: 240, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 }, pruning: { target: 0.5 } },
+  language: {
+    backend: 'wasm',
+    task: { task: 'language', corpus: { train: `${WIKITEXT}/valid.txt`, valid: `${WIKITEXT}/test.txt`, test: `${WIKITEXT}/test.txt` }, cell: 'lstm', layers: 1, embeddingSize: 16, hidden: 16, batchSize: 4, bptt: 10, epochs: 2, maxTrainWindows: 12, maxEvalTokens: 400 },
+    pruning: { target: 0.5 },
+  },
+} as const;
+
+export async function lossCurve(name: keyof typeof CURVE_CONFIGS): Promise<number[]> {
+  const losses: number[] = [];
+  await runExperiment(ExperimentConfig.parse(CURVE_CONFIGS[name]), {
+    metricsEvery: 1,
+    onEvent: (e) => {
+      if (e.type === 'metrics' && e.phase === 'train' && typeof e.values.loss === 'number') losses.push(e.values.loss);
+    },
+  });
+  return losses;
+}
+
+if (process.argv[1]?.endsWith('record-loss-curves.ts')) {
+  const out: Record<string, number[]> = {};
+  for (const name of Object.keys(CURVE_CONFIGS) as Array<keyof typeof CURVE_CONFIGS>) out[name] = await lossCurve(name);
+  process.stdout.write(JSON.stringify(out) + '\n');
+}
