@@ -70,11 +70,11 @@ export function buildBandOption(bands: Band[], s: BandOptionSettings): Record<st
   };
 }
 
-/** Exactly the plotted numbers, one row per point. */
-export function bandsCsv(bands: Band[], xName: string): string {
+/** Exactly the plotted numbers (x in the plotted unit), one row per point. */
+export function bandsCsv(bands: Band[], xName: string, xPercent = false): string {
   const esc = (t: string) => (/[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
   const lines = [`configuration,${esc(xName)},mean,std,n`];
-  for (const b of bands) b.x.forEach((x, i) => lines.push([esc(b.cell), x, b.mean[i], b.std[i], b.n[i]].join(',')));
+  for (const b of bands) b.x.forEach((x, i) => lines.push([esc(b.cell), xPercent ? 100 * x : x, b.mean[i], b.std[i], b.n[i]].join(',')));
   return lines.join('\n') + '\n';
 }
 

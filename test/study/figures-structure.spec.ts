@@ -42,6 +42,7 @@ describe('study figures', () => {
     expect(svg).toContain('torus DoG⁻¹');
     expect(svg).toMatch(/<path d="M[^"]+Z"[^>]*fill-opacity="0.18"|opacity="0.18"/);
     expect(bandsCsv(bands, 'sparsity')).toBe('configuration,sparsity,mean,std,n\ntorus DoG⁻¹,0,2,0.5,3\ntorus DoG⁻¹,0.9,1,0.25,3\n');
+    expect(bandsCsv(bands, 'sparsity (%)', true).split('\n')[2]).toBe('torus DoG⁻¹,90,1,0.25,3');
     const tex = bandsPgfplots(bands, { title: 't', xName: 'sparsity', yName: 'error', xPercent: true });
     expect(tex).toContain('coordinates {(0,2.5) (90,1.25)}');
     expect(tex).toContain('fill between[of=upper0 and lower0]');
@@ -109,5 +110,14 @@ describe('study form', () => {
     expect(buildStudySpec(form({ seeds: 0 }), arms).error).toMatch(/seeds/);
     expect(buildStudySpec(form({ task: 'language' }), arms).error).toMatch(/corpus folder/);
     expect(buildStudySpec(form({ hidden: '-4' }), arms).error).toMatch(/hidden/);
+  });
+});
+
+describe('structure edge cases', () => {
+  it('a fully pruned matrix has no kept-length ratio (NaN, shown as –), not a misleading 0', async () => {
+    const { structureMetrics } = await import('../../src-main/engine/study/structure');
+    const m = structureMetrics(new Float32Array(9), 3, [0, 1, 2, 1, 0, 1, 2, 1, 0], [0, 1, 2]);
+    expect(m.kept).toBe(0);
+    expect(m.localityRatio).toBeNaN();
   });
 });

@@ -50,7 +50,7 @@ export function writeFigures(figs: StudyFigures, dir: string, title: string): st
   };
   const sparsity = { title: `${title}: validation ${figs.primary} vs sparsity (mean ± std over seeds)`, xName: 'global sparsity (%)', yName: figs.primary, xPercent: true };
   emit('metric-vs-sparsity.svg', optionToSvg(buildBandOption(figs.metricVsSparsity, { ...sparsity, dark: false }), 900, 480));
-  emit('metric-vs-sparsity.csv', bandsCsv(figs.metricVsSparsity, 'sparsity'));
+  emit('metric-vs-sparsity.csv', bandsCsv(figs.metricVsSparsity, sparsity.xName, true));
   emit('metric-vs-sparsity.tex', bandsPgfplots(figs.metricVsSparsity, sparsity));
   const loss = { title: `${title}: training loss (mean ± std over seeds)`, xName: 'step', yName: 'loss' };
   emit('training-loss.svg', optionToSvg(buildBandOption(figs.trainingLoss, { ...loss, dark: false }), 900, 480));

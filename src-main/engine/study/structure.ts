@@ -46,12 +46,13 @@ export function structureMetrics(W: ArrayLike<number>, n: number, D: ArrayLike<n
     }
   }
   const meanPairLength = pairLength / (n * n);
-  const meanKeptLength = kept ? keptLength / kept : 0;
+  const meanKeptLength = kept ? keptLength / kept : NaN;
   return {
     kept,
     meanKeptLength,
     meanPairLength,
-    localityRatio: meanPairLength ? meanKeptLength / meanPairLength : 0,
+    // No kept connection (or a space with no extent): undefined, shown as '–', never a misleading 0.
+    localityRatio: kept && meanPairLength ? meanKeptLength / meanPairLength : NaN,
     bandwidth,
     profile: rowReach.reduce((a, b) => a + b, 0),
     inDegree,
