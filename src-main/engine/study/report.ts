@@ -72,7 +72,7 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
   const rows = summaries.map((s) => [
     s.cell,
     `${s.finished}/${s.runs}`,
-    `${fmt(s.metric.mean)} ± ${fmt(s.metric.std, 2)}`,
+    s.metric.values.length ? `${fmt(s.metric.mean)} ± ${fmt(s.metric.std, 2)}` : '–',
     Number.isFinite(s.sparsity) ? `${(100 * s.sparsity).toFixed(1)} %` : '–',
     s.lottery ? `${fmt(s.lottery.mean)} ± ${fmt(s.lottery.std, 2)}` : '–',
     String(s.diverged),
