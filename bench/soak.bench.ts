@@ -34,6 +34,8 @@ await runExperiment(config, {
   onEvent: (e) => {
     if (e.type !== 'metrics' || e.step < next) return;
     next += every;
+    // With --expose-gc (npm run bench:soak sets it) collect first, so heapMB is what is retained.
+    (globalThis as { gc?: () => void }).gc?.();
     const s = { step: e.step, tensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) };
     samples.push(s);
     console.log(JSON.stringify({ bench: 'soak', ...s, elapsedS: Math.round((performance.now() - t0) / 1000) }));
