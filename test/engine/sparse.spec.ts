@@ -57,6 +57,16 @@ describe('sparse recurrence kernel', () => {
     expect(() => toCsr(W, n, new Int32Array(n))).toThrow(/not a permutation/);
   });
 
+  it('two matrices used alternately each keep their own weights (one kernel instance each)', () => {
+    const a = problem(24, 4, 3, 0.2, 'a');
+    const b = problem(24, 4, 3, 0.2, 'b');
+    const ka = new SparseRecurrence(toCsr(a.W, 24));
+    const kb = new SparseRecurrence(toCsr(b.W, 24));
+    const first = ka.run(a.x, a.h0, 4, 'relu');
+    kb.run(b.x, b.h0, 4, 'relu');
+    expect(Array.from(ka.run(a.x, a.h0, 4, 'relu'))).toEqual(Array.from(first));
+  });
+
   it('agrees with the training path (fused tfjs Elman op) on a pruned W', async () => {
     await tf.setBackend('cpu');
     const n = 48;

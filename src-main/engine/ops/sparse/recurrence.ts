@@ -4,7 +4,8 @@
 // renumbered in embedding order first, so a geometrically regularised W is near-banded and the states a row
 // reads sit close together in memory (bench/sparse.bench.ts measures whether that helps).
 // Layouts: callers use tfjs's [T·B, N] (time-major rows, neurons along columns); the kernel wants
-// neuron-major rows with the batch contiguous and padded to 16 lanes. The wrapper converts (and permutes).
+// neuron-major rows with the batch contiguous and padded to 16 lanes. The kernel's pack/unpack convert (and
+// permute) inside wasm memory: the same strided loops in JS cost more than the recurrence itself.
 import { RECURRENCE_WASM_BASE64 } from './recurrence.wasm';
 
 export interface CsrMatrix {
@@ -55,39 +56,41 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 interface KernelExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   recur(n: number, bp: number, steps: number, rowPtr: number, col: number, val: number, x: number, h0: number, h: number, relu: number): void;
+  pack(src: number, dst: number, steps: number, batch: number, n: number, bp: number, rank: number): void;
+  unpack(src: number, dst: number, steps: number, batch: number, n: number, bp: number, rank: number): void;
 }
 
-let kernel: KernelExports | null = null;
+let compiled: object | null = null;
 
+/** A fresh instance (own memory) of the once-compiled kernel: every matrix keeps its CSR to itself. */
 function loadKernel(): KernelExports {
-  if (!kernel) {
-    const bytes = Uint8Array.from(atob(RECURRENCE_WASM_BASE64), (c) => c.charCodeAt(0));
-    kernel = new wasm.Instance(new wasm.Module(bytes)).exports as KernelExports;
-  }
-  return kernel;
+  if (!compiled) compiled = new wasm.Module(Uint8Array.from(atob(RECURRENCE_WASM_BASE64), (c) => c.charCodeAt(0)));
+  return new wasm.Instance(compiled).exports as KernelExports;
 }
 
 const LANES = 16;
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
-
 /** A pruned W_hh ready for repeated sequences: CSR copied into the kernel's memory once. */
 export class SparseRecurrence {
   readonly nnz: number;
   private readonly k = loadKernel();
-  private readonly offsets: { rowPtr: number; col: number; val: number; end: number };
+  private readonly offsets: { rowPtr: number; col: number; val: number; rank: number; end: number };
 
   constructor(readonly csr: CsrMatrix) {
     this.nnz = csr.col.length;
     const rowPtr = 0;
     const col = align(rowPtr + 4 * (csr.n + 1));
     const val = align(col + 4 * this.nnz);
-    const end = align(val + 4 * this.nnz);
-    this.offsets = { rowPtr, col, val, end };
+    const rank = align(val + 4 * this.nnz);
+    const end = align(rank + 4 * csr.n);
+    this.offsets = { rowPtr, col, val, rank, end };
     this.ensure(end);
     const mem = this.k.memory.buffer;
     new Int32Array(mem, rowPtr, csr.n + 1).set(csr.rowPtr);
     new Int32Array(mem, col, this.nnz).set(csr.col);
     new Float32Array(mem, val, this.nnz).set(csr.val);
+    const ranks = new Int32Array(mem, rank, csr.n);
+    csr.perm.forEach((old, p) => (ranks[old] = p));
   }
 
   private ensure(bytes: number): void {
@@ -97,7 +100,7 @@ export class SparseRecurrence {
 
   /**
    * x [T·B, N] (input projection and bias added), h0 [B, N], both row-major as tfjs lays them out → H [T·B, N].
-   * One kernel instance is shared, so calls must not interleave (they are synchronous).
+   * Synchronous; each SparseRecurrence has its own kernel instance and memory.
    */
   run(x: Float32Array, h0: Float32Array, batch: number, activation: 'relu' | 'identity'): Float32Array {
     const n = this.csr.n;
@@ -105,35 +108,26 @@ export class SparseRecurrence {
     if (!Number.isInteger(steps) || h0.length !== batch * n) throw new Error(`sparse recurrence: x has ${x.length} values, h0 ${h0.length}, for batch ${batch} × ${n} neurons`);
     const bp = Math.ceil(batch / LANES) * LANES;
     const stepFloats = n * bp;
-    const xOff = this.offsets.end;
+    const rows = steps * batch * n;
+    // Kernel memory after the CSR: raw x and h0 (tfjs layout), packed X and H0, packed H, raw output.
+    const xRaw = this.offsets.end;
+    const h0Raw = align(xRaw + 4 * rows);
+    const xOff = align(h0Raw + 4 * batch * n);
     const h0Off = align(xOff + 4 * steps * stepFloats);
     const hOff = align(h0Off + 4 * stepFloats);
-    this.ensure(hOff + 4 * steps * stepFloats);
+    const outRaw = align(hOff + 4 * steps * stepFloats);
+    this.ensure(outRaw + 4 * rows);
     const mem = this.k.memory.buffer;
-    const X = new Float32Array(mem, xOff, steps * stepFloats);
-    const H0 = new Float32Array(mem, h0Off, stepFloats);
-    const perm = this.csr.perm;
-    // [t][b][old i] → [t][new p][b]; padding lanes stay 0 (inputs 0 → states 0 under relu and identity).
-    X.fill(0);
-    H0.fill(0);
-    for (let t = 0; t < steps; t++) {
-      for (let p = 0; p < n; p++) {
-        const i = perm[p];
-        const dst = t * stepFloats + p * bp;
-        for (let b = 0; b < batch; b++) X[dst + b] = x[(t * batch + b) * n + i];
-      }
-    }
-    for (let p = 0; p < n; p++) for (let b = 0; b < batch; b++) H0[p * bp + b] = h0[b * n + perm[p]];
+    new Float32Array(mem, xRaw, rows).set(x);
+    new Float32Array(mem, h0Raw, batch * n).set(h0);
+    // Padding lanes must read 0 (inputs 0 → states 0 under relu and identity); pack fills the rest.
+    new Float32Array(mem, xOff, steps * stepFloats + stepFloats).fill(0);
+    const rank = this.offsets.rank;
+    this.k.pack(xRaw, xOff, steps, batch, n, bp, rank);
+    this.k.pack(h0Raw, h0Off, 1, batch, n, bp, rank);
     this.k.recur(n, bp, steps, this.offsets.rowPtr, this.offsets.col, this.offsets.val, xOff, h0Off, hOff, activation === 'relu' ? 1 : 0);
-    const H = new Float32Array(this.k.memory.buffer, hOff, steps * stepFloats);
-    const out = new Float32Array(steps * batch * n);
-    for (let t = 0; t < steps; t++) {
-      for (let p = 0; p < n; p++) {
-        const i = perm[p];
-        const src = t * stepFloats + p * bp;
-        for (let b = 0; b < batch; b++) out[(t * batch + b) * n + i] = H[src + b];
-      }
-    }
+    this.k.unpack(hOff, outRaw, steps, batch, n, bp, rank);
+    const out = new Float32Array(this.k.memory.buffer, outRaw, rows).slice();
     return out;
   }
 }

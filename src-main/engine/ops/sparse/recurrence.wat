@@ -66,4 +66,57 @@
         (br $iLoop)))
       (local.set $prev (i32.add (local.get $h) (i32.mul (local.get $t) (local.get $stepBytes))))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $tLoop)))))
+      (br $tLoop))))
+  ;; Layout conversion in the kernel's memory (a JS loop over these strides cost more than the recurrence):
+  ;; pack:   dst[t][rank[i]][b] = src[t][b][i]   (tfjs's [T·B, N] rows → neuron-major, batch padded to bp)
+  ;; unpack: dst[t][b][i] = src[t][rank[i]][b]
+  (func (export "pack")
+    (param $src i32) (param $dst i32) (param $steps i32) (param $batch i32) (param $n i32) (param $bp i32) (param $rank i32)
+    (local $t i32) (local $b i32) (local $i i32) (local $s i32) (local $d i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $bp) (i32.const 2)))
+    (local.set $s (local.get $src))
+    (block $tDone (loop $tLoop
+      (br_if $tDone (i32.ge_u (local.get $t) (local.get $steps)))
+      (local.set $b (i32.const 0))
+      (block $bDone (loop $bLoop
+        (br_if $bDone (i32.ge_u (local.get $b) (local.get $batch)))
+        ;; d = dst + t·n·rowBytes + 4b
+        (local.set $d (i32.add (i32.add (local.get $dst) (i32.mul (i32.mul (local.get $t) (local.get $n)) (local.get $rowBytes))) (i32.shl (local.get $b) (i32.const 2))))
+        (local.set $i (i32.const 0))
+        (block $iDone (loop $iLoop
+          (br_if $iDone (i32.ge_u (local.get $i) (local.get $n)))
+          (f32.store
+            (i32.add (local.get $d) (i32.mul (i32.load (i32.add (local.get $rank) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes)))
+            (f32.load (local.get $s)))
+          (local.set $s (i32.add (local.get $s) (i32.const 4)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $iLoop)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bLoop)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tLoop))))
+  (func (export "unpack")
+    (param $src i32) (param $dst i32) (param $steps i32) (param $batch i32) (param $n i32) (param $bp i32) (param $rank i32)
+    (local $t i32) (local $b i32) (local $i i32) (local $s i32) (local $d i32) (local $rowBytes i32)
+    (local.set $rowBytes (i32.shl (local.get $bp) (i32.const 2)))
+    (local.set $d (local.get $dst))
+    (block $tDone (loop $tLoop
+      (br_if $tDone (i32.ge_u (local.get $t) (local.get $steps)))
+      (local.set $b (i32.const 0))
+      (block $bDone (loop $bLoop
+        (br_if $bDone (i32.ge_u (local.get $b) (local.get $batch)))
+        (local.set $s (i32.add (i32.add (local.get $src) (i32.mul (i32.mul (local.get $t) (local.get $n)) (local.get $rowBytes))) (i32.shl (local.get $b) (i32.const 2))))
+        (local.set $i (i32.const 0))
+        (block $iDone (loop $iLoop
+          (br_if $iDone (i32.ge_u (local.get $i) (local.get $n)))
+          (f32.store
+            (local.get $d)
+            (f32.load (i32.add (local.get $s) (i32.mul (i32.load (i32.add (local.get $rank) (i32.shl (local.get $i) (i32.const 2)))) (local.get $rowBytes)))))
+          (local.set $d (i32.add (local.get $d) (i32.const 4)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $iLoop)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bLoop)))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tLoop))))
+)
