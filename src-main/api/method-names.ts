@@ -24,6 +24,7 @@ export const API_METHOD_NAMES = [
   'studyReport',
   'studyTemplates',
   'createStudy',
+  'resumeStudy',
 ] as const;
 
 export const API_CHANNEL = 'moduli:api';

@@ -32,6 +32,7 @@ export const API_METHODS = {
   studyFigures: z.tuple([studyId]),
   studyReport: z.tuple([studyId, z.enum(['md', 'csv', 'latex', 'json'])]),
   studyTemplates: z.tuple([]),
+  resumeStudy: z.tuple([studyId]),
   createStudy: z.tuple([StudySpec.extend({ seeds: StudySpec.shape.seeds.refine((s) => s.length <= 100, 'at most 100 seeds') })]),
 } as const;
 

@@ -5,7 +5,7 @@ import { layerSeed } from '../engine/training/regularizer';
 import { renderReport } from '../engine/study/report';
 import { ARMS, templateInfos } from '../engine/study/templates';
 import type { JobRunner } from '../jobs/runner';
-import { createStudy, listStudies, runStructureOf, studyDetail, studyFigures } from '../jobs/study';
+import { createStudy, listStudies, resumeStudy, runStructureOf, studyDetail, studyFigures } from '../jobs/study';
 import type { StudySpecInput } from '../schema/study';
 import type { Backend } from '../schema/experiment';
 import type { RunStore } from '../store/run-store';
@@ -98,6 +98,8 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
       return renderReport(d.cells, format, { title: d.info.name, primary: d.primary });
     },
     studyTemplates: () => ({ templates: templateInfos(), arms: ARMS }),
+    /** After a restart or a pause: unfinished runs of the study continue (the desktop app and web mode). */
+    resumeStudy: (id: string) => resumeStudy(store, runner, id),
     createStudy: (spec: StudySpecInput) => {
       const b = spec.base.backend;
       const useDefault = opts.defaultBackend && (b === undefined || b === 'auto');

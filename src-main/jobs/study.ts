@@ -24,6 +24,15 @@ export function createStudy(store: RunStore, runner: JobRunner, input: StudySpec
   return { studyId, runIds };
 }
 
+/** Paused, interrupted and failed runs of a study continue from their checkpoints; queued ones start. */
+export function resumeStudy(store: RunStore, runner: JobRunner, idOrPrefix: string): { studyId: string; resumed: string[] } {
+  const { id } = studyInfo(store, idOrPrefix);
+  const ids = store.db.prepare("SELECT id FROM runs WHERE study_id = ? AND status IN ('interrupted', 'paused', 'failed') ORDER BY rowid").all(id) as Array<{ id: string }>;
+  for (const r of ids) runner.resume(r.id);
+  runner.kick();
+  return { studyId: id, resumed: ids.map((r) => r.id) };
+}
+
 export interface StudyInfo {
   id: string;
   name: string;

@@ -1,5 +1,5 @@
 // The headless CLI as a user runs it: a real `node bin/moduli.mjs` process per command.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,63 +8,67 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(__dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'cli-'));
 
-function moduli(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/moduli.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MODULI_DB: join(dir, 'default.sqlite') } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+// Asynchronous: a blocking spawnSync of a training run can starve vitest's worker RPC on 2 cores.
+function moduli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [join(ROOT, 'bin/moduli.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MODULI_DB: join(dir, 'default.sqlite') } }, (error, stdout, stderr) =>
+      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+    );
+  });
 }
 
 const TINY = ['--task', 'adding', '--preset', 'quick', '--set', 'task.epochs=2', '--set', 'task.samplesPerEpoch=160', '--set', 'task.hidden=16', '--set', 'task.sequenceLength=8', '--set', 'task.stabiliserEpochs=0', '--quiet'];
 
-describe('moduli CLI', () => {
-  it('geometry distance prints the Klein distance across the glide reflection', () => {
-    const r = moduli('geometry', 'distance', '--space', 'klein', '0.5,2', '9.5,8');
+describe('moduli CLI', async () => {
+  it('geometry distance prints the Klein distance across the glide reflection', async () => {
+    const r = await moduli('geometry', 'distance', '--space', 'klein', '0.5,2', '9.5,8');
     expect(r.code).toBe(0);
     expect(Number(r.out)).toBeCloseTo(1, 9);
   });
 
-  it('geometry distances reads a points file and prints the matrix', () => {
+  it('geometry distances reads a points file and prints the matrix', async () => {
     const file = join(dir, 'pts.csv');
     writeFileSync(file, '0,0\n9,9\n5,5\n');
-    const r = moduli('geometry', 'distances', '--space', 'torus', '--points', file);
+    const r = await moduli('geometry', 'distances', '--space', 'torus', '--points', file);
     const D = JSON.parse(r.out);
     expect(D[0][1]).toBeCloseTo(Math.SQRT2, 9);
     expect(D[0][2]).toBeCloseTo(Math.sqrt(50), 9);
   });
 
-  it('bad input gives one clear line and a non-zero exit', () => {
-    const space = moduli('geometry', 'penalty', '--space', 'hyperbolic');
+  it('bad input gives one clear line and a non-zero exit', async () => {
+    const space = await moduli('geometry', 'penalty', '--space', 'hyperbolic');
     expect(space.code).not.toBe(0);
     expect(space.err.trim().split('\n')).toHaveLength(1);
     expect(space.err).toMatch(/unknown moduli space/);
-    const corpus = moduli('train', '--task', 'language', '--corpus', join(dir, 'no-such-dir'), '--quiet');
+    const corpus = await moduli('train', '--task', 'language', '--corpus', join(dir, 'no-such-dir'), '--quiet');
     expect(corpus.code).toBe(1);
     expect(corpus.err).toMatch(/corpus file '.*train\.txt' not found/);
-    const config = moduli('train', '--task', 'adding', '--set', 'task.hidden=-3');
+    const config = await moduli('train', '--task', 'adding', '--set', 'task.hidden=-3');
     expect(config.code).toBe(2);
     expect(config.err).toMatch(/invalid configuration: task\.hidden/);
   });
 
-  it('train records the run; runs list/show/tag/note/export/import work on it', () => {
+  it('train records the run; runs list/show/tag/note/export/import work on it', async () => {
     const db = join(dir, 'a.sqlite');
-    const train = moduli('train', ...TINY, '--db', db, '--json');
+    const train = await moduli('train', ...TINY, '--db', db, '--json');
     expect(train.code).toBe(0);
     const { runId, result } = JSON.parse(train.out);
     expect(Number.isFinite(result.test.mse)).toBe(true);
-    expect(moduli('runs', 'tag', runId, 'smoke', '--db', db).code).toBe(0);
-    expect(moduli('runs', 'note', runId, 'from the CLI test', '--db', db).code).toBe(0);
-    const list = JSON.parse(moduli('runs', 'list', '--db', db, '--format', 'json').out);
+    expect((await moduli('runs', 'tag', runId, 'smoke', '--db', db)).code).toBe(0);
+    expect((await moduli('runs', 'note', runId, 'from the CLI test', '--db', db)).code).toBe(0);
+    const list = JSON.parse((await moduli('runs', 'list', '--db', db, '--format', 'json')).out);
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ id: runId, status: 'finished', tags: ['smoke'], finalMetric: result.test.mse });
-    expect(moduli('runs', 'show', runId.slice(0, 5), '--db', db).out).toMatch(/from the CLI test/);
+    expect((await moduli('runs', 'show', runId.slice(0, 5), '--db', db)).out).toMatch(/from the CLI test/);
     const bundle = join(dir, 'run.mwb');
-    expect(moduli('runs', 'export', runId, '--out', bundle, '--db', db).code).toBe(0);
+    expect((await moduli('runs', 'export', runId, '--out', bundle, '--db', db)).code).toBe(0);
     const other = join(dir, 'b.sqlite');
-    expect(moduli('runs', 'import', bundle, '--db', other).out).toMatch(new RegExp(`imported 1 run\\(s\\): ${runId}`));
+    expect((await moduli('runs', 'import', bundle, '--db', other)).out).toMatch(new RegExp(`imported 1 run\\(s\\): ${runId}`));
     const truncated = join(dir, 'truncated.mwb');
     writeFileSync(truncated, readFileSync(bundle).subarray(0, 100));
-    const bad = moduli('runs', 'import', truncated, '--db', join(dir, 'c.sqlite'));
+    const bad = await moduli('runs', 'import', truncated, '--db', join(dir, 'c.sqlite'));
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/not a readable bundle/);
-    expect(JSON.parse(moduli('runs', 'list', '--db', join(dir, 'c.sqlite'), '--format', 'json').out)).toEqual([]);
+    expect(JSON.parse((await moduli('runs', 'list', '--db', join(dir, 'c.sqlite'), '--format', 'json')).out)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // A study's life outside the happy path, driven through the real CLI: interrupted half-way and resumed, a
 // host killed outright, and exported to Slurm, the array tasks run by bash as Slurm would, then imported.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,10 +13,16 @@ import { RunStore } from '../../src-main/store/run-store';
 const ROOT = resolve(__dirname, '../..');
 const CLI = join(ROOT, 'bin/moduli.mjs');
 
-function moduli(...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+// Asynchronous on purpose: a spawnSync of a minute-long `study resume` blocks this vitest worker's event loop,
+// and vitest then fails the whole run with "Timeout calling onTaskUpdate" (seen in CI on 2 cores).
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((done) => {
+    execFile(file, args, { cwd: ROOT, encoding: 'utf8', env, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) =>
+      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+    );
+  });
 }
+const moduli = (...args: string[]) => run(process.execPath, [CLI, ...args]);
 
 function tinySpec(epochs: number, samples: number, seeds = [1]) {
   return {
@@ -68,7 +74,7 @@ describe('study lifecycle', () => {
     expect(statuses(db).map((r) => r.status)).toEqual(['finished', 'paused', 'queued', 'queued']);
     const studyId = /study (\w+):/.exec(out)![1];
 
-    const resumed = moduli('study', 'resume', studyId, '--db', db, '--concurrency', '2');
+    const resumed = await moduli('study', 'resume', studyId, '--db', db, '--concurrency', '2');
     expect(resumed.code).toBe(0);
     const after = statuses(db);
     expect(after.map((r) => r.status)).toEqual(['finished', 'finished', 'finished', 'finished']);
@@ -77,7 +83,7 @@ describe('study lifecycle', () => {
     const s = RunStore.open(db);
     const run = s.getRun(second)!;
     expect(run.progressStep).toBe(run.totalSteps);
-    const report = moduli('study', 'report', studyId, '--db', db, '--format', 'json');
+    const report = await moduli('study', 'report', studyId, '--db', db, '--format', 'json');
     const cells = JSON.parse(report.out).cells as Array<{ cell: string; finished: number }>;
     expect(cells.map((c) => c.finished)).toEqual([2, 2]);
     s.close();
@@ -99,7 +105,7 @@ describe('study lifecycle', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(statuses(db).map((r) => r.status)).toEqual(['running', 'queued']);
     const studyId = /study (\w+):/.exec(out)![1];
-    const resumed = moduli('study', 'resume', studyId, '--db', db, '--concurrency', '1');
+    const resumed = await moduli('study', 'resume', studyId, '--db', db, '--concurrency', '1');
     expect(resumed.code).toBe(0);
     expect(statuses(db).map((r) => r.status)).toEqual(['finished', 'finished']);
   }, 300_000);
@@ -111,7 +117,7 @@ describe('study lifecycle', () => {
     const { studyId, runIds } = createStudy(store, new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 0 }), tinySpec(2, 160));
     store.close();
     const cluster = join(dir, 'shared-fs');
-    const exp = moduli('study', 'export-slurm', studyId, '--db', db, '--dir', cluster, '--gpus', '0', '--partition', 'gpu', '--max-parallel', '4', '--moduli', `"${process.execPath}" "${CLI}"`);
+    const exp = await moduli('study', 'export-slurm', studyId, '--db', db, '--dir', cluster, '--gpus', '0', '--partition', 'gpu', '--max-parallel', '4', '--moduli', `"${process.execPath}" "${CLI}"`);
     expect(exp.code, exp.err).toBe(0);
     const script = readFileSync(join(cluster, 'study.sbatch'), 'utf8');
     expect(script).toMatch(/^#SBATCH --array=0-1%4$/m);
@@ -122,18 +128,18 @@ describe('study lifecycle', () => {
     expect(statuses(db).map((r) => r.status)).toEqual(['paused', 'paused']);
 
     // Before any task ran, import finds nothing to merge.
-    expect(moduli('study', 'import', cluster, '--db', db).out).toMatch(/imported 0, already here 0, not finished 0, no result yet 2/);
+    expect((await moduli('study', 'import', cluster, '--db', db)).out).toMatch(/imported 0, already here 0, not finished 0, no result yet 2/);
     // Slurm runs the script once per index with SLURM_ARRAY_TASK_ID set; #SBATCH lines are comments to bash.
     for (const i of [0, 1]) {
-      const task = spawnSync('bash', [join(cluster, 'study.sbatch')], { encoding: 'utf8', env: { ...process.env, SLURM_ARRAY_TASK_ID: String(i) } });
-      expect(task.status, task.stderr).toBe(0);
+      const task = await run('bash', [join(cluster, 'study.sbatch')], { ...process.env, SLURM_ARRAY_TASK_ID: String(i) });
+      expect(task.code, task.err).toBe(0);
     }
     // A requeued task that already finished does nothing.
-    const again = spawnSync('bash', [join(cluster, 'study.sbatch')], { encoding: 'utf8', env: { ...process.env, SLURM_ARRAY_TASK_ID: '0' } });
-    expect(again.stdout).toMatch(/already finished/);
+    const again = await run('bash', [join(cluster, 'study.sbatch')], { ...process.env, SLURM_ARRAY_TASK_ID: '0' });
+    expect(again.out).toMatch(/already finished/);
 
-    expect(moduli('study', 'import', cluster, '--db', db).out).toMatch(/imported 2, already here 0/);
-    expect(moduli('study', 'import', cluster, '--db', db).out).toMatch(/imported 0, already here 2/);
+    expect((await moduli('study', 'import', cluster, '--db', db)).out).toMatch(/imported 2, already here 0/);
+    expect((await moduli('study', 'import', cluster, '--db', db)).out).toMatch(/imported 0, already here 2/);
     const s = RunStore.open(db);
     const detail = studyDetail(s, studyId);
     expect(detail.runs.map((r) => [r.id, r.status])).toEqual(runIds.map((id) => [id, 'finished']));
@@ -143,13 +149,13 @@ describe('study lifecycle', () => {
 
     // Into a fresh database the study comes along.
     const other = join(dir, 'other.sqlite');
-    expect(moduli('study', 'import', cluster, '--db', other).out).toMatch(/imported 2/);
-    expect(moduli('study', 'list', '--db', other).out).toMatch(new RegExp(`${studyId}  2/2 finished`));
+    expect((await moduli('study', 'import', cluster, '--db', other)).out).toMatch(/imported 2/);
+    expect((await moduli('study', 'list', '--db', other)).out).toMatch(new RegExp(`${studyId}  2/2 finished`));
   }, 300_000);
 
-  it('import refuses a folder without a manifest with a clear message', () => {
+  it('import refuses a folder without a manifest with a clear message', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'study-bad-'));
-    const r = moduli('study', 'import', dir, '--db', join(dir, 'x.sqlite'));
+    const r = await moduli('study', 'import', dir, '--db', join(dir, 'x.sqlite'));
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/no manifest\.json: not a folder written by `moduli study export-slurm`/);
   });

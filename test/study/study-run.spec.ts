@@ -54,6 +54,9 @@ describe('a study run', () => {
     await expect(api.call('createStudy', [{ name: 'bad', base, seeds: [] }])).rejects.toThrow(/seeds/);
     expect(((await api.call('listStudies', [])) as unknown[]).length).toBe(1);
     expect(await api.call('studyReport', [studyId, 'csv'])).toMatch(/^configuration,runs,mse/);
+    // Nothing to resume in a finished study; an unknown one is named.
+    expect(await api.call('resumeStudy', [studyId])).toEqual({ studyId, resumed: [] });
+    await expect(api.call('resumeStudy', ['nope'])).rejects.toThrow(/no study with id 'nope'/);
     store.close();
   });
 });

@@ -10,7 +10,7 @@ import { setPath } from '../../schema/paths';
 import { nodeForkHost } from '../../jobs/host';
 import { JobRunner } from '../../jobs/runner';
 import { exportSlurm, importSlurmResults } from '../../jobs/slurm';
-import { createStudy, listStudies, studyFigures, studyInfo, studyRows, type StudyFigures } from '../../jobs/study';
+import { createStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows, type StudyFigures } from '../../jobs/study';
 import { primaryMetricOf } from '../../store/recorder';
 import type { RunStore } from '../../store/run-store';
 import { parseAssignment } from '../config-input';
@@ -110,12 +110,9 @@ export function studyCommand(): Command {
     .addOption(db())
     .action(async (id: string, o: { concurrency?: number; db?: string }) => {
       const store = openStore(o.db);
-      const { id: studyId } = studyInfo(store, id);
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency });
       runner.recover();
-      const ids = store.db.prepare("SELECT id FROM runs WHERE study_id = ? AND status IN ('interrupted', 'paused', 'failed')").all(studyId) as Array<{ id: string }>;
-      for (const r of ids) runner.resume(r.id);
-      runner.kick();
+      const { studyId } = resumeStudy(store, runner, id);
       await drive(store, runner, studyId);
       store.close();
     });
