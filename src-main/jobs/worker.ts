@@ -3,6 +3,7 @@
 import { runExperiment, RunStopped } from '../engine/training/trainer';
 import type { TrainingEvent } from '../engine/training/events';
 import { HostToWorker, type WorkerToHost } from './protocol';
+import { decodeWire, encodeWire } from './wire';
 
 interface Channel {
   send(msg: WorkerToHost): void;
@@ -30,11 +31,11 @@ function channel(): Channel {
   return {
     send: (m) => {
       pending++;
-      process.send!(m, undefined, {}, () => {
+      process.send!(encodeWire(m), undefined, {}, () => {
         if (--pending === 0) wake?.();
       });
     },
-    onMessage: (cb) => process.on('message', cb),
+    onMessage: (cb) => process.on('message', (m) => cb(decodeWire(m))),
     drained: () => (pending === 0 ? Promise.resolve() : new Promise((r) => (wake = r))),
   };
 }
