@@ -2,7 +2,6 @@
 // implements it here (CLI, web mode, tests), Electron's utilityProcess in src-main/main.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { decodeWire, encodeWire } from './wire';
 
 export interface WorkerHost {
   send(msg: unknown): void;
@@ -20,16 +19,15 @@ export const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url
 /** Node child process running worker.ts through tsx (no build step needed). */
 export function nodeForkHost(entry = WORKER_ENTRY): WorkerHost {
   const child: ChildProcess = fork(entry, [], {
-    // JSON framing, with typed arrays encoded by wire.ts: 'advanced' framing can stall (see wire.ts).
-    serialization: 'json',
+    serialization: 'advanced',
     execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return {
     send: (m) => {
-      if (child.connected) child.send(encodeWire(m) as never);
+      if (child.connected) child.send(m as never);
     },
-    onMessage: (cb) => child.on('message', (m) => cb(decodeWire(m))),
+    onMessage: (cb) => child.on('message', cb),
     onExit: (cb) => child.on('exit', cb),
     kill: (signal = 'SIGTERM') => child.kill(signal),
     get pid() {

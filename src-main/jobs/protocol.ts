@@ -1,5 +1,5 @@
-// Messages between the job host and a training worker, validated on both sides. Typed arrays travel as
-// base64 over Node's JSON IPC (wire.ts) and by structured clone over Electron's utilityProcess postMessage.
+// Messages between the job host and a training worker, validated on both sides. Typed arrays travel by
+// structured clone (Node: serialization 'advanced'; Electron utilityProcess: postMessage).
 import { z } from 'zod';
 import { ExperimentConfig } from '../schema/experiment';
 

@@ -3,7 +3,6 @@
 import { runExperiment, RunStopped } from '../engine/training/trainer';
 import type { TrainingEvent } from '../engine/training/events';
 import { HostToWorker, type WorkerToHost } from './protocol';
-import { decodeWire, encodeWire } from './wire';
 
 interface Channel {
   send(msg: WorkerToHost): void;
@@ -31,11 +30,11 @@ function channel(): Channel {
   return {
     send: (m) => {
       pending++;
-      process.send!(encodeWire(m), undefined, {}, () => {
+      process.send!(m, undefined, {}, () => {
         if (--pending === 0) wake?.();
       });
     },
-    onMessage: (cb) => process.on('message', (m) => cb(decodeWire(m))),
+    onMessage: (cb) => process.on('message', cb),
     drained: () => (pending === 0 ? Promise.resolve() : new Promise((r) => (wake = r))),
   };
 }
