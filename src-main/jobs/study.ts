@@ -14,13 +14,16 @@ import type { JobRunner } from './runner';
 export function createStudy(store: RunStore, runner: JobRunner, input: StudySpecInput): { studyId: string; runIds: string[] } {
   const { spec, runs } = expandStudy(input);
   const studyId = randomBytes(5).toString('hex');
-  store.db.prepare('INSERT INTO studies (id, name, spec_json, created_at) VALUES (?, ?, ?, ?)').run(studyId, spec.name, JSON.stringify(spec), Date.now());
-  // Tagging happens in the same tick as enqueueing, before any worker can report back.
-  const runIds = runs.map((r) => {
-    const id = runner.enqueue(r.config);
-    store.db.prepare('UPDATE runs SET study_id = ?, study_cell = ? WHERE id = ?').run(studyId, r.cell, id);
-    return id;
-  });
+  // One transaction: a reader (the study view, another process, a crash) sees the whole study or none of it,
+  // never a first run already running beside runs not yet created.
+  const runIds = store.db.transaction(() => {
+    store.db.prepare('INSERT INTO studies (id, name, spec_json, created_at) VALUES (?, ?, ?, ?)').run(studyId, spec.name, JSON.stringify(spec), Date.now());
+    return runs.map((r) => {
+      const id = runner.enqueue(r.config);
+      store.db.prepare('UPDATE runs SET study_id = ?, study_cell = ? WHERE id = ?').run(studyId, r.cell, id);
+      return id;
+    });
+  })();
   return { studyId, runIds };
 }
 
