@@ -1,13 +1,17 @@
 // The API's implementation over the store and the job runner. Pure Node: used by the Electron main process
 // (behind IPC) and by `moduli serve` (behind HTTP), never by the renderer directly.
-import { buildPenalty } from '../engine/geometry/penalty';
 import { layerSeed } from '../engine/training/regularizer';
+import type { PenaltyView } from '../engine/geometry/view';
+import { checkMemory } from '../engine/resources';
+import { ComputePool } from '../jobs/compute';
 import { renderReport } from '../engine/study/report';
 import { ARMS, templateInfos } from '../engine/study/templates';
 import type { JobRunner } from '../jobs/runner';
 import { createStudy, listStudies, resumeStudy, runStructureOf, studyDetail, studyFigures } from '../jobs/study';
 import type { StudySpecInput } from '../schema/study';
-import type { Backend } from '../schema/experiment';
+import type { PenaltySpecInput } from '../schema/penalty';
+import { ExperimentConfig, type Backend } from '../schema/experiment';
+import { ConflictError, NotFoundError } from '../store/errors';
 import type { RunStore } from '../store/run-store';
 import { APP_VERSION } from '../store/run-store';
 import { API_METHODS, validateArgs, type ApiMethod } from './methods';
@@ -22,6 +26,8 @@ export interface AppInfo {
   platform: string;
   database: string;
   concurrency: number;
+  /** This process's lease: runs with another ownerId are trained by another process (no cancel/resume here). */
+  ownerId: string;
 }
 
 export type Handlers = { [M in ApiMethod]: (...args: never[]) => unknown };
@@ -29,21 +35,28 @@ export type Handlers = { [M in ApiMethod]: (...args: never[]) => unknown };
 export interface ServiceOptions {
   /** Used for runs whose config says backend 'auto' (the desktop app's backend preference). */
   defaultBackend?: Backend;
+  /** Where penalty views are computed (default: worker processes of the runner's kind). */
+  compute?: ComputePool;
+  /** Memory ceiling for one run in bytes (default: 80 % of physical memory, or MODULI_MAX_MEMORY_GB). */
+  maxMemoryBytes?: number;
 }
 
 export function createService(store: RunStore, runner: JobRunner, opts: ServiceOptions = {}) {
+  const compute = opts.compute ?? new ComputePool({ createHost: runner.hostFactory });
+  const exists = (id: string) => store.resolveId(id);
   const handlers = {
     appInfo: (): AppInfo => {
-      const latest = store.db.prepare('SELECT backend, backend_notices FROM runs WHERE backend IS NOT NULL ORDER BY started_at DESC LIMIT 1').get() as { backend: string; backend_notices: string | null } | undefined;
+      const latest = store.latestBackend();
       return {
-      backend: latest?.backend ?? null,
-      backendNotices: latest?.backend_notices ? JSON.parse(latest.backend_notices) : [],
-      version: APP_VERSION,
-      node: process.versions.node,
-      electron: process.versions.electron ?? null,
-      platform: `${process.platform}-${process.arch}`,
-      database: store.db.name,
-      concurrency: runner.concurrency,
+        backend: latest?.backend ?? null,
+        backendNotices: latest?.notices ?? [],
+        version: APP_VERSION,
+        node: process.versions.node,
+        electron: process.versions.electron ?? null,
+        platform: `${process.platform}-${process.arch}`,
+        database: store.db.name,
+        concurrency: runner.concurrency,
+        ownerId: runner.ownerId,
       };
     },
     listRuns: (filter: Parameters<RunStore['listRuns']>[0]) => store.listRuns(filter),
@@ -56,40 +69,42 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
     snapshots: (runId: string) => store.snapshots(runId),
     snapshot: (id: number) => {
       const s = store.snapshot(id);
-      if (!s) throw new Error(`no snapshot ${id}`);
+      if (!s) throw new NotFoundError(`no snapshot ${id}`);
       return s;
     },
-    startRuns: (a: { config: Parameters<JobRunner['enqueue']>[0]; seeds?: number[]; priority: number }) =>
-      (a.seeds ?? [a.config.seed]).map((seed) =>
-        runner.enqueue({ ...a.config, seed, backend: a.config.backend === 'auto' && opts.defaultBackend ? opts.defaultBackend : a.config.backend }, a.priority),
-      ),
-    cancelRun: (id: string) => runner.cancel(id),
-    pauseRun: (id: string) => runner.pause(id),
-    resumeRun: (id: string) => runner.resume(id),
-    tagRun: (id: string, tag: string, remove: boolean) => (remove ? store.untag(id, tag) : store.tag(id, tag)),
-    noteRun: (id: string, text: string) => store.addNote(id, text),
+    /** Every seed's config is validated and its memory checked before any run is created. */
+    startRuns: (a: { config: ExperimentConfig; seeds?: number[]; priority: number }) => {
+      const backend = a.config.backend === 'auto' && opts.defaultBackend ? opts.defaultBackend : a.config.backend;
+      const configs = (a.seeds ?? [a.config.seed]).map((seed) => ExperimentConfig.parse({ ...a.config, seed, backend }));
+      checkMemory(configs[0], opts.maxMemoryBytes);
+      return configs.map((c) => runner.enqueue(c, a.priority));
+    },
+    cancelRun: (id: string) => runner.cancel(exists(id)),
+    pauseRun: (id: string) => runner.pause(exists(id)),
+    resumeRun: (id: string) => runner.resume(exists(id)),
+    tagRun: (id: string, tag: string, remove: boolean) => (remove ? store.untag(exists(id), tag) : store.tag(exists(id), tag)),
+    noteRun: (id: string, text: string) => store.addNote(exists(id), text),
     deleteRuns: (ids: string[]) => {
-      for (const id of ids) if (runner.runningIds().includes(id)) throw new Error(`run ${id} is running: cancel it first`);
-      for (const id of ids) store.deleteRun(id);
+      const resolved = ids.map(exists);
+      for (const id of resolved) {
+        if (runner.runningIds().includes(id)) throw new ConflictError(`run ${id} is running: cancel it first`);
+        const owner = store.getRun(id)?.status === 'running' ? store.liveOwner(id) : null;
+        if (owner) throw new ConflictError(`run ${id} is being trained by process ${owner.pid} on ${owner.host}: cancel it there first`);
+      }
+      for (const id of resolved) store.deleteRun(id);
     },
-    /** The embedding and C a run's layer trained with (fixed embeddings; learned ones start from these points). */
-    runGeometry: (id: string, layer: number) => {
-      const run = store.getRun(store.resolveId(id));
-      if (!run) throw new Error(`no run '${id}'`);
-      const t = run.config.task;
-      const n = t.hidden;
-      const p = buildPenalty(run.config.regularization.penalty, n, layerSeed(run.config.seed, layer));
-      const pts = p.embedding.rows;
-      // C is N² numbers: sent up to N = 1024 (4 MB as JSON text would be ~10× more beyond that).
-      return { n, space: run.config.regularization.penalty.space, C: n <= 1024 ? Array.from(p.C) : null, order: Array.from(p.embedding.order), points: pts ? Array.from(pts.coords) : null, dim: pts?.dim ?? 0 };
+    /**
+     * The embedding and C a run's layer trained with (fixed embeddings; learned ones start from these points).
+     * Computed in a worker process and cached: N = 4096 takes seconds and N² memory.
+     */
+    runGeometry: (id: string, layer: number): Promise<PenaltyView> => {
+      const run = store.getRun(exists(id))!;
+      return compute.run({ kind: 'penaltyView', spec: run.config.regularization.penalty, n: run.config.task.hidden, seed: layerSeed(run.config.seed, layer) });
     },
-    previewPenalty: (a: { spec: Parameters<typeof buildPenalty>[0]; n: number; seed: number }) => {
-      const p = buildPenalty(a.spec, a.n, a.seed);
-      const pts = p.embedding.rows;
-      return { n: a.n, C: Array.from(p.C), order: Array.from(p.embedding.order), points: pts ? Array.from(pts.coords) : null, dim: pts?.dim ?? 0 };
-    },
+    previewPenalty: (a: { spec: PenaltySpecInput; n: number; seed: number }): Promise<PenaltyView> =>
+      compute.run({ kind: 'penaltyView', spec: a.spec, n: a.n, seed: a.seed }),
     /** Locality of the surviving recurrent connections at the end of training (null before the first snapshot). */
-    runStructure: (id: string) => runStructureOf(store, store.resolveId(id)),
+    runStructure: (id: string) => runStructureOf(store, exists(id)),
     listStudies: () => listStudies(store),
     getStudy: (id: string) => studyDetail(store, id),
     studyFigures: (id: string) => studyFigures(store, id),

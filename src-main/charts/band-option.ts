@@ -1,6 +1,7 @@
 // Mean ± std bands over seeds (study figures): one line per configuration with a translucent band drawn as a
 // polygon (a custom series: stacked areas only stack correctly on category axes). Pure, so the same option
 // renders in the UI and, through ECharts' SVG renderer, in `moduli study report --figures`.
+import { escapeHtml } from './escape';
 import type { Band } from '../engine/study/figures';
 
 export interface BandOptionSettings {
@@ -60,7 +61,9 @@ export function buildBandOption(bands: Band[], s: BandOptionSettings): Record<st
     tooltip: {
       trigger: 'item',
       formatter: (p: { seriesName: string; data: number[] }) =>
-        Array.isArray(p.data) && p.data.length === 4 ? `${p.seriesName}<br/>${s.xName} ${p.data[0].toPrecision(4)}: ${p.data[1].toPrecision(4)} ± ${p.data[2].toPrecision(2)} (n=${p.data[3]})` : p.seriesName,
+        Array.isArray(p.data) && p.data.length === 4
+          ? `${escapeHtml(p.seriesName)}<br/>${escapeHtml(s.xName)} ${p.data[0].toPrecision(4)}: ${p.data[1].toPrecision(4)} ± ${p.data[2].toPrecision(2)} (n=${p.data[3]})`
+          : escapeHtml(p.seriesName),
     },
     legend: { type: 'scroll', top: 26, left: 8, right: 8, textStyle: { color: fg }, data: bands.map((b) => b.cell) },
     grid: { left: 64, right: 20, top: 56, bottom: 44 },

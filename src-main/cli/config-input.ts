@@ -2,7 +2,7 @@
 // validated once by the shared zod schema (so CLI errors read like the form's).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExperimentConfig, TASKS, type ExperimentConfigInput, type TaskName } from '../schema/experiment';
+import { assertConfigPath, ExperimentConfig, TASKS, type ExperimentConfigInput, type TaskName } from '../schema/experiment';
 import { setPath } from '../schema/paths';
 import { PRESET_NAMES, presetConfig, type PresetName } from '../schema/presets';
 import { UsageError } from './errors';
@@ -32,11 +32,17 @@ export interface ConfigFlags {
 export function parseAssignment(text: string): [string, unknown] {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new UsageError(`--set '${text}': expected path=value, e.g. task.hidden=256`);
+  const path = text.slice(0, eq);
+  try {
+    assertConfigPath(path);
+  } catch (e) {
+    throw new UsageError(`--set ${(e as Error).message}`);
+  }
   const raw = text.slice(eq + 1);
   try {
-    return [text.slice(0, eq), JSON.parse(raw)];
+    return [path, JSON.parse(raw)];
   } catch {
-    return [text.slice(0, eq), raw];
+    return [path, raw];
   }
 }
 

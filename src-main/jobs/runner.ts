@@ -1,14 +1,25 @@
 // The job queue: runs wait as 'queued' in the store, start by priority (then age) up to the concurrency
-// limit, each in its own worker process. The host process is the only writer of the database: a worker that
-// crashes or is killed cannot corrupt it, and its run is marked failed with the reason.
-import { availableParallelism } from 'node:os';
-import type { ExperimentConfig } from '../schema/experiment';
+// limit, each in its own worker process. The host process is the only writer of its runs: a worker that
+// crashes or is killed cannot corrupt the database, and its run is marked failed with the reason.
+//
+// Ownership (store/owners.ts): this runner holds a lease; it starts only runs it queued itself or adopted from
+// a dead process, and never touches runs another live process trains (their progress is read from the
+// database and republished as events, so the UI shows them live).
+import { mkdirSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ExperimentConfig } from '../schema/experiment';
 import type { TrainingEvent } from '../engine/training/events';
+import { checkMemory } from '../engine/resources';
+import { ConflictError, isStorageFull, NotFoundError } from '../store/errors';
+import { HEARTBEAT_MS, type OwnerLease } from '../store/owners';
 import { RunRecorder, primaryMetricOf } from '../store/recorder';
 import type { RunStore } from '../store/run-store';
+import type { RunStatus } from '../schema/run';
 import { FanOut, type RunEvent } from './fanout';
 import type { WorkerHost, WorkerHostFactory } from './host';
 import { WorkerToHost, type HostToWorker } from './protocol';
+import { clearSpool, unspoolEvent } from './spool';
 
 export interface RunnerOptions {
   store: RunStore;
@@ -16,60 +27,140 @@ export interface RunnerOptions {
   /** Default: 1 per 2 CPU cores (each worker's wasm backend is single-threaded). */
   concurrency?: number;
   metricsEvery?: number;
+  /** What kind of process holds the lease (shown to other processes): 'serve', 'app', 'study', … */
+  ownerKind?: string;
+  /** Folder for workers' checkpoint and snapshot payloads (default: a folder in the OS temp dir). */
+  spoolDir?: string;
+  /** A cancelled worker that has not stopped after this long is killed (default 15 s). */
+  cancelGraceMs?: number;
+  /** A worker that has not said 'ready' after this long is killed and its run failed (default 120 s). */
+  readyTimeoutMs?: number;
+  /** Refuse runs whose estimated memory exceeds this (bytes); default 80 % of physical memory. */
+  maxMemoryBytes?: number;
 }
 
-export type RunnerEvent = RunEvent & { runId: string; event?: TrainingEvent; status?: string; error?: string };
+export type RunnerEvent = RunEvent & { runId: string; event?: TrainingEvent; status?: string; error?: string; foreign?: boolean };
 
 interface Active {
   host: WorkerHost;
   recorder: RunRecorder;
   done: Promise<void>;
+  cancelRequested: boolean;
+  killTimer: NodeJS.Timeout | null;
 }
+
+const RESUMABLE: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
 
 export class JobRunner {
   readonly events = new FanOut<RunnerEvent>();
   private readonly active = new Map<string, Active>();
   private readonly resumeOnStart = new Set<string>();
+  /** Final statuses that could not be written (disk full): retried by the sweep. */
+  private readonly unwritten = new Map<string, { status: RunStatus; error: string | null }>();
+  /** Last progress seen of runs trained by other processes. */
+  private readonly foreign = new Map<string, number>();
+  private readonly lease: OwnerLease;
+  private readonly sweepTimer: NodeJS.Timeout;
+  readonly spoolDir: string;
   concurrency: number;
   private draining = false;
+  /** Largest delay seen between a worker sending a message and this host handling it (ms). */
+  maxChannelLagMs = 0;
 
   constructor(private readonly opts: RunnerOptions) {
     this.concurrency = opts.concurrency ?? Math.max(1, Math.floor(availableParallelism() / 2));
+    this.lease = opts.store.registerOwner(opts.ownerKind ?? 'runner');
+    this.spoolDir = opts.spoolDir ?? join(tmpdir(), `moduli-spool-${process.pid}-${this.lease.id}`);
+    mkdirSync(this.spoolDir, { recursive: true });
+    this.sweepTimer = setInterval(() => this.sweep(), HEARTBEAT_MS);
+    this.sweepTimer.unref();
   }
 
-  /** On startup: runs a dead process left 'running' become 'interrupted' (resumable from their checkpoint). */
+  /** How this runner starts worker processes (the compute pool uses the same kind). */
+  get hostFactory(): WorkerHostFactory {
+    return this.opts.createHost;
+  }
+
+  /** This process's lease id (runs whose ownerId differs are trained elsewhere). */
+  get ownerId(): string {
+    return this.lease.id;
+  }
+
+  /**
+   * On startup: runs a dead process left 'running' become 'interrupted' (resumable from their checkpoint);
+   * runs it left 'queued' are adopted and start here. Runs of live processes are untouched.
+   */
   recover(): string[] {
-    return this.opts.store.markStaleRunning();
+    const { interrupted } = this.opts.store.recoverOrphans(this.lease.id);
+    for (const runId of interrupted) this.events.publish({ runId, type: 'status', status: 'interrupted' });
+    this.schedule();
+    return interrupted;
   }
 
+  /** Validates the config (schema and memory estimate) and queues the run; throws before creating anything. */
   enqueue(config: ExperimentConfig, priority = 0): string {
-    const run = this.opts.store.createRun(config, { status: 'queued', priority });
+    const valid = ExperimentConfig.parse(config);
+    checkMemory(valid, this.opts.maxMemoryBytes);
+    const run = this.opts.store.createRun(valid, { status: 'queued', priority, owner: this.lease.id });
     this.events.publish({ runId: run.id, type: 'status', status: 'queued' });
     this.schedule();
     return run.id;
   }
 
-  /** Paused, interrupted or failed runs continue from their last checkpoint (or restart if none). */
-  resume(runId: string): void {
+  private mustGet(runId: string) {
     const run = this.opts.store.getRun(runId);
-    if (!run) throw new Error(`no run '${runId}'`);
-    if (!['paused', 'interrupted', 'failed', 'cancelled'].includes(run.status)) throw new Error(`run ${runId} is ${run.status}; only paused, interrupted, failed or cancelled runs resume`);
-    this.opts.store.update(runId, { status: 'queued', error: null });
+    if (!run) throw new NotFoundError(`no run '${runId}'`);
+    return run;
+  }
+
+  private elsewhere(runId: string, action: string): ConflictError {
+    const o = this.opts.store.liveOwner(runId);
+    const where = o ? `process ${o.pid} on ${o.host} (${o.kind})` : 'another process';
+    return new ConflictError(`run ${runId} is being trained by ${where}: ${action} it there`);
+  }
+
+  /** Paused, interrupted, failed or cancelled runs continue from their last checkpoint (or restart if none). */
+  resume(runId: string): void {
+    const run = this.mustGet(runId);
+    if (!RESUMABLE.includes(run.status)) {
+      if (run.status === 'running' && !this.active.has(runId)) throw this.elsewhere(runId, 'resume');
+      throw new ConflictError(`run ${runId} is ${run.status}; only paused, interrupted, failed or cancelled runs resume`);
+    }
+    if (!this.opts.store.requeue(runId, this.lease.id, RESUMABLE)) throw new ConflictError(`run ${runId} changed state meanwhile; try again`);
     this.resumeOnStart.add(runId);
+    this.events.publish({ runId, type: 'status', status: 'queued' });
     this.schedule();
   }
 
+  /** Only active runs (queued, or running here) can be cancelled; a stuck worker is killed after a grace period. */
   cancel(runId: string): void {
     const a = this.active.get(runId);
-    if (a) a.host.send({ type: 'control', command: 'cancel' } satisfies HostToWorker);
-    else {
-      this.opts.store.update(runId, { status: 'cancelled' });
-      this.events.publish({ runId, type: 'status', status: 'cancelled' });
+    if (a) {
+      a.cancelRequested = true;
+      a.host.send({ type: 'control', command: 'cancel' } satisfies HostToWorker);
+      a.killTimer ??= setTimeout(() => a.host.kill('SIGKILL'), this.opts.cancelGraceMs ?? 15_000);
+      return;
     }
+    const run = this.mustGet(runId);
+    if (run.status === 'queued' && this.opts.store.unqueue(runId, 'cancelled')) {
+      this.events.publish({ runId, type: 'status', status: 'cancelled' });
+      return;
+    }
+    if (run.status === 'running') throw this.elsewhere(runId, 'cancel');
+    throw new ConflictError(`run ${runId} is ${run.status}; only queued or running runs can be cancelled`);
   }
 
+  /** Running runs write a checkpoint and stop ('paused'); queued runs leave the queue as 'paused'. */
   pause(runId: string): void {
-    this.active.get(runId)?.host.send({ type: 'control', command: 'pause' } satisfies HostToWorker);
+    const a = this.active.get(runId);
+    if (a) return void a.host.send({ type: 'control', command: 'pause' } satisfies HostToWorker);
+    const run = this.mustGet(runId);
+    if (run.status === 'queued' && this.opts.store.unqueue(runId, 'paused')) {
+      this.events.publish({ runId, type: 'status', status: 'paused' });
+      return;
+    }
+    if (run.status === 'running') throw this.elsewhere(runId, 'pause');
+    throw new ConflictError(`run ${runId} is ${run.status}; only queued or running runs can be paused`);
   }
 
   /** Resolves when the run leaves the running state (finished, failed, paused, cancelled). */
@@ -89,14 +180,23 @@ export class JobRunner {
     this.concurrency = 0;
   }
 
+  /** Pauses every running run at a checkpoint and starts no more; resolves when all have stopped. */
+  async pauseAll(): Promise<string[]> {
+    this.drain();
+    const ids = this.runningIds();
+    for (const id of ids) this.pause(id);
+    await Promise.all(ids.map((id) => this.wait(id)));
+    return ids;
+  }
+
   async waitAll(): Promise<void> {
-    while (this.active.size || (!this.draining && this.opts.store.listRuns({ status: ['queued'], limit: 1 }).length)) {
+    while (this.active.size || (!this.draining && this.opts.store.nextQueued(this.lease.id))) {
       await Promise.all([...this.active.values()].map((a) => a.done));
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
-  /** Starts queued runs up to the concurrency limit (after runs were queued by another process). */
+  /** Starts queued runs up to the concurrency limit (after runs were queued or resumed). */
   kick(): void {
     this.schedule();
   }
@@ -105,13 +205,49 @@ export class JobRunner {
     return [...this.active.keys()];
   }
 
+  /** Kills nothing: stops the sweep and gives up the lease (call when the process exits cleanly). */
+  dispose(): void {
+    clearInterval(this.sweepTimer);
+    this.lease.release();
+  }
+
   private schedule(): void {
-    while (this.active.size < this.concurrency) {
-      const next = this.opts.store.db
-        .prepare("SELECT id FROM runs WHERE status = 'queued' ORDER BY priority DESC, created_at ASC LIMIT 1")
-        .get() as { id: string } | undefined;
-      if (!next) return;
-      this.start(next.id);
+    try {
+      while (this.active.size < this.concurrency) {
+        const next = this.opts.store.nextQueued(this.lease.id);
+        if (!next) return;
+        if (this.opts.store.claimRun(next, this.lease.id)) this.start(next);
+      }
+    } catch (e) {
+      process.stderr.write(`moduli: could not start queued runs: ${(e as Error).message}\n`);
+    }
+  }
+
+  /** Periodic: runs of processes that died become interrupted; foreign progress is republished; unwritten statuses retried. */
+  private sweep(): void {
+    const store = this.opts.store;
+    if (!store.db.open) return;
+    try {
+      const { interrupted } = store.recoverOrphans();
+      for (const runId of interrupted) this.events.publish({ runId, type: 'status', status: 'interrupted' });
+      const seen = new Set<string>();
+      for (const r of store.foreignRunning(this.lease.id)) {
+        seen.add(r.id);
+        if (this.foreign.get(r.id) === r.progressStep) continue;
+        this.foreign.set(r.id, r.progressStep);
+        this.events.publish({ runId: r.id, type: 'progress', foreign: true, event: { type: 'progress', phase: 'train', epoch: 0, step: r.progressStep, totalSteps: 0, elapsedMs: 0, etaMs: r.etaMs } });
+      }
+      for (const id of this.foreign.keys()) {
+        if (seen.has(id)) continue;
+        this.foreign.delete(id);
+        this.events.publish({ runId: id, type: 'status', status: store.getRun(id)?.status ?? 'unknown', foreign: true });
+      }
+      for (const [runId, s] of this.unwritten) {
+        store.update(runId, { status: s.status, error: s.error, finishedAt: Date.now(), etaMs: null });
+        this.unwritten.delete(runId);
+      }
+    } catch {
+      // The database is busy or full: the next sweep tries again.
     }
   }
 
@@ -119,50 +255,98 @@ export class JobRunner {
     const store = this.opts.store;
     const run = store.getRun(runId)!;
     const recorder = new RunRecorder(store, runId, { primaryMetric: primaryMetricOf(run.task) });
-    store.update(runId, { status: 'running', startedAt: Date.now(), error: null });
     const resume = this.resumeOnStart.delete(runId) ? store.checkpoint(runId)?.bytes : undefined;
     const host = this.opts.createHost();
     let workerError: string | null = null;
+    let recordingFailed = false;
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
-    this.active.set(runId, { host, recorder, done });
+    const active: Active = { host, recorder, done, cancelRequested: false, killTimer: null };
+    this.active.set(runId, active);
+    const readyTimer = setTimeout(() => {
+      workerError = `the worker process did not start within ${Math.round((this.opts.readyTimeoutMs ?? 120_000) / 1000)} s`;
+      host.kill('SIGKILL');
+    }, this.opts.readyTimeoutMs ?? 120_000);
+
+    const record = (event: TrainingEvent) => {
+      try {
+        recorder.handle(event);
+      } catch (e) {
+        // Nothing more of this run can be stored: stop the worker now (its last checkpoint stays) and say why.
+        recordingFailed = true;
+        workerError = isStorageFull(e)
+          ? `the database could not be written (disk or database full: ${(e as Error).message}); free space, then resume the run from its last checkpoint`
+          : `could not record the run: ${(e as Error).message}`;
+        host.kill('SIGKILL');
+        return;
+      }
+      this.events.publish({ runId, type: event.type, event });
+    };
 
     host.onMessage((raw) => {
+      if (recordingFailed) return;
       const parsed = WorkerToHost.safeParse(raw);
       if (!parsed.success) {
-        workerError = `invalid message from worker: ${parsed.error.issues[0]?.message}`;
+        const issue = parsed.error.issues[0];
+        workerError = `invalid message from worker: ${issue?.path.join('.')}: ${issue?.message}`;
         host.kill('SIGKILL');
         return;
       }
       const msg = parsed.data;
       if (msg.type === 'ready') {
-        host.send({ type: 'start', runId, config: run.config, resume, metricsEvery: this.opts.metricsEvery ?? 5 } satisfies HostToWorker);
-      } else if (msg.type === 'error') {
-        workerError = msg.message;
-      } else {
-        const event = msg.event as TrainingEvent;
-        try {
-          recorder.handle(event);
-        } catch (e) {
-          workerError = `could not record the run: ${(e as Error).message}`;
-          host.send({ type: 'control', command: 'cancel' } satisfies HostToWorker);
-        }
-        this.events.publish({ runId, type: event.type, event });
+        clearTimeout(readyTimer);
+        host.send({ type: 'start', runId, config: run.config, resume, metricsEvery: this.opts.metricsEvery ?? 5, spoolDir: this.spoolDir } satisfies HostToWorker);
+        return;
       }
+      if (msg.type === 'error') {
+        workerError = msg.message;
+        return;
+      }
+      if (msg.type === 'result') return;
+      if (msg.sentAt !== undefined) this.maxChannelLagMs = Math.max(this.maxChannelLagMs, Date.now() - msg.sentAt);
+      if (msg.type === 'spooled') {
+        let event: TrainingEvent;
+        try {
+          event = unspoolEvent(msg.event, this.spoolDir);
+        } catch (e) {
+          workerError = `could not read the worker's ${msg.event.type}: ${(e as Error).message}`;
+          host.kill('SIGKILL');
+          return;
+        }
+        record(event);
+      } else record(msg.event as TrainingEvent);
     });
 
     host.onExit((code, signal) => {
-      const status = store.getRun(runId)?.status;
-      if (status === 'running') {
-        const reason = workerError ?? (signal ? `worker process killed by ${signal}` : `worker process exited with code ${code}`);
-        recorder.fail(reason);
-        this.events.publish({ runId, type: 'status', status: 'failed', error: reason });
-      } else {
-        this.events.publish({ runId, type: 'status', status: status ?? 'unknown' });
+      clearTimeout(readyTimer);
+      if (active.killTimer) clearTimeout(active.killTimer);
+      let final: { status: RunStatus; error: string | null } | null = null;
+      try {
+        const status = store.getRun(runId)?.status;
+        if (status === 'running') {
+          final = active.cancelRequested && !recordingFailed
+            ? { status: 'cancelled', error: null }
+            : { status: 'failed', error: workerError ?? (signal ? `worker process killed by ${signal}` : `worker process exited with code ${code}`) };
+        } else if (status) this.events.publish({ runId, type: 'status', status });
+        if (final) {
+          try {
+            if (final.status === 'failed') recorder.fail(final.error!);
+            else store.update(runId, { status: final.status, etaMs: null });
+          } catch (e) {
+            // Disk full even for the status: keep the process up and retry from the sweep.
+            this.unwritten.set(runId, final);
+            process.stderr.write(`moduli: run ${runId}: could not record '${final.status}' (${(e as Error).message}); retrying\n`);
+          }
+          this.events.publish({ runId, type: 'status', status: final.status, error: final.error ?? undefined });
+        }
+      } catch (e) {
+        process.stderr.write(`moduli: run ${runId}: ${(e as Error).message}\n`);
+      } finally {
+        clearSpool(this.spoolDir, runId);
+        this.active.delete(runId);
+        resolveDone();
+        this.schedule();
       }
-      this.active.delete(runId);
-      resolveDone();
-      this.schedule();
     });
   }
 }

@@ -9,6 +9,7 @@ import type { ExperimentConfig } from '../schema/experiment';
 import { StudySpec, type StudySpecInput } from '../schema/study';
 import { primaryMetricOf } from '../store/recorder';
 import type { RunStore } from '../store/run-store';
+import { NotFoundError } from '../store/errors';
 import type { JobRunner } from './runner';
 
 export function createStudy(store: RunStore, runner: JobRunner, input: StudySpecInput): { studyId: string; runIds: string[] } {
@@ -46,7 +47,7 @@ export interface StudyInfo {
 
 export function studyInfo(store: RunStore, idOrPrefix: string): StudyInfo {
   const rows = store.db.prepare("SELECT id, name, spec_json, created_at FROM studies WHERE id LIKE ? || '%' LIMIT 2").all(idOrPrefix) as Array<{ id: string; name: string; spec_json: string; created_at: number }>;
-  if (rows.length !== 1) throw new Error(rows.length ? `study id prefix '${idOrPrefix}' is ambiguous` : `no study with id '${idOrPrefix}'`);
+  if (rows.length !== 1) throw new NotFoundError(rows.length ? `study id prefix '${idOrPrefix}' is ambiguous` : `no study with id '${idOrPrefix}'`);
   const spec = StudySpec.parse(JSON.parse(rows[0].spec_json));
   const task = (spec.base as { task?: { task?: string } }).task?.task ?? 'adding';
   return { id: rows[0].id, name: rows[0].name, task, createdAt: rows[0].created_at, spec };
@@ -101,7 +102,7 @@ export function runStructureOf(store: RunStore, runId: string): MatrixStructure[
   const cached = structureCache.get(runId);
   if (cached) return cached;
   const run = store.getRun(runId);
-  if (!run) throw new Error(`no run '${runId}'`);
+  if (!run) throw new NotFoundError(`no run '${runId}'`);
   const metas = store.snapshots(runId).filter((s) => s.phase === 'train');
   if (!metas.length) return null;
   const lastStep = metas[metas.length - 1].step;

@@ -2,7 +2,10 @@
 // receives 'start', streams TrainingEvents back, obeys pause/cancel between steps, exits when done.
 import { runExperiment, RunStopped } from '../engine/training/trainer';
 import type { TrainingEvent } from '../engine/training/events';
-import { HostToWorker, type WorkerToHost } from './protocol';
+import { HostToWorker, type ComputeJobParsed, type WorkerToHost } from './protocol';
+import { spoolEvent } from './spool';
+import { penaltyView } from '../engine/geometry/view';
+
 
 interface Channel {
   send(msg: WorkerToHost): void;
@@ -44,19 +47,55 @@ async function exitWhenSent(code: number): Promise<never> {
   process.exit(code);
 }
 
+async function computeJob(job: ComputeJobParsed): Promise<unknown> {
+  if (job.kind === 'penaltyView') return penaltyView(job.spec, job.n, job.seed, job.maxCN);
+  // The store is loaded only for imports: a training worker never opens the database.
+  const { RunStore } = await import('../store/run-store');
+  const { importBundleFile } = await import('../store/bundle');
+  const store = RunStore.open(job.database, { nativeBinding: job.nativeBinding });
+  try {
+    return importBundleFile(store, job.file);
+  } finally {
+    store.close();
+  }
+}
+
 const ch = channel();
 let command: 'run' | 'pause' | 'cancel' = 'run';
 let started = false;
 
+/** One event to the host: checkpoint and snapshot payloads through a spool file when the host gave a folder. */
+function sendEvent(event: TrainingEvent, spoolDir: string | undefined, runId: string): void {
+  const spooled = spoolDir ? spoolEvent(event, spoolDir, runId) : null;
+  if (spooled) ch.send({ type: 'spooled', event: spooled, sentAt: Date.now() });
+  else ch.send({ type: 'event', event, sentAt: Date.now() } as WorkerToHost);
+}
+
 ch.onMessage(async (raw) => {
   const parsed = HostToWorker.safeParse(raw);
   if (!parsed.success) {
-    ch.send({ type: 'error', message: `worker: invalid message from host: ${parsed.error.issues[0]?.message}` });
+    const issue = parsed.error.issues[0];
+    ch.send({ type: 'error', message: `worker: invalid message from host: ${issue?.path.join('.') || '(message)'}: ${issue?.message}` });
+    // A worker that cannot start must not linger: its run would stay 'running' at step 0 and hold a queue slot.
+    if (!started) await exitWhenSent(1);
     return;
   }
   const msg = parsed.data;
+  if (msg.type === 'compute') {
+    started = true;
+    try {
+      ch.send({ type: 'result', value: await computeJob(msg.job) });
+      await exitWhenSent(0);
+    } catch (err) {
+      ch.send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+      await exitWhenSent(1);
+    }
+    return;
+  }
   if (msg.type === 'control') {
     command = msg.command;
+    // Cancelled before the run started: nothing to stop gracefully.
+    if (!started && msg.command === 'cancel') await exitWhenSent(0);
     return;
   }
   if (started) return;
@@ -66,7 +105,7 @@ ch.onMessage(async (raw) => {
       resume: msg.resume,
       metricsEvery: msg.metricsEvery,
       control: () => command,
-      onEvent: (event: TrainingEvent) => ch.send({ type: 'event', event } as WorkerToHost),
+      onEvent: (event: TrainingEvent) => sendEvent(event, msg.spoolDir, msg.runId),
     });
     await exitWhenSent(0);
   } catch (err) {

@@ -1,13 +1,16 @@
 // Electron main process: one hardened window over the renderer, the job runner with training in
 // utilityProcesses, and the API over IPC. Kept thin: everything it calls is tested in plain Node.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session, shell, utilityProcess } from 'electron';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, screen, session, shell, utilityProcess } from 'electron';
 import { EVENT_CHANNEL } from '../api/method-names';
 import { createService } from '../api/service';
 import { JobRunner } from '../jobs/runner';
 import { presetConfig } from '../schema/presets';
-import { exportBundle, importBundle } from '../store/bundle';
+import { exportBundle } from '../store/bundle';
+import { ComputePool } from '../jobs/compute';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, isAppOrigin, rendererDevUrl, resolveAppFile } from './app-protocol';
 import { RunStore } from '../store/run-store';
 import { ensureParentDir } from '../store/paths';
 import { forwardEvents, registerApiHandlers, trustedUrl } from './ipc';
@@ -17,7 +20,9 @@ import { loadSettings, saveSettings } from './settings';
 import { utilityProcessHost, workerEntryPath } from './utility-host';
 import { DEFAULT_SIZE, loadWindowState, restoreBounds, saveWindowState } from './window-state';
 
-const RENDERER_DEV_URL = process.env.ELECTRON_RENDERER_URL;
+// Only an unpacked development build loads the dev server; a packaged app ignores the environment variable.
+const RENDERER_DEV_URL = rendererDevUrl(app.isPackaged, process.env);
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 const ALLOWED_EXTERNAL = [/^https:\/\/arxiv\.org\//, /^https:\/\/github\.com\/mackeynations\//];
 
 const PAPER_URL = 'https://arxiv.org/abs/2406.06290';
@@ -46,9 +51,14 @@ function createWindow(stateFile: string): BrowserWindow {
     if (ALLOWED_EXTERNAL.some((r) => r.test(url))) void shell.openExternal(url);
     return { action: 'deny' };
   });
+  // No navigation away from the app, in the top frame or any subframe, nor by a server redirect.
   win.webContents.on('will-navigate', (event) => event.preventDefault());
-  if (RENDERER_DEV_URL) void win.loadURL(RENDERER_DEV_URL);
-  else void win.loadFile(join(__dirname, '../renderer/index.html'));
+  win.webContents.on('will-frame-navigate', (event) => {
+    if (!isAppOrigin(event.url, RENDERER_DEV_URL)) event.preventDefault();
+  });
+  win.webContents.on('will-redirect', (event) => event.preventDefault());
+  win.webContents.on('will-attach-webview', (event) => event.preventDefault());
+  void win.loadURL(RENDERER_DEV_URL ?? APP_URL);
   return win;
 }
 
@@ -73,15 +83,23 @@ else {
   void app.whenReady().then(() => {
     // The workbench needs no camera, microphone, notifications or geolocation: deny every permission request.
     session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    const rendererRoot = join(__dirname, '../renderer');
+    protocol.handle(APP_SCHEME, (request) => {
+      const file = resolveAppFile(rendererRoot, request.url);
+      if (!file || !existsSync(file)) return new Response('not found', { status: 404 });
+      return net.fetch(pathToFileURL(file).toString());
+    });
     const settingsFile = join(app.getPath('userData'), 'settings.json');
     const { settings, notice } = loadSettings(settingsFile);
     if (notice) console.warn(notice);
     const dbPath = settings.databasePath ?? join(app.getPath('userData'), 'runs.sqlite');
     ensureParentDir(dbPath);
     const store = RunStore.open(dbPath, { nativeBinding: electronNativeBinding() });
-    const runner = new JobRunner({ store, createHost: () => utilityProcessHost(utilityProcess, workerEntryPath(__dirname), settings.cudaDevices), concurrency: settings.concurrency ?? undefined });
+    const createHost = () => utilityProcessHost(utilityProcess, workerEntryPath(__dirname), settings.cudaDevices);
+    const runner = new JobRunner({ store, createHost, concurrency: settings.concurrency ?? undefined, ownerKind: 'app' });
     runner.recover();
-    const service = createService(store, runner, { defaultBackend: settings.backend });
+    const compute = new ComputePool({ createHost });
+    const service = createService(store, runner, { defaultBackend: settings.backend, compute });
     registerApiHandlers(ipcMain, service, (url) => trustedUrl(url, RENDERER_DEV_URL));
     const stateFile = join(app.getPath('userData'), 'window-state.json');
     const open = () => {
@@ -100,13 +118,14 @@ else {
           importBundle: () => {
             const [file] = dialog.showOpenDialogSync({ title: 'Import runs', filters: [{ name: 'Run bundles', extensions: ['mwb'] }], properties: ['openFile'] }) ?? [];
             if (!file) return;
-            try {
-              const ids = importBundle(store, readFileSync(file));
-              dialog.showMessageBoxSync({ message: `Imported ${ids.length} run(s).` });
-              toRenderer('refresh');
-            } catch (e) {
-              dialog.showErrorBox('Import failed', (e as Error).message);
-            }
+            // Decompressing, validating and writing a bundle takes seconds for large runs: in a utility process.
+            compute
+              .run<string[]>({ kind: 'importBundle', file, database: dbPath, nativeBinding: electronNativeBinding() })
+              .then((ids) => {
+                dialog.showMessageBoxSync({ message: `Imported ${ids.length} run(s).` });
+                toRenderer('refresh');
+              })
+              .catch((e: unknown) => dialog.showErrorBox('Import failed', (e as Error).message));
           },
           exportAllRuns: () => {
             const file = dialog.showSaveDialogSync({ title: 'Export all runs', defaultPath: 'runs.mwb', filters: [{ name: 'Run bundles', extensions: ['mwb'] }] });
@@ -155,6 +174,7 @@ else {
       plan.cancel.forEach((id) => runner.cancel(id));
       quitting = true;
       void Promise.all(running.map((id) => runner.wait(id))).then(() => {
+        runner.dispose();
         store.close();
         app.quit();
       });

@@ -6,6 +6,7 @@ import { isApiMethod } from '../api/methods';
 import type { WorkbenchService } from '../api/service';
 import type { FanOut } from '../jobs/fanout';
 import type { RunnerEvent } from '../jobs/runner';
+import { isAppOrigin } from './app-protocol';
 
 export interface IpcInvokeEvent {
   senderFrame: { url: string } | null;
@@ -22,10 +23,9 @@ export interface WebContentsLike {
 
 export class UntrustedSenderError extends Error {}
 
-/** The renderer's own pages: the packaged file:// page, or the dev server when running `npm run dev`. */
-export function trustedUrl(url: string, devServer?: string): boolean {
-  if (devServer && url.startsWith(devServer)) return true;
-  return url.startsWith('file://');
+/** The renderer's own pages: exactly the app:// origin, or the dev server's origin when running `npm run dev`. */
+export function trustedUrl(url: string, devServer?: string | null): boolean {
+  return isAppOrigin(url, devServer);
 }
 
 export function registerApiHandlers(ipc: IpcMainLike, service: WorkbenchService, isTrusted: (url: string) => boolean): void {

@@ -2,10 +2,11 @@
 // Defaults are the reference's (method-spec.md §3–6, reference-code.md §2 and §9 "paper-faithful defaults").
 import { z } from 'zod';
 import { PenaltySpec } from './penalty';
+import { assertKnownPath, schemaPaths } from './paths';
 
 const positiveInt = z.number().int().positive();
 
-export const NavigationTask = z.object({
+export const NavigationTask = z.strictObject({
   task: z.literal('navigation'),
   hidden: positiveInt.default(4096).describe('hidden ("grid") units N'),
   placeCells: positiveInt.default(512).describe('place cells Np (decoder outputs)'),
@@ -26,10 +27,10 @@ export const NavigationTask = z.object({
   validationBatches: positiveInt.default(5),
 });
 
-export const LanguageTask = z.object({
+export const LanguageTask = z.strictObject({
   task: z.literal('language'),
   corpus: z
-    .object({
+    .strictObject({
       train: z.string().min(1).describe('training token file (WikiText-2 style: whitespace tokens, one line per paragraph)'),
       valid: z.string().min(1),
       test: z.string().min(1),
@@ -55,7 +56,7 @@ export const LanguageTask = z.object({
     .describe('the reference also adds λ·mean|W| on W_ih, embedding and decoder (reference-code.md §3.5)'),
 });
 
-export const AddingTask = z.object({
+export const AddingTask = z.strictObject({
   task: z.literal('adding'),
   sequenceLength: positiveInt.default(50),
   hidden: positiveInt.default(128),
@@ -77,7 +78,7 @@ export type AddingTask = z.infer<typeof AddingTask>;
 export const TASKS = ['navigation', 'language', 'adding'] as const;
 export type TaskName = (typeof TASKS)[number];
 
-export const Regularization = z.object({
+export const Regularization = z.strictObject({
   penalty: PenaltySpec.default(PenaltySpec.parse({})),
   lambda: z.number().min(0).default(0.1).describe('λ, the penalty coefficient (the reference calls it weight_decay)'),
   power: z.union([z.literal(1), z.literal(2)]).default(1).describe('p in |W|^p'),
@@ -85,7 +86,7 @@ export const Regularization = z.object({
 });
 export type Regularization = z.infer<typeof Regularization>;
 
-export const Pruning = z.object({
+export const Pruning = z.strictObject({
   target: z.number().min(0).max(0.999).default(0.9).describe('final global fraction of pruned weights'),
   schedule: z.enum(['linear', 'cubic']).default('linear').describe('linear: the reference; cubic: Zhu & Gupta (2017)'),
   scope: z
@@ -101,7 +102,7 @@ export const Pruning = z.object({
 });
 export type Pruning = z.infer<typeof Pruning>;
 
-export const Lottery = z.object({
+export const Lottery = z.strictObject({
   enabled: z.boolean().default(false).describe('after training, retrain the final mask from fresh weights'),
   embedding: z
     .enum(['same', 'fresh'])
@@ -113,7 +114,7 @@ export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] 
 export const Backend = z.enum(BACKENDS);
 export type Backend = z.infer<typeof Backend>;
 
-export const ExperimentConfig = z.object({
+export const ExperimentConfig = z.strictObject({
   name: z.string().max(200).default(''),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
   task: TaskConfig,
@@ -124,3 +125,11 @@ export const ExperimentConfig = z.object({
 });
 export type ExperimentConfig = z.infer<typeof ExperimentConfig>;
 export type ExperimentConfigInput = z.input<typeof ExperimentConfig>;
+
+/** Every dotted path of an experiment config ('task.hidden', 'regularization.penalty.space', …). */
+export const CONFIG_PATHS: readonly string[] = schemaPaths(ExperimentConfig);
+
+/** Throws ConfigPathError for a path the experiment config does not have (with the nearest valid ones). */
+export function assertConfigPath(path: string): void {
+  assertKnownPath(path, CONFIG_PATHS);
+}

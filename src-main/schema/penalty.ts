@@ -26,14 +26,14 @@ export const Layout = z.enum(['random', 'lattice']);
 export type Layout = z.infer<typeof Layout>;
 
 export const DogWidths = z
-  .object({
+  .strictObject({
     outer: z.number().positive().default(5).describe('DoG outer width a in exp(−d²/a)'),
     inner: z.number().positive().default(4).describe('DoG inner rate b in exp(−b·d²)'),
   })
   .describe('f(d) = 100·(exp(−d²/outer) − exp(−inner·d²)); the reference uses 5 and 4');
 export type DogWidths = z.infer<typeof DogWidths>;
 
-export const PenaltySpec = z.object({
+export const PenaltySpec = z.strictObject({
   space: SpaceId.default('torus').describe('moduli space the neurons are embedded in'),
   layout: Layout.default('random').describe('random: i.i.d. samples (the reference); lattice: a regular layout'),
   weighting: Weighting.default('dog').describe('weighting ("inhibitor") function f applied to distances'),

@@ -31,6 +31,8 @@ export const RunRecord = z.object({
   result: z.unknown().nullable(),
   finalMetric: z.number().nullable(),
   finalSparsity: z.number().nullable(),
+  /** The process lease that trains (or queued) the run; compare with appInfo().ownerId. */
+  ownerId: z.string().nullable(),
   tags: z.array(z.string()),
 });
 export type RunRecord = z.infer<typeof RunRecord>;

@@ -2,6 +2,7 @@
 // checkpoint, tags and notes. Import validates the whole file (gzip, JSON, schema, checksums) before it
 // writes anything, then writes everything in one transaction.
 import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { ExperimentConfig } from '../schema/experiment';
@@ -43,6 +44,16 @@ const Bundle = z.object({
 });
 
 export class BundleError extends Error {}
+
+/**
+ * The most a bundle may decompress to. Bounded while decompressing (zlib stops at the limit), so a small
+ * crafted file cannot expand into gigabytes; V8 cannot hold a JSON string much larger than this anyway.
+ * MODULI_MAX_BUNDLE_MB raises it.
+ */
+export function maxBundleBytes(): number {
+  const mb = Number(process.env.MODULI_MAX_BUNDLE_MB);
+  return Number.isFinite(mb) && mb > 0 ? mb * 2 ** 20 : 256 * 2 ** 20;
+}
 
 const enc = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 const f32 = (s: string) => {
@@ -88,10 +99,19 @@ export function exportBundle(store: RunStore, runIds: string[]): Buffer {
 }
 
 /** Validates a bundle completely; throws BundleError naming the first problem. */
-export function parseBundle(bytes: Buffer): z.infer<typeof Bundle> {
+export function parseBundle(bytes: Buffer, maxBytes = maxBundleBytes()): z.infer<typeof Bundle> {
+  let text: string;
+  try {
+    text = gunzipSync(bytes, { maxOutputLength: maxBytes }).toString('utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      throw new BundleError(`bundle decompresses to more than ${Math.round(maxBytes / 2 ** 20)} MB (the limit; set MODULI_MAX_BUNDLE_MB to raise it): refused`);
+    }
+    throw new BundleError(`not a readable bundle (truncated or not gzip'd JSON): ${(e as Error).message}`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(gunzipSync(bytes).toString('utf8'));
+    json = JSON.parse(text);
   } catch (e) {
     throw new BundleError(`not a readable bundle (truncated or not gzip'd JSON): ${(e as Error).message}`);
   }
@@ -108,6 +128,13 @@ export function parseBundle(bytes: Buffer): z.infer<typeof Bundle> {
     }
   }
   return parsed.data;
+}
+
+/** Reads and imports a bundle file (a compressed file larger than the decompressed limit is refused unread). */
+export function importBundleFile(store: RunStore, file: string): string[] {
+  const limit = maxBundleBytes();
+  if (statSync(file).size > limit) throw new BundleError(`'${file}' is larger than ${Math.round(limit / 2 ** 20)} MB (the limit; set MODULI_MAX_BUNDLE_MB to raise it)`);
+  return importBundle(store, readFileSync(file));
 }
 
 /** Imports every run of a bundle, or nothing. Returns the imported ids. */

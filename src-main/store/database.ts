@@ -8,6 +8,21 @@ export type Db = Database.Database;
 
 export class DatabaseVersionError extends Error {}
 
+/** PRAGMA application_id of a Moduli Workbench database ('MODU'): tells ours from another program's SQLite file. */
+export const APPLICATION_ID = 0x4d4f4455;
+
+interface Probe {
+  userVersion: number;
+  applicationId: number;
+  tables: string[];
+}
+
+/** Ours: marked with our application id, or an older version of ours (unmarked, with a runs table). Empty: new. */
+function isForeign(p: Probe): boolean {
+  if (p.tables.length === 0 || p.applicationId === APPLICATION_ID) return false;
+  return !(p.applicationId === 0 && p.userVersion >= 1 && p.tables.includes('runs'));
+}
+
 export interface OpenOptions {
   /** Apply only migrations up to this version (tests build older databases with it). */
   upToVersion?: number;
@@ -18,17 +33,26 @@ export interface OpenOptions {
 export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   const target = opts.upToVersion ?? SCHEMA_VERSION;
   if (path !== ':memory:' && existsSync(path)) {
-    let found: number;
+    let probe: Probe;
     try {
-      const probe = new Database(path, { readonly: true, fileMustExist: true, nativeBinding: opts.nativeBinding });
+      const db = new Database(path, { readonly: true, fileMustExist: true, nativeBinding: opts.nativeBinding });
       try {
-        found = probe.pragma('user_version', { simple: true }) as number;
+        probe = {
+          userVersion: db.pragma('user_version', { simple: true }) as number,
+          applicationId: db.pragma('application_id', { simple: true }) as number,
+          tables: (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name),
+        };
       } finally {
-        probe.close();
+        db.close();
       }
     } catch (e) {
       throw new DatabaseVersionError(`'${path}' is not a readable Moduli Workbench database: ${(e as Error).message}`);
     }
+    if (isForeign(probe)) {
+      const shown = probe.tables.slice(0, 5).join(', ') + (probe.tables.length > 5 ? ', …' : '');
+      throw new DatabaseVersionError(`'${path}' is a SQLite database of another program (tables: ${shown}); it was not modified — choose another file for the run database`);
+    }
+    const found = probe.userVersion;
     if (found > SCHEMA_VERSION) {
       throw new DatabaseVersionError(
         `database '${path}' has schema version ${found}, newer than this Moduli Workbench supports (${SCHEMA_VERSION}); open it with a newer version — it was not modified`,
@@ -41,6 +65,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   migrate(db, target);
+  if ((db.pragma('application_id', { simple: true }) as number) !== APPLICATION_ID) db.pragma(`application_id = ${APPLICATION_ID}`);
   return db;
 }
 

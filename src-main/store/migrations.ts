@@ -129,6 +129,21 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX runs_study ON runs(study_id, study_cell);
     `,
   },
+  {
+    version: 4,
+    description: 'run ownership: the process that trains or queued a run holds a lease (pid, host, heartbeat)',
+    sql: `
+      CREATE TABLE owners (
+        id TEXT PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      );
+      ALTER TABLE runs ADD COLUMN owner_id TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -6,6 +6,8 @@ import type { ExperimentConfig } from '../schema/experiment';
 import { RunFilter, type RunRecord, type RunStatus, type Series } from '../schema/run';
 import { openDatabase, type Db, type OpenOptions } from './database';
 import { minMaxDownsample } from './downsample';
+import { NotFoundError } from './errors';
+import { liveOwnerIds, OwnerLease } from './owners';
 
 export const APP_VERSION = '0.1.0';
 
@@ -34,6 +36,7 @@ interface RunRow {
   result_json: string | null;
   final_metric: number | null;
   final_sparsity: number | null;
+  owner_id: string | null;
 }
 
 export interface SnapshotMeta {
@@ -87,12 +90,17 @@ export class RunStore {
     this.db.close();
   }
 
-  createRun(config: ExperimentConfig, opts: { status?: RunStatus; priority?: number; id?: string } = {}): RunRecord {
+  /** Registers this process as an owner of runs (see owners.ts); release() it when the process stops. */
+  registerOwner(kind: string): OwnerLease {
+    return new OwnerLease(this.db, kind);
+  }
+
+  createRun(config: ExperimentConfig, opts: { status?: RunStatus; priority?: number; id?: string; owner?: string } = {}): RunRecord {
     const id = opts.id ?? newRunId();
     this.db
       .prepare(
-        `INSERT INTO runs (id, name, task, space, weighting, config_json, config_hash, seed, status, priority, app_version, host, created_at)
-         VALUES (@id, @name, @task, @space, @weighting, @config, @hash, @seed, @status, @priority, @version, @host, @now)`,
+        `INSERT INTO runs (id, name, task, space, weighting, config_json, config_hash, seed, status, priority, app_version, host, created_at, owner_id)
+         VALUES (@id, @name, @task, @space, @weighting, @config, @hash, @seed, @status, @priority, @version, @host, @now, @owner)`,
       )
       .run({
         id,
@@ -108,6 +116,7 @@ export class RunStore {
         version: APP_VERSION,
         host: hostname(),
         now: Date.now(),
+        owner: opts.owner ?? null,
       });
     return this.getRun(id)!;
   }
@@ -138,6 +147,7 @@ export class RunStore {
       result: r.result_json ? JSON.parse(r.result_json) : null,
       finalMetric: r.final_metric,
       finalSparsity: r.final_sparsity,
+      ownerId: r.owner_id,
       tags,
     };
   }
@@ -149,11 +159,17 @@ export class RunStore {
     return this.toRecord(r, tags);
   }
 
+  /** The backend the most recently started run loaded, with its fallback notices. */
+  latestBackend(): { backend: string; notices: string[] } | null {
+    const r = this.db.prepare('SELECT backend, backend_notices FROM runs WHERE backend IS NOT NULL ORDER BY started_at DESC LIMIT 1').get() as { backend: string; backend_notices: string | null } | undefined;
+    return r ? { backend: r.backend, notices: r.backend_notices ? JSON.parse(r.backend_notices) : [] } : null;
+  }
+
   /** Resolves a full id or a unique prefix. */
   resolveId(idOrPrefix: string): string {
     const rows = this.db.prepare('SELECT id FROM runs WHERE id LIKE ? ESCAPE \'\\\' LIMIT 2').all(`${idOrPrefix.replace(/[%_\\]/g, '\\$&')}%`) as Array<{ id: string }>;
-    if (rows.length === 0) throw new Error(`no run with id '${idOrPrefix}'`);
-    if (rows.length > 1) throw new Error(`run id prefix '${idOrPrefix}' is ambiguous`);
+    if (rows.length === 0) throw new NotFoundError(`no run with id '${idOrPrefix}'`);
+    if (rows.length > 1) throw new NotFoundError(`run id prefix '${idOrPrefix}' is ambiguous`);
     return rows[0].id;
   }
 
@@ -224,11 +240,77 @@ export class RunStore {
     if (sets.length) this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(params);
   }
 
+  /**
+   * Runs whose owner process is gone: 'running' ones become 'interrupted' (resumable from their checkpoint);
+   * 'queued' ones are adopted by `adopter` (so they start here) when given. Runs of live owners are untouched.
+   */
+  recoverOrphans(adopter?: string): { interrupted: string[]; adopted: string[] } {
+    return this.db.transaction(() => {
+      const live = liveOwnerIds(this.db);
+      const orphans = (status: string) =>
+        (this.db.prepare('SELECT id, owner_id FROM runs WHERE status = ?').all(status) as Array<{ id: string; owner_id: string | null }>)
+          .filter((r) => r.owner_id === null || !live.has(r.owner_id))
+          .map((r) => r.id);
+      const interrupted = orphans('running');
+      const interrupt = this.db.prepare(
+        "UPDATE runs SET status = 'interrupted', owner_id = NULL, eta_ms = NULL, error = COALESCE(error, 'the process running it stopped unexpectedly') WHERE id = ? AND status = 'running'",
+      );
+      for (const id of interrupted) interrupt.run(id);
+      const adopted = adopter ? orphans('queued') : [];
+      const adopt = this.db.prepare("UPDATE runs SET owner_id = ? WHERE id = ? AND status = 'queued'");
+      for (const id of adopted) adopt.run(adopter, id);
+      // Leases of dead processes are no longer needed by anyone.
+      this.db.prepare(`DELETE FROM owners WHERE id NOT IN (${[...live].map(() => '?').join(',') || "''"})`).run(...live);
+      return { interrupted, adopted };
+    })();
+  }
+
   /** On startup: runs left 'running' by a process that died become 'interrupted'. Returns their ids. */
   markStaleRunning(): string[] {
-    const ids = (this.db.prepare("SELECT id FROM runs WHERE status = 'running'").all() as Array<{ id: string }>).map((r) => r.id);
-    this.db.prepare("UPDATE runs SET status = 'interrupted', eta_ms = NULL, error = COALESCE(error, 'the process running it stopped unexpectedly') WHERE status = 'running'").run();
-    return ids;
+    return this.recoverOrphans().interrupted;
+  }
+
+  /** The next run this owner queued, by priority then age. */
+  nextQueued(owner: string): string | null {
+    const r = this.db.prepare("SELECT id FROM runs WHERE status = 'queued' AND owner_id = ? ORDER BY priority DESC, created_at ASC LIMIT 1").get(owner) as { id: string } | undefined;
+    return r?.id ?? null;
+  }
+
+  /** queued → running for its owner, atomically; false when another process changed it first. */
+  claimRun(id: string, owner: string): boolean {
+    return this.db.prepare("UPDATE runs SET status = 'running', started_at = ?, error = NULL WHERE id = ? AND status = 'queued' AND owner_id = ?").run(Date.now(), id, owner).changes === 1;
+  }
+
+  /** Puts a stopped run back in the queue of `owner` (resume). */
+  requeue(id: string, owner: string, from: readonly RunStatus[]): boolean {
+    const marks = from.map(() => '?').join(',');
+    return this.db.prepare(`UPDATE runs SET status = 'queued', owner_id = ?, error = NULL WHERE id = ? AND status IN (${marks})`).run(owner, id, ...from).changes === 1;
+  }
+
+  /** queued → `status` (cancelled, paused) unless a process claimed the run first. */
+  unqueue(id: string, status: RunStatus): boolean {
+    return this.db.prepare("UPDATE runs SET status = ?, eta_ms = NULL WHERE id = ? AND status = 'queued'").run(status, id).changes === 1;
+  }
+
+  /** The live process that owns a run, or null (no owner, or the owner died). */
+  liveOwner(id: string): { id: string; pid: number; host: string; kind: string } | null {
+    const r = this.db.prepare('SELECT o.id, o.pid, o.host, o.kind, o.started_at AS startedAt, o.heartbeat_at AS heartbeatAt FROM runs r JOIN owners o ON o.id = r.owner_id WHERE r.id = ?').get(id) as
+      | { id: string; pid: number; host: string; kind: string; startedAt: number; heartbeatAt: number }
+      | undefined;
+    if (!r || !liveOwnerIds(this.db).has(r.id)) return null;
+    return { id: r.id, pid: r.pid, host: r.host, kind: r.kind };
+  }
+
+  /** Runs running in other live processes (their progress is read from the database, not from events). */
+  foreignRunning(self: string): Array<{ id: string; status: RunStatus; progressStep: number; etaMs: number | null }> {
+    const rows = this.db.prepare("SELECT id, status, owner_id, progress_step AS progressStep, eta_ms AS etaMs FROM runs WHERE status = 'running' AND owner_id IS NOT NULL AND owner_id != ?").all(self) as Array<{
+      id: string;
+      status: RunStatus;
+      owner_id: string;
+      progressStep: number;
+      etaMs: number | null;
+    }>;
+    return rows.map(({ owner_id: _o, ...r }) => r);
   }
 
   private readonly insertMetric = () => this.db.prepare('INSERT INTO metrics (run_id, name, step, value, phase) VALUES (?, ?, ?, ?, ?)');

@@ -1,4 +1,5 @@
 // Real child processes and real SQLite files: the job runner end to end.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,14 @@ const tiny = (epochs = 3, steps = 40) =>
     regularization: { lambda: 1e-2 },
     pruning: { target: 0.8 },
   });
+
+/** An owner lease whose process has exited (a real pid that no longer exists). */
+export function deadOwner(store: RunStore): string {
+  const lease = store.registerOwner('dead');
+  const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+  store.db.prepare('UPDATE owners SET pid = ? WHERE id = ?').run(gone, lease.id);
+  return lease.id;
+}
 
 function setup(concurrency = 1) {
   const file = join(dir, `runs${k++}.sqlite`);
@@ -99,8 +108,10 @@ describe('job runner', () => {
       }
     });
     await runner.wait(id);
-    // Simulate the host itself dying mid-run: the status stays 'running' until the next start.
+    // Simulate the host itself dying mid-run: the status stays 'running', owned by a process that is gone.
     store.update(id, { status: 'running' });
+    runner.dispose();
+    store.db.prepare('UPDATE runs SET owner_id = ? WHERE id = ?').run(deadOwner(store), id);
     store.close();
 
     const store2 = RunStore.open(file);

@@ -50,7 +50,7 @@ describe('IPC handlers', () => {
   const ipc = fakeIpc();
   registerApiHandlers(ipc, createService(store, runner), (url) => trustedUrl(url));
   const handler = ipc.handlers.get(API_CHANNEL)!;
-  const fromApp: IpcInvokeEvent = { senderFrame: { url: 'file:///app/out/renderer/index.html' } };
+  const fromApp: IpcInvokeEvent = { senderFrame: { url: 'app://workbench/index.html' } };
 
   it('every API method reaches a handler that validates its arguments', async () => {
     for (const method of Object.keys(API_METHODS)) {

@@ -1,8 +1,8 @@
 // `moduli runs …`: list, inspect, tag, annotate, delete, export and import stored runs.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { RUN_STATUSES, type RunStatus } from '../../schema/run';
-import { exportBundle, importBundle } from '../../store/bundle';
+import { exportBundle, importBundleFile } from '../../store/bundle';
 import type { RunStore } from '../../store/run-store';
 import { UsageError } from '../errors';
 import { toCsv, toTable } from '../format';
@@ -141,13 +141,8 @@ export function runsCommand(): Command {
     .addOption(dbOption())
     .action((file: string, o: { db?: string }) =>
       withStore(o.db, (s) => {
-        let bytes: Buffer;
-        try {
-          bytes = readFileSync(file);
-        } catch {
-          throw new UsageError(`bundle '${file}' not found`);
-        }
-        const ids = importBundle(s, bytes);
+        if (!existsSync(file)) throw new UsageError(`bundle '${file}' not found`);
+        const ids = importBundleFile(s, file);
         process.stdout.write(`imported ${ids.length} run(s): ${ids.join(', ')}\n`);
       }),
     );

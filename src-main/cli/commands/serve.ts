@@ -8,6 +8,7 @@ import { JobRunner } from '../../jobs/runner';
 import { startServer } from '../../server/http';
 import { UsageError } from '../errors';
 import { openStore } from '../store-option';
+import { installGracefulStop } from '../graceful-stop';
 
 const RENDERER_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../out/renderer');
 
@@ -19,21 +20,22 @@ export function serveCommand(): Command {
     .option('--db <file>', 'run database')
     .option('--concurrency <n>', 'training runs at a time (default: 1 per 2 CPU cores)', (v) => Number(v))
     .option('--no-token', 'do not require a token (only on a trusted, single-user machine)')
-    .action(async (o: { port: number; host: string; db?: string; concurrency?: number; token: boolean }) => {
+    .option('--max-memory <GB>', 'refuse runs estimated to need more memory than this (default: 80 % of RAM)', (v) => Number(v))
+    .action(async (o: { port: number; host: string; db?: string; concurrency?: number; token: boolean; maxMemory?: number }) => {
       if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new UsageError(`--port must be 0..65535, got '${o.port}'`);
+      if (o.maxMemory !== undefined && !(o.maxMemory > 0)) throw new UsageError(`--max-memory must be a positive number of GB, got '${o.maxMemory}'`);
+      const maxMemoryBytes = o.maxMemory ? o.maxMemory * 2 ** 30 : undefined;
       const store = openStore(o.db);
-      const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency });
+      const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency, ownerKind: 'serve', maxMemoryBytes });
       const interrupted = runner.recover();
-      const service = createService(store, runner);
+      const service = createService(store, runner, { maxMemoryBytes });
       const { url, close } = await startServer({ service, events: runner.events, staticDir: RENDERER_DIR, host: o.host, port: o.port, token: o.token ? undefined : null });
       if (interrupted.length) process.stderr.write(`${interrupted.length} run(s) were left running by a previous process and are now 'interrupted' (resume them from the runs view)\n`);
       process.stdout.write(`Moduli Workbench: ${url}\n`);
-      const stop = async () => {
+      installGracefulStop(runner, async () => {
         await close();
+        runner.dispose();
         store.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      });
     });
 }

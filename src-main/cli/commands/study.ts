@@ -95,10 +95,13 @@ export function studyCommand(): Command {
       if (o.corpus) for (const split of ['train', 'valid', 'test']) setPath(spec.base, `task.corpus.${split}`, join(o.corpus, `${split}.txt`));
       for (const a of o.set) setPath(spec.base, ...parseAssignment(a));
       const store = openStore(o.db);
-      const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.wait ? o.concurrency : 0 });
+      const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.wait ? o.concurrency : 0, ownerKind: 'study' });
       const { studyId, runIds } = createStudy(store, runner, spec);
       process.stdout.write(`study ${studyId}: ${runIds.length} runs queued\n`);
       if (o.wait) await drive(store, runner, studyId);
+      // Without --wait the queued runs keep this process's lease: it is dead once we exit, so the next
+      // `study resume`, `moduli serve` or app start adopts them.
+      if (o.wait) runner.dispose();
       store.close();
     });
 
@@ -110,10 +113,11 @@ export function studyCommand(): Command {
     .addOption(db())
     .action(async (id: string, o: { concurrency?: number; db?: string }) => {
       const store = openStore(o.db);
-      const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency });
+      const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency, ownerKind: 'study' });
       runner.recover();
       const { studyId } = resumeStudy(store, runner, id);
       await drive(store, runner, studyId);
+      runner.dispose();
       store.close();
     });
 

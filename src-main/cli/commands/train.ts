@@ -11,6 +11,7 @@ import { openStore } from '../store-option';
 import { UsageError } from '../errors';
 import { formatDuration, progressReporter } from '../progress';
 import { toTable } from '../format';
+import { checkMemory } from '../../engine/resources';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -57,8 +58,9 @@ export function trainCommand(): Command {
     .option('--no-record', 'do not record the run in the database')
     .option('--run-id <id>', 'record under this run id (Slurm array tasks use the id their study gave the run)')
     .option('--json', 'print the result as JSON')
+    .option('--max-memory <GB>', 'refuse a run estimated to need more memory than this (default: 80 % of RAM)', (v) => Number(v))
     .option('--quiet', 'no progress output')
-    .action(async (o: ConfigFlags & { events?: string; checkpoint?: string; resume?: string; metricsEvery: number; printConfig?: boolean; json?: boolean; quiet?: boolean; db?: string; record: boolean; runId?: string }) => {
+    .action(async (o: ConfigFlags & { events?: string; checkpoint?: string; resume?: string; metricsEvery: number; maxMemory?: number; printConfig?: boolean; json?: boolean; quiet?: boolean; db?: string; record: boolean; runId?: string }) => {
       const config = buildConfig(o);
       if (o.printConfig) {
         process.stdout.write(JSON.stringify(config, null, 2) + '\n');
@@ -77,7 +79,11 @@ export function trainCommand(): Command {
       const store = o.record ? openStore(o.db) : null;
       if (o.runId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(o.runId)) throw new UsageError(`--run-id must be 1–64 letters, digits, '_' or '-'`);
       if (o.runId && store?.getRun(o.runId)) throw new UsageError(`run ${o.runId} already exists in ${store.db.name}`);
-      const run = store?.createRun(config, { status: 'running', id: o.runId });
+      checkMemory(config, o.maxMemory ? o.maxMemory * 2 ** 30 : undefined);
+      // This process trains the run itself: it holds the lease, so a server on the same database shows the run
+      // as live (not interrupted) and offers no cancel or resume that would start a second trainer.
+      const lease = store?.registerOwner('train');
+      const run = store?.createRun(config, { status: 'running', id: o.runId, owner: lease?.id });
       const recorder = store && run ? new RunRecorder(store, run.id, { primaryMetric: primary }) : null;
       if (run) process.stderr.write(`run ${run.id} (recorded in ${store!.db.name})\n`);
       let stop: 'run' | 'cancel' = 'run';
@@ -103,6 +109,7 @@ export function trainCommand(): Command {
         recorder?.fail(err instanceof Error ? err.message : String(err));
         throw err;
       });
+      lease?.release();
       store?.close();
       if (!result) return;
       if (o.json) {
