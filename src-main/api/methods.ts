@@ -5,6 +5,7 @@ import { ExperimentConfig } from '../schema/experiment';
 import { PenaltySpec } from '../schema/penalty';
 import { RunFilter, SeriesQuery } from '../schema/run';
 import { StudySpec } from '../schema/study';
+import { formatIssue } from '../schema/errors';
 
 const runId = z.string().min(1).max(64);
 const studyId = z.string().min(1).max(64);
@@ -23,7 +24,7 @@ export const API_METHODS = {
   resumeRun: z.tuple([runId]),
   tagRun: z.tuple([runId, z.string().min(1).max(100), z.boolean().default(false)]),
   noteRun: z.tuple([runId, z.string().min(1).max(10000)]),
-  deleteRuns: z.tuple([z.array(runId).min(1)]),
+  deleteRuns: z.tuple([z.array(runId).min(1).max(10000)]),
   runGeometry: z.tuple([runId, z.number().int().min(0).max(64).default(0)]),
   previewPenalty: z.tuple([z.object({ spec: PenaltySpec, n: z.number().int().min(2).max(1024), seed: z.number().int().min(0).default(1) })]),
   runStructure: z.tuple([runId]),
@@ -41,14 +42,34 @@ export type ApiArgs<M extends ApiMethod> = z.input<(typeof API_METHODS)[M]>;
 
 export class ApiValidationError extends Error {}
 
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const MAX_ARG_DEPTH = 32;
+
+/**
+ * Before any schema sees them: arguments hold no prototype keys (at any depth) and are at most MAX_ARG_DEPTH
+ * deep. Iterative, so a hostile body cannot overflow the stack here or in the validator after it.
+ */
+export function checkArgShape(method: string, raw: unknown): void {
+  const stack: Array<[unknown, number, string]> = [[raw, 0, '']];
+  while (stack.length) {
+    const [v, depth, path] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MAX_ARG_DEPTH) throw new ApiValidationError(`${method}: arguments nested deeper than ${MAX_ARG_DEPTH} levels (at ${path || '(root)'})`);
+    for (const k of Object.keys(v)) {
+      if (PROTOTYPE_KEYS.has(k)) throw new ApiValidationError(`${method}: argument ${path ? `${path}.` : ''}${k}: '${k}' is not allowed as a key`);
+      stack.push([(v as Record<string, unknown>)[k], depth + 1, path ? `${path}.${k}` : k]);
+    }
+  }
+}
+
 /** Validates raw arguments for a method; throws ApiValidationError naming the offending field. */
 export function validateArgs<M extends ApiMethod>(method: M, raw: unknown): z.infer<(typeof API_METHODS)[M]> {
   const schema = API_METHODS[method];
   if (!schema) throw new ApiValidationError(`unknown API method '${String(method)}'`);
+  checkArgShape(method, raw);
   const r = schema.safeParse(raw);
   if (!r.success) {
-    const i = r.error.issues[0];
-    throw new ApiValidationError(`${method}: argument ${i.path.join('.') || '(all)'}: ${i.message}`);
+    throw new ApiValidationError(`${method}: argument ${formatIssue(r.error.issues[0] as Parameters<typeof formatIssue>[0])}`);
   }
   return r.data as z.infer<(typeof API_METHODS)[M]>;
 }

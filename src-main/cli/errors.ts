@@ -1,5 +1,6 @@
 // One clear line on stderr and a non-zero exit for every user error; stack traces only with MODULI_DEBUG=1.
 import { ZodError } from 'zod';
+import { InvalidInputError } from '../schema/errors';
 
 export class UsageError extends Error {}
 
@@ -14,5 +15,5 @@ export function describeError(err: unknown): string {
 export function exitWithError(err: unknown): never {
   process.stderr.write(`moduli: ${describeError(err)}\n`);
   if (process.env.MODULI_DEBUG === '1' && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  process.exit(err instanceof UsageError || err instanceof InvalidInputError ? 2 : 1);
 }

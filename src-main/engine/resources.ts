@@ -6,12 +6,13 @@
 // small factor (tfjs holds temporaries), never an under-estimate by orders of magnitude.
 import { totalmem } from 'node:os';
 import type { ExperimentConfig } from '../schema/experiment';
+import { InvalidInputError } from '../schema/errors';
 
 const F32 = 4;
 /** WikiText-2's vocabulary (with <unk> and <eos>): the language model's size before the corpus is read. */
 const WIKITEXT2_VOCAB = 33_278;
 
-export class ResourceLimitError extends Error {}
+export class ResourceLimitError extends InvalidInputError {}
 
 export interface MemoryEstimate {
   bytes: number;

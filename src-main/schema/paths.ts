@@ -3,10 +3,11 @@
 // typo is an error naming the nearest valid paths (never silently ignored), and no path can reach an
 // object's prototype ('__proto__', 'constructor', 'prototype' are not fields of any schema).
 import type { z } from 'zod';
+import { InvalidInputError } from './errors';
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
-export class ConfigPathError extends Error {}
+export class ConfigPathError extends InvalidInputError {}
 
 /** Sets a dotted path in a plain object, creating plain objects on the way; refuses prototype keys. */
 export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
@@ -19,6 +20,21 @@ export function setPath(obj: Record<string, unknown>, path: string, value: unkno
     o = o[k] as Record<string, unknown>;
   }
   o[keys[keys.length - 1]] = value;
+}
+
+/** The first key path in a JSON-like value that names a prototype ('__proto__', …), or null. Iterative. */
+export function prototypeKeyPath(value: unknown): string | null {
+  const stack: Array<[unknown, string]> = [[value, '']];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    for (const k of Object.keys(v)) {
+      const p = path ? `${path}.${k}` : k;
+      if (FORBIDDEN.has(k)) return p;
+      stack.push([(v as Record<string, unknown>)[k], p]);
+    }
+  }
+  return null;
 }
 
 interface ZodDefLike {

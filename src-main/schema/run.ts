@@ -38,7 +38,7 @@ export const RunRecord = z.object({
 export type RunRecord = z.infer<typeof RunRecord>;
 
 export const RunFilter = z.object({
-  status: z.array(RunStatus).optional(),
+  status: z.array(RunStatus).max(20).optional(),
   task: z.string().optional(),
   space: z.string().optional(),
   tag: z.string().optional(),

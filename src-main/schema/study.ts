@@ -1,7 +1,7 @@
 // A study: a base configuration, named arms and/or axes (a cartesian grid of overrides), and replicate seeds.
 import { z } from 'zod';
 import { CONFIG_PATHS, ExperimentConfig } from './experiment';
-import { nearestPaths } from './paths';
+import { nearestPaths, prototypeKeyPath } from './paths';
 
 /** The most runs one study may expand to: a request of a few KB must not make the server allocate without bound. */
 export const MAX_STUDY_RUNS = 2000;
@@ -20,7 +20,14 @@ export type Overrides = z.infer<typeof Overrides>;
 export const StudySpec = z
   .object({
     name: z.string().min(1).max(200),
-    base: z.record(z.string(), z.unknown()).describe('an ExperimentConfig input (usually a preset)'),
+    // Kept as given (a z.record would copy it and silently turn a '__proto__' key into a prototype).
+    base: z
+      .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object (an ExperimentConfig input)')
+      .superRefine((v, ctx) => {
+        const bad = prototypeKeyPath(v);
+        if (bad) ctx.addIssue({ code: 'custom', message: `'${bad}' is not a config path` });
+      })
+      .describe('an ExperimentConfig input (usually a preset)'),
     arms: z.array(z.object({ name: z.string().min(1).max(200), overrides: Overrides })).max(MAX_STUDY_RUNS).default([]).describe('named configurations (controls, spaces)'),
     axes: z.record(configPath, z.array(z.unknown()).min(1).max(MAX_AXIS_VALUES)).default({}).describe('dotted path → values; every combination is a cell'),
     seeds: z.array(ExperimentConfig.shape.seed.unwrap()).min(1).max(100, 'at most 100 seeds').default([1, 2, 3]),

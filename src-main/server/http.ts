@@ -12,8 +12,7 @@ import type { FanOut } from '../jobs/fanout';
 import type { RunnerEvent } from '../jobs/runner';
 import { ConflictError, NotFoundError, StorageFullError } from '../store/errors';
 import { ZodError } from 'zod';
-import { ConfigPathError } from '../schema/paths';
-import { ResourceLimitError } from '../engine/resources';
+import { InvalidInputError } from '../schema/errors';
 
 export interface ServerOptions {
   service: WorkbenchService;
@@ -70,7 +69,7 @@ class HttpError extends Error {
 
 function statusOf(e: unknown): number {
   if (e instanceof HttpError) return e.status;
-  if (e instanceof ApiValidationError || e instanceof URIError || e instanceof ZodError || e instanceof ConfigPathError || e instanceof ResourceLimitError) return 400;
+  if (e instanceof ApiValidationError || e instanceof URIError || e instanceof ZodError || e instanceof InvalidInputError) return 400;
   if (e instanceof NotFoundError) return 404;
   if (e instanceof ConflictError) return 409;
   if (e instanceof StorageFullError) return 507;
@@ -199,7 +198,8 @@ export function startServer(opts: ServerOptions): Promise<{ server: Server; url:
     handle(req, res).catch((e: unknown) => {
       const status = statusOf(e);
       if (res.headersSent) return void res.destroy();
-      const message = status === 500 ? `internal error: ${(e as Error)?.message ?? String(e)}` : (e as Error).message;
+      const text = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') : ((e as Error)?.message ?? String(e));
+      const message = status === 500 ? `internal error: ${text}` : text;
       send(req, res, status, toJson({ error: message }));
     });
   });

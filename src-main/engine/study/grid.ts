@@ -1,6 +1,7 @@
 // Study expansion: arms × axis combinations × seeds → validated run configs, each labelled by its cell.
 import { ExperimentConfig } from '../../schema/experiment';
 import { setPath } from '../../schema/paths';
+import { InvalidInputError } from '../../schema/errors';
 import { StudySpec, type Overrides, type StudySpecInput } from '../../schema/study';
 
 export interface StudyCell {
@@ -37,7 +38,7 @@ export function expandStudy(input: StudySpecInput): { spec: StudySpec; cells: St
   const labels = new Set<string>();
   const runs: StudyRun[] = [];
   for (const cell of cells) {
-    if (labels.has(cell.label)) throw new Error(`study '${spec.name}': two cells are both labelled '${cell.label}'`);
+    if (labels.has(cell.label)) throw new InvalidInputError(`study '${spec.name}': two cells are both labelled '${cell.label}'`);
     labels.add(cell.label);
     for (const seed of spec.seeds) {
       const raw = structuredClone(spec.base) as Record<string, unknown>;
@@ -47,7 +48,7 @@ export function expandStudy(input: StudySpecInput): { spec: StudySpec; cells: St
       const parsed = ExperimentConfig.safeParse(raw);
       if (!parsed.success) {
         const i = parsed.error.issues[0];
-        throw new Error(`study '${spec.name}', cell '${cell.label}': ${i.path.join('.')}: ${i.message}`);
+        throw new InvalidInputError(`study '${spec.name}', cell '${cell.label}': ${i.path.join('.')}: ${i.message}`);
       }
       runs.push({ cell: cell.label, seed, config: parsed.data });
     }
