@@ -223,8 +223,8 @@ export class JobRunner {
     }
   }
 
-  /** Periodic: runs of processes that died become interrupted; foreign progress is republished; unwritten statuses retried. */
-  private sweep(): void {
+  /** Periodic (every HEARTBEAT_MS): runs of processes that died become interrupted; foreign progress is republished; unwritten statuses retried. */
+  sweep(): void {
     const store = this.opts.store;
     if (!store.db.open) return;
     try {

@@ -12,6 +12,7 @@ import type { RunStore } from './run-store';
 export const BUNDLE_FORMAT = 'moduli-workbench-bundle';
 export const BUNDLE_VERSION = 1;
 
+const nanNumber = z.number().nullable().transform((v) => v ?? NaN);
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
 
 const BundledRun = z.object({
@@ -30,7 +31,8 @@ const BundledRun = z.object({
   tags: z.array(z.string()),
   notes: z.array(z.object({ createdAt: z.number(), text: z.string() })),
   metrics: z.array(z.tuple([z.string(), z.number(), z.number().nullable(), z.string()])),
-  epochs: z.array(z.object({ phase: z.string(), epoch: z.number(), step: z.number(), pruneAmount: z.number(), threshold: z.number(), learningRate: z.number(), sparsity: z.any(), valid: z.record(z.string(), z.number()) })),
+  // JSON has no NaN: a diverged run's values arrive as null and are read back as NaN.
+  epochs: z.array(z.object({ phase: z.string(), epoch: z.number(), step: z.number(), pruneAmount: nanNumber, threshold: nanNumber, learningRate: nanNumber, sparsity: z.any(), valid: z.record(z.string(), nanNumber) })),
   snapshots: z.array(z.object({ phase: z.string(), epoch: z.number(), step: z.number(), matrix: z.string(), rows: z.number().int().positive(), cols: z.number().int().positive(), gates: z.number().int().positive(), weights: b64, mask: b64.nullable(), order: b64 })),
   checkpoint: z.object({ phase: z.string(), epoch: z.number(), step: z.number(), bytes: b64 }).nullable(),
 });

@@ -142,6 +142,22 @@ export const MIGRATIONS: Migration[] = [
         heartbeat_at INTEGER NOT NULL
       );
       ALTER TABLE runs ADD COLUMN owner_id TEXT;
+      -- A diverged run has NaN thresholds and learning rates: stored as NULL, which v1's NOT NULL refused.
+      CREATE TABLE epochs_v4 (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        phase TEXT NOT NULL,
+        epoch INTEGER NOT NULL,
+        step INTEGER NOT NULL,
+        prune_amount REAL,
+        threshold REAL,
+        learning_rate REAL,
+        sparsity_json TEXT NOT NULL,
+        valid_json TEXT NOT NULL,
+        PRIMARY KEY (run_id, phase, epoch)
+      );
+      INSERT INTO epochs_v4 SELECT run_id, phase, epoch, step, prune_amount, threshold, learning_rate, sparsity_json, valid_json FROM epochs;
+      DROP TABLE epochs;
+      ALTER TABLE epochs_v4 RENAME TO epochs;
     `,
   },
 ];

@@ -375,9 +375,9 @@ export class RunStore {
       phase: r.phase as string,
       epoch: r.epoch as number,
       step: r.step as number,
-      pruneAmount: r.prune_amount as number,
-      threshold: r.threshold as number,
-      learningRate: r.learning_rate as number,
+      pruneAmount: (r.prune_amount as number | null) ?? NaN,
+      threshold: (r.threshold as number | null) ?? NaN,
+      learningRate: (r.learning_rate as number | null) ?? NaN,
       sparsity: JSON.parse(r.sparsity_json as string),
       valid: JSON.parse(r.valid_json as string),
     }));
