@@ -7,7 +7,8 @@ import { ComputePool } from '../jobs/compute';
 import { renderReport } from '../engine/study/report';
 import { ARMS, templateInfos } from '../engine/study/templates';
 import type { JobRunner } from '../jobs/runner';
-import { createStudy, listStudies, resumeStudy, runStructureOf, studyDetail, studyFigures } from '../jobs/study';
+import { createStudy, finishedStudyRuns, listStudies, resumeStudy, studyDetail, studyFigures } from '../jobs/study';
+import type { MatrixStructure } from '../engine/study/structure';
 import type { StudySpecInput } from '../schema/study';
 import type { PenaltySpecInput } from '../schema/penalty';
 import { ExperimentConfig, type Backend } from '../schema/experiment';
@@ -39,11 +40,27 @@ export interface ServiceOptions {
   compute?: ComputePool;
   /** Memory ceiling for one run in bytes (default: 80 % of physical memory, or MODULI_MAX_MEMORY_GB). */
   maxMemoryBytes?: number;
+  /** better-sqlite3 binding for workers that read the database (the desktop app's Electron build). */
+  nativeBinding?: string;
 }
 
 export function createService(store: RunStore, runner: JobRunner, opts: ServiceOptions = {}) {
   const compute = opts.compute ?? new ComputePool({ createHost: runner.hostFactory });
   const exists = (id: string) => store.resolveId(id);
+  /**
+   * Structure of a run's latest pruned W_hh: N² distances (6 s at N = 4096), so computed in a worker process.
+   * Keyed by the latest snapshot, so a live run is measured again when a new snapshot arrives.
+   */
+  const structureOf = (runId: string): Promise<MatrixStructure[] | null> => {
+    const last = store.snapshots(runId).filter((s) => s.phase === 'train').at(-1);
+    if (!last) return Promise.resolve(null);
+    return compute.run({ kind: 'runStructure', database: store.db.name, runId, snapshotId: last.id, nativeBinding: opts.nativeBinding });
+  };
+  const structuresOf = async (runIds: string[]) => {
+    const results = new Map<string, MatrixStructure[] | null>();
+    for (const id of runIds) results.set(id, await structureOf(id));
+    return (id: string) => results.get(id) ?? null;
+  };
   const handlers = {
     appInfo: (): AppInfo => {
       const latest = store.latestBackend();
@@ -104,12 +121,12 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
     previewPenalty: (a: { spec: PenaltySpecInput; n: number; seed: number }): Promise<PenaltyView> =>
       compute.run({ kind: 'penaltyView', spec: a.spec, n: a.n, seed: a.seed }),
     /** Locality of the surviving recurrent connections at the end of training (null before the first snapshot). */
-    runStructure: (id: string) => runStructureOf(store, exists(id)),
+    runStructure: (id: string) => structureOf(exists(id)),
     listStudies: () => listStudies(store),
-    getStudy: (id: string) => studyDetail(store, id),
+    getStudy: async (id: string) => studyDetail(store, id, await structuresOf(finishedStudyRuns(store, id))),
     studyFigures: (id: string) => studyFigures(store, id),
-    studyReport: (id: string, format: 'md' | 'csv' | 'latex' | 'json') => {
-      const d = studyDetail(store, id);
+    studyReport: async (id: string, format: 'md' | 'csv' | 'latex' | 'json') => {
+      const d = studyDetail(store, id, await structuresOf(finishedStudyRuns(store, id)));
       return renderReport(d.cells, format, { title: d.info.name, primary: d.primary });
     },
     studyTemplates: () => ({ templates: templateInfos(), arms: ARMS }),

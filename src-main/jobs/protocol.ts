@@ -25,6 +25,8 @@ export const ComputeJob = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('penaltyView'), spec: PenaltySpec, n: z.number().int().positive().max(65536), seed: z.number().int().min(0), maxCN: z.number().int().min(0).max(4096).optional() }),
   /** Import a run bundle into a database (the desktop app does it off the main process). */
   z.object({ kind: z.literal('importBundle'), file: z.string(), database: z.string(), nativeBinding: z.string().optional() }),
+  /** Structure of a run's pruned recurrent weights at a snapshot (read from the database). */
+  z.object({ kind: z.literal('runStructure'), database: z.string(), runId: z.string(), snapshotId: z.number().int(), nativeBinding: z.string().optional() }),
 ]);
 export type ComputeJob = z.input<typeof ComputeJob>;
 export type ComputeJobParsed = z.infer<typeof ComputeJob>;

@@ -116,7 +116,11 @@ export function runStructureOf(store: RunStore, runId: string): MatrixStructure[
 
 const meanLocality = (m: MatrixStructure[] | null) => (m?.length ? m.reduce((a, s) => a + s.localityRatio, 0) / m.length : null);
 
-export function studyRows(store: RunStore, studyId: string, o: { structure?: boolean } = {}): StudyRow[] {
+/** Structure of a run's pruned W_hh: computed here (CLI) or looked up from results computed elsewhere (server). */
+export type StructureSource = boolean | ((runId: string) => MatrixStructure[] | null);
+
+export function studyRows(store: RunStore, studyId: string, o: { structure?: StructureSource } = {}): StudyRow[] {
+  const structureOf = typeof o.structure === 'function' ? o.structure : o.structure ? (id: string) => runStructureOf(store, id) : null;
   return studyRunRows(store, studyId).map((r) => {
     const result = r.result_json ? (JSON.parse(r.result_json) as { test: Record<string, number>; lottery?: Record<string, number>; diverged: boolean }) : null;
     return {
@@ -127,7 +131,7 @@ export function studyRows(store: RunStore, studyId: string, o: { structure?: boo
       lottery: result?.lottery ?? null,
       sparsity: r.final_sparsity,
       diverged: result?.diverged ?? false,
-      locality: o.structure && r.status === 'finished' ? meanLocality(runStructureOf(store, r.id)) : null,
+      locality: structureOf && r.status === 'finished' ? meanLocality(structureOf(r.id)) : null,
     };
   });
 }
@@ -140,7 +144,7 @@ export interface StudyDetail {
 }
 
 /** Everything the study view shows: the grid with per-run status and the report as it stands. */
-export function studyDetail(store: RunStore, idOrPrefix: string): StudyDetail {
+export function studyDetail(store: RunStore, idOrPrefix: string, structure: StructureSource = true): StudyDetail {
   const info = studyInfo(store, idOrPrefix);
   const primary = primaryMetricOf(info.task);
   const runs = studyRunRows(store, info.id).map((r) => ({
@@ -153,7 +157,7 @@ export function studyDetail(store: RunStore, idOrPrefix: string): StudyDetail {
     finalMetric: r.final_metric,
     finalSparsity: r.final_sparsity,
   }));
-  return { info, primary, runs, cells: summarizeStudy(studyRows(store, info.id, { structure: true }), primary) };
+  return { info, primary, runs, cells: summarizeStudy(studyRows(store, info.id, { structure }), primary) };
 }
 
 export interface StudyFigures {
@@ -186,6 +190,14 @@ export function studyFigures(store: RunStore, idOrPrefix: string, bins = 100): S
       ),
     ),
   };
+}
+
+/** Finished runs of a study (their structure is what reports show). */
+export function finishedStudyRuns(store: RunStore, idOrPrefix: string): string[] {
+  const info = studyInfo(store, idOrPrefix);
+  return studyRunRows(store, info.id)
+    .filter((r) => r.status === 'finished')
+    .map((r) => r.id);
 }
 
 /** The configurations a study's runs were created with, by run id (for export to other machines). */

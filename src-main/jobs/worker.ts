@@ -49,11 +49,15 @@ async function exitWhenSent(code: number): Promise<never> {
 
 async function computeJob(job: ComputeJobParsed): Promise<unknown> {
   if (job.kind === 'penaltyView') return penaltyView(job.spec, job.n, job.seed, job.maxCN);
-  // The store is loaded only for imports: a training worker never opens the database.
+  // The store is loaded only for these jobs: a training worker never opens the database.
   const { RunStore } = await import('../store/run-store');
-  const { importBundleFile } = await import('../store/bundle');
   const store = RunStore.open(job.database, { nativeBinding: job.nativeBinding });
   try {
+    if (job.kind === 'runStructure') {
+      const { runStructureOf } = await import('./study');
+      return runStructureOf(store, job.runId);
+    }
+    const { importBundleFile } = await import('../store/bundle');
     return importBundleFile(store, job.file);
   } finally {
     store.close();

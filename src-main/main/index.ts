@@ -99,7 +99,7 @@ else {
     const runner = new JobRunner({ store, createHost, concurrency: settings.concurrency ?? undefined, ownerKind: 'app' });
     runner.recover();
     const compute = new ComputePool({ createHost });
-    const service = createService(store, runner, { defaultBackend: settings.backend, compute });
+    const service = createService(store, runner, { defaultBackend: settings.backend, compute, nativeBinding: electronNativeBinding() });
     registerApiHandlers(ipcMain, service, (url) => trustedUrl(url, RENDERER_DEV_URL));
     const stateFile = join(app.getPath('userData'), 'window-state.json');
     const open = () => {

@@ -174,6 +174,20 @@ describe('server hardening', () => {
     expect(g.result.order).toHaveLength(4096);
   });
 
+  it('structure of a large pruned matrix is measured off the event loop too', async () => {
+    const { ExperimentConfig } = await import('../../src-main/schema/experiment');
+    const n = 2048;
+    const id = store.createRun(ExperimentConfig.parse({ task: { task: 'navigation', hidden: n } }), { status: 'finished' }).id;
+    const weights = new Float32Array(n * n).map((_, k) => (k % 10 === 0 ? 1 : 0));
+    store.addSnapshot(id, { phase: 'train', epoch: 0, step: 1, matrix: 'W_hh', rows: n, cols: n, gates: 1, weights, mask: null, order: Int32Array.from({ length: n }, (_, i) => i) });
+    const structure = api('runStructure', [id]);
+    const t0 = Date.now();
+    for (let i = 0; i < 5; i++) await alive();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    const s = await json(await structure);
+    expect(s.result[0].kept).toBe(Math.ceil((n * n) / 10));
+  });
+
   it('fuzz: every API method with hostile bodies gets an answer; the server stays up and Object.prototype clean', async () => {
     const deep = (d: number): unknown => (d === 0 ? 1 : { a: deep(d - 1) });
     const hostile: unknown[] = [
