@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
+import { moduliPlugin } from './eslint/layers.js';
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'docs/**', '.tmp/**'] },
@@ -15,6 +16,26 @@ export default tseslint.config(
     // TypeScript checks undefined names itself (typescript-eslint's advice); no-undef only misfires on DOM globals.
     files: ['**/*.ts', '**/*.vue'],
     rules: { 'no-undef': 'off' },
+  },
+  {
+    // The architecture (eslint/layers.js): each folder imports only from the layers allowed for it.
+    files: ['src-main/**/*.ts', 'src-renderer/**/*.ts', 'src-renderer/**/*.vue'],
+    plugins: { moduli: moduliPlugin },
+    rules: { 'moduli/layers': 'error' },
+  },
+  {
+    // SQL lives in src-main/store only: nothing else prepares, executes or opens transactions on a database.
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/store/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/^(prepare|exec|pragma|transaction)$/][callee.object.property.name='db']",
+          message: 'SQL belongs in src-main/store: add a RunStore (or StudyStore) method instead',
+        },
+      ],
+    },
   },
   {
     languageOptions: { globals: { process: 'readonly', console: 'readonly', __dirname: 'readonly', Buffer: 'readonly' } },

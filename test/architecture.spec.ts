@@ -1,64 +1,36 @@
-// Layering, as STYLE.md asks: schema → engine → (store, jobs) → (api, charts) → (main, preload, server, cli) → renderer.
-// charts holds pure ECharts option builders and SSR exports, so the CLI draws the same figures as the UI.
-// A lower layer never imports a higher one; the engine never touches Electron, SQLite or the DOM.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+// The layering (eslint/layers.js, run by `npm run lint`): each folder imports only from the layers allowed for
+// it, reported at the import; SQL only under src-main/store. Checked here too, so `npm test` alone catches a
+// violation, and the rule itself is checked against planted violations (it must be able to fail).
+import { resolve } from 'node:path';
+import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(__dirname, '..');
-const LAYERS: Record<string, number> = {
-  'src-main/schema': 0,
-  'src-main/engine': 1,
-  'src-main/store': 2,
-  'src-main/jobs': 2,
-  'src-main/api': 3,
-  'src-main/charts': 3,
-  'src-main/server': 4,
-  'src-main/cli': 4,
-  'src-main/main': 4,
-  'src-main/preload': 4,
-  'src-renderer': 5,
-};
-const FORBIDDEN_PACKAGES: Record<string, RegExp> = {
-  'src-main/schema': /^(@tensorflow|electron|better-sqlite3|vue|echarts|node:)/,
-  'src-main/engine': /^(electron|better-sqlite3|vue|echarts|pinia)/,
-  'src-renderer': /^(@tensorflow|electron|better-sqlite3|node:)/,
-};
+const eslint = new ESLint({ cwd: ROOT, overrideConfig: { rules: {} } });
 
-function layerOf(file: string): string | undefined {
-  return Object.keys(LAYERS).find((l) => file === l || file.startsWith(l + '/'));
+async function problems(files: string[]): Promise<string[]> {
+  const results = await eslint.lintFiles(files);
+  return results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'moduli/layers' || m.ruleId === 'no-restricted-syntax').map((m) => `${r.filePath.slice(ROOT.length + 1)}:${m.line} ${m.message}`));
 }
 
-function* sourceFiles(dir: string): Generator<string> {
-  for (const name of readdirSync(dir)) {
-    const full = join(dir, name);
-    if (statSync(full).isDirectory()) yield* sourceFiles(full);
-    else if (/\.(ts|vue)$/.test(name)) yield full;
-  }
+async function planted(filePath: string, code: string): Promise<string[]> {
+  const [r] = await eslint.lintText(code, { filePath: resolve(ROOT, filePath) });
+  return r.messages.map((m) => m.message);
 }
 
 describe('architecture', () => {
-  const violations: string[] = [];
-  for (const top of ['src-main', 'src-renderer']) {
-    for (const file of sourceFiles(join(ROOT, top))) {
-      const rel = relative(ROOT, file);
-      const layer = layerOf(rel);
-      if (!layer) continue;
-      const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
-        const spec = m[1] ?? m[2];
-        if (spec.startsWith('.')) {
-          const target = relative(ROOT, resolve(file, '..', spec));
-          const targetLayer = layerOf(target);
-          if (targetLayer && LAYERS[targetLayer] > LAYERS[layer]) violations.push(`${rel} (${layer}) imports ${target} (${targetLayer})`);
-        } else if (FORBIDDEN_PACKAGES[layer]?.test(spec)) {
-          violations.push(`${rel} (${layer}) imports package '${spec}'`);
-        }
-      }
-    }
-  }
+  it('no folder imports outside its allowed layers, and no SQL outside the store', async () => {
+    expect(await problems(['src-main/**/*.ts', 'src-renderer/**/*.ts', 'src-renderer/**/*.vue'])).toEqual([]);
+  }, 120_000);
 
-  it('no layer imports a higher layer, and the engine imports no Electron, SQLite or DOM library', () => {
-    expect(violations).toEqual([]);
-  });
+  it('the rule reports planted violations at the import', async () => {
+    expect(await planted('src-renderer/src/planted.ts', "import { buildPenalty } from '../../src-main/engine/geometry/penalty';\nexport const f = buildPenalty;\n")).toEqual([
+      expect.stringMatching(/src-renderer may import only .*not src-main\/engine\/geometry\/penalty/),
+    ]);
+    expect(await planted('src-renderer/src/planted.ts', "import type { RunStore } from '../../src-main/store/run-store';\nexport type S = RunStore;\n")).toEqual([expect.stringMatching(/not src-main\/store\/run-store/)]);
+    expect(await planted('src-main/engine/planted.ts', "import { RunStore } from '../store/run-store';\nexport const s = RunStore;\n")).toEqual([expect.stringMatching(/src-main\/engine may import only/)]);
+    expect(await planted('src-main/engine/planted.ts', "import Database from 'better-sqlite3';\nexport const d = Database;\n")).toEqual([expect.stringMatching(/must not import the package 'better-sqlite3'/)]);
+    expect(await planted('src-main/schema/planted.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n")).toEqual([expect.stringMatching(/must not import the package 'node:fs'/)]);
+    expect(await planted('src-main/jobs/planted.ts', "export function f(store: { db: { prepare(s: string): void } }) {\n  store.db.prepare('SELECT 1');\n}\n")).toEqual([expect.stringMatching(/SQL belongs in src-main\/store/)]);
+  }, 60_000);
 });

@@ -54,7 +54,7 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
   const structureOf = (runId: string): Promise<MatrixStructure[] | null> => {
     const last = store.snapshots(runId).filter((s) => s.phase === 'train').at(-1);
     if (!last) return Promise.resolve(null);
-    return compute.run({ kind: 'runStructure', database: store.db.name, runId, snapshotId: last.id, nativeBinding: opts.nativeBinding });
+    return compute.run({ kind: 'runStructure', database: store.path, runId, snapshotId: last.id, nativeBinding: opts.nativeBinding });
   };
   const structuresOf = async (runIds: string[]) => {
     const results = new Map<string, MatrixStructure[] | null>();
@@ -71,7 +71,7 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
         node: process.versions.node,
         electron: process.versions.electron ?? null,
         platform: `${process.platform}-${process.arch}`,
-        database: store.db.name,
+        database: store.path,
         concurrency: runner.concurrency,
         ownerId: runner.ownerId,
       };

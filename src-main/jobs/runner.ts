@@ -226,7 +226,7 @@ export class JobRunner {
   /** Periodic (every HEARTBEAT_MS): runs of processes that died become interrupted; foreign progress is republished; unwritten statuses retried. */
   sweep(): void {
     const store = this.opts.store;
-    if (!store.db.open) return;
+    if (!store.isOpen) return;
     try {
       const { interrupted } = store.recoverOrphans();
       for (const runId of interrupted) this.events.publish({ runId, type: 'status', status: 'interrupted' });

@@ -93,10 +93,10 @@ export function exportSlurm(store: RunStore, studyIdOrPrefix: string, o: SlurmOp
   writeFileSync(join(dir, SLURM_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
   const script = join(dir, 'study.sbatch');
   writeFileSync(script, slurmScript(manifest, o), { mode: 0o755 });
-  const park = store.db.prepare("UPDATE runs SET status = 'paused', error = ? WHERE id = ? AND status != 'finished'");
-  store.db.transaction(() => {
-    for (const r of runs) park.run(`exported to Slurm (${dir}); merge with \`moduli study import\``, r.id);
-  })();
+  store.studies.park(
+    runs.map((r) => r.id),
+    `exported to Slurm (${dir}); merge with \`moduli study import\``,
+  );
   return { dir, tasks: runs.length, script };
 }
 
@@ -121,11 +121,8 @@ export function importSlurmResults(store: RunStore, dirInput: string): ImportSum
   } catch (e) {
     throw new Error(`${manifestPath} is not a valid Slurm manifest: ${(e as Error).message}`);
   }
-  const hasStudy = store.db.prepare('SELECT 1 FROM studies WHERE id = ?').get(manifest.study.id);
-  if (!hasStudy) {
-    // Importing into another database: bring the study along.
-    store.db.prepare('INSERT INTO studies (id, name, spec_json, created_at) VALUES (?, ?, ?, ?)').run(manifest.study.id, manifest.study.name, JSON.stringify(manifest.study.spec), Date.now());
-  }
+  // Importing into another database: bring the study along.
+  if (!store.studies.exists(manifest.study.id)) store.studies.insert(manifest.study.id, manifest.study.name, manifest.study.spec);
   const summary: ImportSummary = { imported: [], alreadyPresent: [], missing: [], unfinished: [] };
   const resultFiles = new Set(readdirSync(join(dir, 'results')));
   for (const t of manifest.tasks) {
@@ -151,11 +148,11 @@ export function importSlurmResults(store: RunStore, dirInput: string): ImportSum
     } finally {
       remote.close();
     }
-    store.db.transaction(() => {
+    store.transaction(() => {
       if (here) store.deleteRun(t.runId);
       importBundle(store, bytes);
-      store.db.prepare('UPDATE runs SET study_id = ?, study_cell = ? WHERE id = ?').run(manifest.study.id, t.cell, t.runId);
-    })();
+      store.studies.assignRun(t.runId, manifest.study.id, t.cell);
+    });
     summary.imported.push(t.runId);
   }
   return summary;

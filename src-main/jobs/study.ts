@@ -2,7 +2,7 @@
 // gather what reports, figures and the study view need.
 import { randomBytes } from 'node:crypto';
 import { binnedCurves, metricVsSparsity, type Band } from '../engine/study/figures';
-import { expandStudy } from '../engine/study/grid';
+import { expandStudy } from '../schema/study-grid';
 import { summarizeStudy, type CellSummary, type StudyRow } from '../engine/study/report';
 import { runStructure, type MatrixStructure } from '../engine/study/structure';
 import type { ExperimentConfig } from '../schema/experiment';
@@ -10,6 +10,7 @@ import { StudySpec, type StudySpecInput } from '../schema/study';
 import { primaryMetricOf } from '../store/recorder';
 import type { RunStore } from '../store/run-store';
 import { NotFoundError } from '../store/errors';
+import type { StudyRunRow } from '../store/studies';
 import type { JobRunner } from './runner';
 
 export function createStudy(store: RunStore, runner: JobRunner, input: StudySpecInput): { studyId: string; runIds: string[] } {
@@ -17,24 +18,24 @@ export function createStudy(store: RunStore, runner: JobRunner, input: StudySpec
   const studyId = randomBytes(5).toString('hex');
   // One transaction: a reader (the study view, another process, a crash) sees the whole study or none of it,
   // never a first run already running beside runs not yet created.
-  const runIds = store.db.transaction(() => {
-    store.db.prepare('INSERT INTO studies (id, name, spec_json, created_at) VALUES (?, ?, ?, ?)').run(studyId, spec.name, JSON.stringify(spec), Date.now());
+  const runIds = store.transaction(() => {
+    store.studies.insert(studyId, spec.name, spec);
     return runs.map((r) => {
       const id = runner.enqueue(r.config);
-      store.db.prepare('UPDATE runs SET study_id = ?, study_cell = ? WHERE id = ?').run(studyId, r.cell, id);
+      store.studies.assignRun(id, studyId, r.cell);
       return id;
     });
-  })();
+  });
   return { studyId, runIds };
 }
 
 /** Paused, interrupted and failed runs of a study continue from their checkpoints; queued ones start. */
 export function resumeStudy(store: RunStore, runner: JobRunner, idOrPrefix: string): { studyId: string; resumed: string[] } {
   const { id } = studyInfo(store, idOrPrefix);
-  const ids = store.db.prepare("SELECT id FROM runs WHERE study_id = ? AND status IN ('interrupted', 'paused', 'failed') ORDER BY rowid").all(id) as Array<{ id: string }>;
-  for (const r of ids) runner.resume(r.id);
+  const ids = store.studies.runIdsWithStatus(id, ['interrupted', 'paused', 'failed']);
+  for (const r of ids) runner.resume(r);
   runner.kick();
-  return { studyId: id, resumed: ids.map((r) => r.id) };
+  return { studyId: id, resumed: ids };
 }
 
 export interface StudyInfo {
@@ -46,11 +47,10 @@ export interface StudyInfo {
 }
 
 export function studyInfo(store: RunStore, idOrPrefix: string): StudyInfo {
-  const rows = store.db.prepare("SELECT id, name, spec_json, created_at FROM studies WHERE id LIKE ? || '%' LIMIT 2").all(idOrPrefix) as Array<{ id: string; name: string; spec_json: string; created_at: number }>;
-  if (rows.length !== 1) throw new NotFoundError(rows.length ? `study id prefix '${idOrPrefix}' is ambiguous` : `no study with id '${idOrPrefix}'`);
-  const spec = StudySpec.parse(JSON.parse(rows[0].spec_json));
+  const row = store.studies.find(idOrPrefix);
+  const spec = StudySpec.parse(JSON.parse(row.specJson));
   const task = (spec.base as { task?: { task?: string } }).task?.task ?? 'adding';
-  return { id: rows[0].id, name: rows[0].name, task, createdAt: rows[0].created_at, spec };
+  return { id: row.id, name: row.name, task, createdAt: row.createdAt, spec };
 }
 
 export interface StudyListItem {
@@ -64,34 +64,11 @@ export interface StudyListItem {
 }
 
 export function listStudies(store: RunStore): StudyListItem[] {
-  return store.db
-    .prepare(
-      `SELECT s.id, s.name, s.created_at AS createdAt, COUNT(r.id) AS runs,
-              COALESCE(SUM(r.status = 'finished'), 0) AS finished, COALESCE(SUM(r.status = 'failed'), 0) AS failed,
-              COALESCE(SUM(r.status = 'running'), 0) AS running
-         FROM studies s LEFT JOIN runs r ON r.study_id = s.id GROUP BY s.id ORDER BY s.created_at DESC`,
-    )
-    .all() as StudyListItem[];
+  return store.studies.list();
 }
 
-interface RunRowDb {
-  id: string;
-  study_cell: string;
-  seed: number;
-  status: string;
-  result_json: string | null;
-  final_sparsity: number | null;
-  final_metric: number | null;
-  progress_step: number | null;
-  total_steps: number | null;
-  eta_ms: number | null;
-  config_json: string;
-}
-
-function studyRunRows(store: RunStore, studyId: string): RunRowDb[] {
-  return store.db
-    .prepare('SELECT id, study_cell, seed, status, result_json, final_sparsity, final_metric, progress_step, total_steps, eta_ms, config_json FROM runs WHERE study_id = ? ORDER BY rowid')
-    .all(studyId) as RunRowDb[];
+function studyRunRows(store: RunStore, studyId: string): StudyRunRow[] {
+  return store.studies.runs(studyId);
 }
 
 // Structure of a finished run never changes: computed once per process (distance matrices are N²).

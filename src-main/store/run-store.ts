@@ -8,6 +8,7 @@ import { openDatabase, type Db, type OpenOptions } from './database';
 import { minMaxDownsample } from './downsample';
 import { NotFoundError } from './errors';
 import { liveOwnerIds, OwnerLease } from './owners';
+import { StudyStore } from './studies';
 
 export const APP_VERSION = '0.1.0';
 
@@ -80,7 +81,26 @@ const i32 = (b: Buffer) => new Int32Array(b.buffer.slice(b.byteOffset, b.byteOff
 const buf = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 export class RunStore {
-  private constructor(readonly db: Db) {}
+  /** The studies table and the study columns of runs. */
+  readonly studies: StudyStore;
+
+  private constructor(readonly db: Db) {
+    this.studies = new StudyStore(db);
+  }
+
+  /** The database file's path (':memory:' for in-memory databases). */
+  get path(): string {
+    return this.db.name;
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  /** Runs `fn` in one transaction: everything or nothing is written. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
 
   static open(path: string, opts?: OpenOptions): RunStore {
     return new RunStore(openDatabase(path, opts));

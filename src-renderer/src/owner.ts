@@ -9,7 +9,7 @@ export function loadOwnerId(): void {
   if (asked) return;
   asked = true;
   client
-    .call<{ ownerId: string }>('appInfo')
+    .call('appInfo')
     .then((i) => (myOwnerId.value = i.ownerId))
     .catch(() => (asked = false));
 }

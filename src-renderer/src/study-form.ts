@@ -1,6 +1,6 @@
 // The study form's state → a StudySpec, validated by expanding it exactly as the server will (so the run
 // count shown before launching is the number of runs that will be queued). Pure, tested without a DOM.
-import { expandStudy } from '../../src-main/engine/study/grid';
+import { expandStudy } from '../../src-main/schema/study-grid';
 import type { TaskName } from '../../src-main/schema/experiment';
 import { presetConfig, type PresetName } from '../../src-main/schema/presets';
 import type { StudySpecInput } from '../../src-main/schema/study';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandStudy } from '../../src-main/engine/study/grid';
+import { expandStudy } from '../../src-main/schema/study-grid';
 import { mean, sampleStd, studentTwoSidedP, welchTTest } from '../../src-main/engine/study/stats';
 import { structureMetrics } from '../../src-main/engine/study/structure';
 import { presetConfig } from '../../src-main/schema/presets';

@@ -78,14 +78,14 @@ export function trainCommand(): Command {
       const report = progressReporter(() => primary, o.quiet ?? false);
       const store = o.record ? openStore(o.db) : null;
       if (o.runId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(o.runId)) throw new UsageError(`--run-id must be 1–64 letters, digits, '_' or '-'`);
-      if (o.runId && store?.getRun(o.runId)) throw new UsageError(`run ${o.runId} already exists in ${store.db.name}`);
+      if (o.runId && store?.getRun(o.runId)) throw new UsageError(`run ${o.runId} already exists in ${store.path}`);
       checkMemory(config, o.maxMemory ? o.maxMemory * 2 ** 30 : undefined);
       // This process trains the run itself: it holds the lease, so a server on the same database shows the run
       // as live (not interrupted) and offers no cancel or resume that would start a second trainer.
       const lease = store?.registerOwner('train');
       const run = store?.createRun(config, { status: 'running', id: o.runId, owner: lease?.id });
       const recorder = store && run ? new RunRecorder(store, run.id, { primaryMetric: primary }) : null;
-      if (run) process.stderr.write(`run ${run.id} (recorded in ${store!.db.name})\n`);
+      if (run) process.stderr.write(`run ${run.id} (recorded in ${store!.path})\n`);
       let stop: 'run' | 'cancel' = 'run';
       process.once('SIGINT', () => {
         stop = 'cancel';

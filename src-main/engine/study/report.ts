@@ -26,8 +26,11 @@ export interface CellSummary {
   lottery: { mean: number; std: number } | null;
   /** Kept-connection length / all-pairs length in the embedding, mean ± std over seeds (< 1: local). */
   locality: { mean: number; std: number } | null;
-  vs: Record<string, WelchResult | null>;
+  vs: Record<string, Comparison | null>;
 }
+
+/** A Welch test against a control, with its marker as the tables print it. */
+export type Comparison = WelchResult & { marker: string };
 
 const finite = (xs: Array<number | undefined | null>) => xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
 
@@ -39,8 +42,12 @@ export function summarizeStudy(rows: StudyRow[], primary: string): CellSummary[]
     const m = values(cell);
     const lot = finite(own.map((r) => r.lottery?.[primary]));
     const loc = finite(own.map((r) => r.locality));
-    const vs: Record<string, WelchResult | null> = {};
-    for (const control of Object.values(CONTROL_ARMS)) if (cells.includes(control) && control !== cell) vs[control] = welchTTest(m, values(control));
+    const vs: Record<string, Comparison | null> = {};
+    for (const control of Object.values(CONTROL_ARMS)) {
+      if (!cells.includes(control) || control === cell) continue;
+      const w = welchTTest(m, values(control));
+      vs[control] = w ? { ...w, marker: marker(w) } : null;
+    }
     return {
       cell,
       runs: own.length,

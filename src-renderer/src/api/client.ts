@@ -1,6 +1,6 @@
 // The renderer's only way to the backend. Web mode: HTTP POST /api/<method> (the token travels as an
 // HttpOnly cookie) and server-sent events; the desktop app will provide the same interface over the preload.
-import type { ApiMethod } from '../../../src-main/api/methods';
+import type { ApiArgs, ApiMethod, ApiResult } from '../../../src-main/api/contract';
 
 export interface LiveEvent {
   runId: string;
@@ -11,7 +11,8 @@ export interface LiveEvent {
 }
 
 export interface WorkbenchClient {
-  call<T = unknown>(method: ApiMethod, ...args: unknown[]): Promise<T>;
+  /** Typed end to end: arguments by the method's schema, the result by its implementation (api/contract.ts). */
+  call<M extends ApiMethod>(method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>>;
   subscribe(cb: (e: LiveEvent) => void): () => void;
 }
 
@@ -21,11 +22,11 @@ export function httpClient(base = ''): WorkbenchClient {
   const listeners = new Set<(e: LiveEvent) => void>();
   let source: EventSource | null = null;
   return {
-    async call<T>(method: ApiMethod, ...args: unknown[]): Promise<T> {
+    async call<M extends ApiMethod>(method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>> {
       const res = await fetch(`${base}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(args), credentials: 'same-origin' });
-      const body = (await res.json().catch(() => ({ error: `HTTP ${res.status}` }))) as { result?: T; error?: string };
+      const body = (await res.json().catch(() => ({ error: `HTTP ${res.status}` }))) as { result?: ApiResult<M>; error?: string };
       if (!res.ok) throw new ApiError(body.error ?? `HTTP ${res.status}`);
-      return body.result as T;
+      return body.result as ApiResult<M>;
     },
     subscribe(cb) {
       listeners.add(cb);
@@ -55,9 +56,9 @@ interface PreloadBridge {
 
 export function ipcClient(bridge: PreloadBridge): WorkbenchClient {
   return {
-    async call<T>(method: ApiMethod, ...args: unknown[]): Promise<T> {
+    async call<M extends ApiMethod>(method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>> {
       try {
-        return (await bridge.call(method, ...args)) as T;
+        return (await bridge.call(method, ...args)) as ApiResult<M>;
       } catch (e) {
         // Electron prefixes "Error invoking remote method 'moduli:api': Error: "; keep the message itself.
         throw new ApiError(String((e as Error).message).replace(/^Error invoking remote method '[^']+': (Error: )?/, ''));

@@ -1,8 +1,8 @@
 // Study expansion: arms × axis combinations × seeds → validated run configs, each labelled by its cell.
-import { ExperimentConfig } from '../../schema/experiment';
-import { setPath } from '../../schema/paths';
-import { InvalidInputError } from '../../schema/errors';
-import { StudySpec, type Overrides, type StudySpecInput } from '../../schema/study';
+import { ExperimentConfig } from './experiment';
+import { setPath } from './paths';
+import { InvalidInputError } from './errors';
+import { StudySpec, type Overrides, type StudySpecInput } from './study';
 
 export interface StudyCell {
   /** Stable label: arm name and axis values, e.g. "torus DoG⁻¹ · λ=0.01". */

@@ -1,0 +1,75 @@
+// ESLint rule `moduli/layers`: each folder may import only from the folders listed for it (after VS Code's
+// `code-layering` rule), reported at the import. The architecture, lowest first:
+//   schema → engine → store, jobs → charts, api → server, cli, main, preload → renderer
+// The renderer sees the backend only through the API contract (types), the schemas and the pure chart builders.
+import { dirname, relative, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+const SCHEMA = 'src-main/schema';
+const ENGINE = 'src-main/engine';
+const STORE = 'src-main/store';
+const JOBS = 'src-main/jobs';
+const CHARTS = 'src-main/charts';
+const API = 'src-main/api';
+
+/** Folder → the folders (or single files) its code may import from. The first matching folder applies. */
+export const ALLOWED = {
+  [SCHEMA]: [SCHEMA],
+  [ENGINE]: [SCHEMA, ENGINE],
+  [STORE]: [SCHEMA, ENGINE, STORE],
+  [JOBS]: [SCHEMA, ENGINE, STORE, JOBS],
+  [CHARTS]: [SCHEMA, ENGINE, CHARTS],
+  [API]: [SCHEMA, ENGINE, STORE, JOBS, CHARTS, API],
+  'src-main/server': [SCHEMA, ENGINE, STORE, JOBS, CHARTS, API, 'src-main/server'],
+  'src-main/cli': [SCHEMA, ENGINE, STORE, JOBS, CHARTS, API, 'src-main/server', 'src-main/cli'],
+  'src-main/main': [SCHEMA, ENGINE, STORE, JOBS, API, 'src-main/main'],
+  'src-main/preload': ['src-main/api/method-names.ts', 'src-main/preload'],
+  'src-renderer': [SCHEMA, 'src-main/api/contract.ts', 'src-main/api/method-names.ts', CHARTS, 'src-renderer'],
+};
+
+/** Packages a folder must not import (the engine runs in workers without Electron, SQLite or a DOM). */
+export const FORBIDDEN_PACKAGES = {
+  [SCHEMA]: /^(@tensorflow|electron|better-sqlite3|vue|echarts|pinia|node:)/,
+  [ENGINE]: /^(electron|better-sqlite3|vue|echarts|pinia)/,
+  'src-renderer': /^(@tensorflow|electron|better-sqlite3|node:)/,
+};
+
+const within = (file, folder) => file === folder || file.startsWith(folder.endsWith('.ts') ? folder : `${folder}/`);
+const layerOf = (file) => Object.keys(ALLOWED).find((l) => within(file, l));
+
+/** The file a relative import names, relative to the repository root, with or without its extension. */
+function targetOf(filename, source) {
+  return relative(ROOT, resolve(dirname(filename), source)).split('\\').join('/');
+}
+
+function check(context, node, source) {
+  if (typeof source !== 'string') return;
+  const file = relative(ROOT, context.filename).split('\\').join('/');
+  const layer = layerOf(file);
+  if (!layer) return;
+  if (!source.startsWith('.')) {
+    const forbidden = FORBIDDEN_PACKAGES[layer];
+    if (forbidden?.test(source)) context.report({ node, message: `${layer} must not import the package '${source}'` });
+    return;
+  }
+  const target = targetOf(context.filename, source);
+  const targetLayer = layerOf(target) ?? Object.keys(ALLOWED).find((l) => within(`${target}.ts`, l));
+  if (!targetLayer) return;
+  const ok = ALLOWED[layer].some((allowed) => within(target, allowed) || within(`${target}.ts`, allowed));
+  if (!ok) context.report({ node, message: `${layer} may import only ${ALLOWED[layer].join(', ')}; not ${target}` });
+}
+
+export const layersRule = {
+  meta: { type: 'problem', docs: { description: 'each folder imports only from the layers allowed for it' }, schema: [] },
+  create(context) {
+    return {
+      ImportDeclaration: (node) => check(context, node, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(context, node, node.source.value),
+      ExportAllDeclaration: (node) => check(context, node, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(context, node, node.source.value),
+    };
+  },
+};
+
+export const moduliPlugin = { rules: { layers: layersRule } };

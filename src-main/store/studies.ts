@@ -1,0 +1,93 @@
+// The studies table and the study columns of runs: every SQL statement about studies lives here.
+import type { Db } from './database';
+import { NotFoundError } from './errors';
+
+export interface StudyRow {
+  id: string;
+  name: string;
+  specJson: string;
+  createdAt: number;
+}
+
+export interface StudyListRow {
+  id: string;
+  name: string;
+  createdAt: number;
+  runs: number;
+  finished: number;
+  failed: number;
+  running: number;
+}
+
+/** One run of a study, as reports and the study view read it. */
+export interface StudyRunRow {
+  id: string;
+  study_cell: string;
+  seed: number;
+  status: string;
+  result_json: string | null;
+  final_sparsity: number | null;
+  final_metric: number | null;
+  progress_step: number | null;
+  total_steps: number | null;
+  eta_ms: number | null;
+  config_json: string;
+}
+
+const like = (prefix: string) => `${prefix.replace(/[%_\\]/g, '\\$&')}%`;
+
+export class StudyStore {
+  constructor(private readonly db: Db) {}
+
+  insert(id: string, name: string, spec: unknown): void {
+    this.db.prepare('INSERT INTO studies (id, name, spec_json, created_at) VALUES (?, ?, ?, ?)').run(id, name, JSON.stringify(spec), Date.now());
+  }
+
+  exists(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM studies WHERE id = ?').get(id) !== undefined;
+  }
+
+  /** A study by full id or unique prefix. */
+  find(idOrPrefix: string): StudyRow {
+    const rows = this.db.prepare("SELECT id, name, spec_json AS specJson, created_at AS createdAt FROM studies WHERE id LIKE ? ESCAPE '\\' LIMIT 2").all(like(idOrPrefix)) as StudyRow[];
+    if (rows.length !== 1) throw new NotFoundError(rows.length ? `study id prefix '${idOrPrefix}' is ambiguous` : `no study with id '${idOrPrefix}'`);
+    return rows[0];
+  }
+
+  /** Every study with its run counts by status, newest first. */
+  list(): StudyListRow[] {
+    return this.db
+      .prepare(
+        `SELECT s.id, s.name, s.created_at AS createdAt, COUNT(r.id) AS runs,
+                COALESCE(SUM(r.status = 'finished'), 0) AS finished, COALESCE(SUM(r.status = 'failed'), 0) AS failed,
+                COALESCE(SUM(r.status = 'running'), 0) AS running
+           FROM studies s LEFT JOIN runs r ON r.study_id = s.id GROUP BY s.id ORDER BY s.created_at DESC`,
+      )
+      .all() as StudyListRow[];
+  }
+
+  assignRun(runId: string, studyId: string, cell: string): void {
+    this.db.prepare('UPDATE runs SET study_id = ?, study_cell = ? WHERE id = ?').run(studyId, cell, runId);
+  }
+
+  /** The study's runs in creation order. */
+  runs(studyId: string): StudyRunRow[] {
+    return this.db
+      .prepare('SELECT id, study_cell, seed, status, result_json, final_sparsity, final_metric, progress_step, total_steps, eta_ms, config_json FROM runs WHERE study_id = ? ORDER BY rowid')
+      .all(studyId) as StudyRunRow[];
+  }
+
+  /** Ids of the study's runs whose status is one of `statuses`, in creation order. */
+  runIdsWithStatus(studyId: string, statuses: readonly string[]): string[] {
+    const marks = statuses.map(() => '?').join(',');
+    return (this.db.prepare(`SELECT id FROM runs WHERE study_id = ? AND status IN (${marks}) ORDER BY rowid`).all(studyId, ...statuses) as Array<{ id: string }>).map((r) => r.id);
+  }
+
+  /** Runs handed to another machine (Slurm) wait here as paused, with where they went. */
+  park(runIds: readonly string[], reason: string): void {
+    const park = this.db.prepare("UPDATE runs SET status = 'paused', error = ? WHERE id = ? AND status != 'finished'");
+    this.db.transaction(() => {
+      for (const id of runIds) park.run(reason, id);
+    })();
+  }
+}
