@@ -17,9 +17,12 @@ const { default: HeatmapCanvas } = await import('../../src-renderer/src/componen
 
 describe('LineChart', () => {
   it('hands ECharts the series as [step, value] pairs, smoothed, with PNG/SVG/TeX/CSV/JSON exports', () => {
-    const w = mount(LineChart, { props: { title: 'Loss', series: [{ name: 'loss', steps: [1, 2], values: [4, 4] }], smoothing: 0.5 } });
+    const w = mount(LineChart, { props: { title: 'Loss', series: [{ name: 'loss', steps: [1, 2], values: [4, 0] }], smoothing: 0.5 } });
     const option = JSON.parse(w.find('.vchart-stub').attributes('data-option')!);
-    expect(option.series[0].data).toEqual([[1, 4], [2, 4]]);
+    // Debiased EMA with weight 0.5: 4, then (0.5·2 + 0.5·0) / 0.75 = 4/3 (raw would be 0).
+    expect(option.series[0].data[0]).toEqual([1, 4]);
+    expect(option.series[0].data[1][0]).toBe(2);
+    expect(option.series[0].data[1][1]).toBeCloseTo(4 / 3, 12);
     expect(option.title.text).toBe('Loss');
     expect(w.findAll('button').map((b) => b.text())).toEqual(['PNG', 'SVG', 'TeX', 'CSV', 'JSON']);
   });
