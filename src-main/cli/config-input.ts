@@ -1,31 +1,76 @@
-// Building an ExperimentConfig from CLI input: preset → config file → named flags → --set overrides,
-// validated once by the shared zod schema (so CLI errors read like the form's).
+// Building an ExperimentConfig from CLI input, in one documented order (later wins, objects merge deeply):
+//   preset (--task, --preset)  <  --config file  <  named flags (--lambda, …)  <  --set path=value
+// then validated once by the shared zod schema, so CLI errors read like the form's. The named flags are
+// generated from the schema: their help text is the field's description, their choices its enum values.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { assertConfigPath, ExperimentConfig, TASKS, type ExperimentConfigInput, type TaskName } from '../schema/experiment';
-import { setPath } from '../schema/paths';
+import { fieldInfo } from '../schema/fields';
+import { deepMerge, setPath } from '../schema/paths';
+import { NAMED_SPACE_IDS } from '../schema/penalty';
 import { PRESET_NAMES, presetConfig, type PresetName } from '../schema/presets';
 import { UsageError } from './errors';
 
-export interface ConfigFlags {
+/** The config fields that get a named flag (everything else: --set path=value). */
+export const EXPERIMENT_FLAGS = [
+  { flag: 'seed', path: 'seed' },
+  { flag: 'backend', path: 'backend' },
+  { flag: 'space', path: 'regularization.penalty.space', hint: `${NAMED_SPACE_IDS.join(', ')}, torus<k>, s<n>, r<n>` },
+  { flag: 'layout', path: 'regularization.penalty.layout' },
+  { flag: 'weighting', path: 'regularization.penalty.weighting' },
+  { flag: 'invert', path: 'regularization.penalty.invert', negatable: true },
+  { flag: 'permute', path: 'regularization.penalty.permute' },
+  { flag: 'lambda', path: 'regularization.lambda' },
+  { flag: 'power', path: 'regularization.power' },
+  { flag: 'target', path: 'pruning.target' },
+  { flag: 'schedule', path: 'pruning.schedule' },
+  { flag: 'learn-embedding', path: 'regularization.learnEmbedding' },
+  { flag: 'lottery', path: 'lottery.enabled' },
+] as const;
+
+const camel = (flag: string) => flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+
+export type ConfigFlags = {
   task?: string;
   preset?: string;
   config?: string;
-  seed?: number;
-  backend?: string;
-  space?: string;
-  layout?: string;
-  weighting?: string;
-  invert?: boolean;
-  permute?: boolean;
-  lambda?: number;
-  power?: number;
-  target?: number;
-  schedule?: string;
-  learnEmbedding?: boolean;
-  lottery?: boolean;
   corpus?: string;
   set?: string[];
+} & Record<string, unknown>;
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Adds --task, --preset, --config, --corpus, --set and one flag per EXPERIMENT_FLAGS entry. */
+export function addExperimentOptions(cmd: Command): Command {
+  cmd
+    .addOption(new Option('--task <task>', 'task').choices([...TASKS]))
+    .addOption(new Option('--preset <preset>', 'preset sizes: quick (CPU, minutes) or paper (the paper, GPU)').choices([...PRESET_NAMES]))
+    .option('--config <file>', 'experiment config JSON (any part of an ExperimentConfig; merged over the preset)');
+  for (const f of EXPERIMENT_FLAGS) {
+    const info = fieldInfo(f.path);
+    const help = `${info.description ?? f.path}${'hint' in f ? ` (${f.hint})` : ''} [${f.path}]`;
+    if (info.kind === 'boolean') {
+      cmd.option(`--${f.flag}`, help);
+      if ('negatable' in f && f.negatable) cmd.option(`--no-${f.flag}`, `not: ${help}`);
+      continue;
+    }
+    const option = new Option(`--${f.flag} <value>`, help);
+    const numeric = info.kind === 'number' || info.kind === 'integer' || typeof info.choices?.[0] === 'number';
+    if (info.choices) option.choices(info.choices.map(String));
+    // commander's choices check is itself a parser: numbers are converted after it, in buildConfig.
+    if (numeric && !info.choices) {
+      option.argParser((v: string) => {
+        const n = Number(v);
+        if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number`);
+        return n;
+      });
+    }
+    cmd.addOption(option);
+  }
+  return cmd
+    .option('--corpus <dir>', 'language model: folder with train.txt, valid.txt, test.txt')
+    .option('--set <path=value>', 'override any config field, e.g. --set task.hidden=256 (repeatable)', collect);
 }
 
 /** `key=value`: value parsed as JSON when it is valid JSON (numbers, booleans, objects), else a string. */
@@ -53,40 +98,40 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch {
     throw new UsageError(`config file '${path}' not found`);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new UsageError(`config file '${path}' is not valid JSON: ${(e as Error).message}`);
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`config file '${path}' must hold a JSON object`);
+  return value as Record<string, unknown>;
 }
 
 export function buildConfig(flags: ConfigFlags): ExperimentConfig {
-  let base: Record<string, unknown> = {};
-  if (flags.config) base = readConfigFile(flags.config);
-  const taskName = (flags.task ?? (base.task as { task?: string } | undefined)?.task) as string | undefined;
+  const file = flags.config ? readConfigFile(flags.config) : {};
+  const taskName = (flags.task ?? (file.task as { task?: string } | undefined)?.task) as string | undefined;
   if (!taskName) throw new UsageError(`--task is required (one of ${TASKS.join(', ')}) unless --config names one`);
   if (!TASKS.includes(taskName as TaskName)) throw new UsageError(`unknown task '${taskName}': expected one of ${TASKS.join(', ')}`);
   if (flags.preset && !PRESET_NAMES.includes(flags.preset as PresetName)) {
     throw new UsageError(`unknown preset '${flags.preset}': expected one of ${PRESET_NAMES.join(', ')}`);
   }
-  const merged: Record<string, unknown> = flags.config && !flags.preset ? base : { ...presetConfig(taskName as TaskName, (flags.preset ?? 'quick') as PresetName, {}), ...base };
+  // A config file alone is complete (schema defaults fill the rest); with --preset, or without a file, the
+  // preset is the base and the file merges into it field by field.
+  const base = flags.config && !flags.preset ? {} : (presetConfig(taskName as TaskName, (flags.preset ?? 'quick') as PresetName, {}) as unknown as Record<string, unknown>);
+  let merged: Record<string, unknown>;
+  try {
+    merged = deepMerge(base, file);
+  } catch (e) {
+    throw new UsageError(`config file '${flags.config}': ${(e as Error).message}`);
+  }
   if (flags.task) setPath(merged, 'task.task', flags.task);
-  const named: Array<[string, unknown]> = [
-    ['seed', flags.seed],
-    ['backend', flags.backend],
-    ['regularization.penalty.space', flags.space],
-    ['regularization.penalty.layout', flags.layout],
-    ['regularization.penalty.weighting', flags.weighting],
-    ['regularization.penalty.invert', flags.invert],
-    ['regularization.penalty.permute', flags.permute],
-    ['regularization.lambda', flags.lambda],
-    ['regularization.power', flags.power],
-    ['regularization.learnEmbedding', flags.learnEmbedding],
-    ['pruning.target', flags.target],
-    ['pruning.schedule', flags.schedule],
-    ['lottery.enabled', flags.lottery],
-  ];
-  for (const [path, v] of named) if (v !== undefined) setPath(merged, path, v);
+  for (const f of EXPERIMENT_FLAGS) {
+    const v = flags[camel(f.flag)];
+    if (v === undefined) continue;
+    const numericChoice = typeof fieldInfo(f.path).choices?.[0] === 'number';
+    setPath(merged, f.path, numericChoice ? Number(v) : v);
+  }
   if (flags.corpus) {
     for (const split of ['train', 'valid', 'test']) setPath(merged, `task.corpus.${split}`, join(flags.corpus, `${split}.txt`));
   }
@@ -96,9 +141,7 @@ export function buildConfig(flags: ConfigFlags): ExperimentConfig {
   }
   const parsed = ExperimentConfig.safeParse(merged as ExperimentConfigInput);
   if (!parsed.success) {
-    throw new UsageError(
-      `invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    );
+    throw new UsageError(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   }
   return parsed.data;
 }

@@ -13,16 +13,28 @@ const program = new Command('moduli')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
+// Usage errors found by commander (unknown option, a value outside the choices) read like ours: one
+// `moduli: …` line, exit code 2.
+const output = { writeErr: (text: string) => process.stderr.write(text.startsWith('error: ') ? `moduli: ${text.slice(7)}` : text) };
+program.configureOutput(output);
+
 program.addCommand(geometryCommand());
 program.addCommand(trainCommand());
 program.addCommand(runsCommand());
 program.addCommand(serveCommand());
 program.addCommand(studyCommand());
-for (const c of program.commands) c.exitOverride().showHelpAfterError('(add --help for usage)');
+const configure = (c: Command) => {
+  c.exitOverride().showHelpAfterError('(add --help for usage)').configureOutput(output);
+  c.commands.forEach(configure);
+};
+program.commands.forEach(configure);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof CommanderError) {
+    const done = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
+    process.exit(done ? 0 : 2);
+  }
   exitWithError(err);
 }

@@ -116,12 +116,12 @@ export type Backend = z.infer<typeof Backend>;
 
 export const ExperimentConfig = z.strictObject({
   name: z.string().max(200).default(''),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1).describe('random seed: weights, data, embedding and permutation'),
   task: TaskConfig,
   regularization: Regularization.default(Regularization.parse({})),
   pruning: Pruning.default(Pruning.parse({})),
   lottery: Lottery.default(Lottery.parse({})),
-  backend: Backend.default('auto'),
+  backend: Backend.default('auto').describe('compute backend (auto: the best present, with a notice)'),
 });
 export type ExperimentConfig = z.infer<typeof ExperimentConfig>;
 export type ExperimentConfigInput = z.input<typeof ExperimentConfig>;

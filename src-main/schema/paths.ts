@@ -37,6 +37,21 @@ export function prototypeKeyPath(value: unknown): string | null {
   return null;
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * `over` merged into a copy of `base`: objects merge key by key at every depth, anything else (numbers,
+ * strings, arrays) replaces. Used for preset < config file < flags; refuses prototype keys.
+ */
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (FORBIDDEN.has(k)) throw new ConfigPathError(`'${k}' is not a config field`);
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  }
+  return out;
+}
+
 interface ZodDefLike {
   type: string;
   shape?: Record<string, z.ZodType>;

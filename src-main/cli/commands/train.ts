@@ -1,43 +1,15 @@
 // `moduli train`: one experiment, headless, with progress and an ETA; the summary goes to stdout.
 import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
-import { BACKENDS, TASKS } from '../../schema/experiment';
-import { WEIGHTINGS } from '../../schema/penalty';
+import { Command } from 'commander';
 import type { TrainingEvent } from '../../engine/training/events';
 import { runExperiment, RunStopped } from '../../engine/training/trainer';
 import { RunRecorder, primaryMetricOf } from '../../store/recorder';
-import { buildConfig, type ConfigFlags } from '../config-input';
+import { addExperimentOptions, buildConfig, type ConfigFlags } from '../config-input';
 import { openStore } from '../store-option';
 import { UsageError } from '../errors';
 import { formatDuration, progressReporter } from '../progress';
 import { toTable } from '../format';
 import { checkMemory } from '../../engine/resources';
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** The method options shared by `train` (and later `sweep`/`study`). */
-export function addExperimentOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--task <task>', 'task').choices([...TASKS]))
-    .addOption(new Option('--preset <preset>', 'preset sizes: quick (CPU, minutes) or paper (the paper, GPU)').choices(['quick', 'paper']))
-    .option('--config <file>', 'experiment config JSON (see docs: the ExperimentConfig schema)')
-    .option('--seed <n>', 'seed', (v) => Number(v))
-    .addOption(new Option('--backend <backend>', 'compute backend').choices([...BACKENDS]))
-    .option('--space <id>', 'moduli space (torus, torus6, klein, circle, sphere, s3, mixedcurv, r3, standard, none, …)')
-    .addOption(new Option('--layout <layout>', 'embedding layout').choices(['random', 'lattice']))
-    .addOption(new Option('--weighting <f>', 'weighting function').choices([...WEIGHTINGS]))
-    .option('--invert', 'invert C (C ← max C − C)')
-    .option('--no-invert', 'do not invert C')
-    .option('--permute', 'permute C (control)')
-    .option('--lambda <λ>', 'penalty coefficient λ', (v) => Number(v))
-    .option('--power <p>', 'p in |W|^p (1 or 2)', (v) => Number(v))
-    .option('--target <fraction>', 'target sparsity, e.g. 0.9', (v) => Number(v))
-    .addOption(new Option('--schedule <kind>', 'pruning schedule').choices(['linear', 'cubic']))
-    .option('--learn-embedding', 'learn the embedding end to end')
-    .option('--lottery', 'retrain the final mask from fresh weights afterwards')
-    .option('--corpus <dir>', 'language model: folder with train.txt, valid.txt, test.txt')
-    .option('--set <path=value>', 'override any config field, e.g. --set task.hidden=256 (repeatable)', collect);
-}
 
 /** Events without the bulky binary payloads, for JSON-lines logs. */
 export function eventForLog(e: TrainingEvent): unknown {
