@@ -1,7 +1,7 @@
 // Seeded randomness for everything stochastic in the engine (embeddings, permutations, data, init).
 // One `Rng` per purpose, derived from the run seed by name, so adding a new consumer never shifts the
-// stream another consumer sees (the reference shares one global numpy/torch stream, §9.7 of
-// reference-code.md, which is why its repeats are not independent).
+// stream another consumer sees (the reference shares one global numpy/torch stream, docs/method.md
+// §8, which is why its repeats are not independent).
 import seedrandom from 'seedrandom';
 
 export interface Rng {

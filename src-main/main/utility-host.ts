@@ -1,5 +1,5 @@
 // The Electron implementation of WorkerHost: each training run in its own utilityProcess (Electron's
-// recommended home for CPU-heavy, crash-prone work; ecosystem.md §0.12). The worker entry is built by
+// recommended home for CPU-heavy, crash-prone work). The worker entry is built by
 // electron-vite next to the main bundle (out/main/worker.js).
 import { join } from 'node:path';
 import type { UtilityProcess } from 'electron';

@@ -1,5 +1,5 @@
 // One experiment = one task configuration + moduli regularization + pruning + lottery + seed + backend.
-// Defaults are the reference's (method-spec.md §3–6, reference-code.md §2 and §9 "paper-faithful defaults").
+// Defaults are the reference's (docs/method.md §3–6 and §9.1, the paper-era defaults).
 import { z } from 'zod';
 import { PenaltySpec } from './penalty';
 import { assertKnownPath, schemaPaths } from './paths';
@@ -53,7 +53,7 @@ export const LanguageTask = z.strictObject({
   plainL1OnInputs: z
     .boolean()
     .default(true)
-    .describe('the reference also adds λ·mean|W| on W_ih, embedding and decoder (reference-code.md §3.5)'),
+    .describe('the reference also adds λ·mean|W| on W_ih, embedding and decoder (docs/method.md §3)'),
 });
 
 export const AddingTask = z.strictObject({

@@ -28,7 +28,7 @@ const TASK_PRESETS: Record<TaskName, Record<PresetName, TaskInput>> = {
     },
   },
   language: {
-    // The paper's sweep: 3-layer RNN_TANH, 650/650, dropout 0, 15 epochs (method-spec.md §6).
+    // The paper's sweep: 3-layer RNN_TANH, 650/650, dropout 0, 15 epochs (docs/method.md §6).
     paper: { task: 'language', corpus: { train: 'train.txt', valid: 'valid.txt', test: 'test.txt' } },
     quick: {
       task: 'language',

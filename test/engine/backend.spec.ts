@@ -1,5 +1,5 @@
 // Every gradient the models rely on, computed on the wasm backend (the default without libtensorflow),
-// must equal the cpu backend's (ecosystem.md §0.11: wasm lacks some gradient kernels).
+// must equal the cpu backend's (tfjs-backend-wasm lacks some gradient kernels and gets others wrong).
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src-main/engine/backend';

@@ -178,7 +178,7 @@ describe('every space', () => {
   });
 });
 
-describe('weighting functions (reference-code.md §3.3)', () => {
+describe('weighting functions (docs/method.md §2.1)', () => {
   const params = { dog: { outer: 5, inner: 4 }, meanScale: 1 };
   it('DoG peaks at 81.1425 near d = 0.8878 and matches the reference values', () => {
     const dog = weightingFunction('dog', params);

@@ -1,6 +1,6 @@
 // Embedding orders: 1-D arrangements of neurons that keep geodesic neighbours adjacent, so that a weight
 // matrix permuted into this order shows the geometry as a band. Beyond the paper (its heatmaps scatter one
-// column over the embedding instead, reference-code.md §7).
+// column over the embedding instead, docs/method.md §7).
 import type { Points } from './space';
 import { pointRow } from './space';
 

@@ -1,4 +1,4 @@
-// From an embedding to the penalty matrix C (method-spec.md §2, reference-code.md §3.4). Order matters:
+// From an embedding to the penalty matrix C (docs/method.md §2, §2.2). Order matters:
 //   D ← distances (ones for `standard`, zeros for `none`);  C ← f(D);  if permute: shuffle N² entries;
 //   if invert: C ← max(C) − C  (the sampled max, as the reference).
 import type { PenaltySpec } from '../../schema/penalty';

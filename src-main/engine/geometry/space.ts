@@ -1,6 +1,6 @@
-// The one interface every moduli space implements (method-spec.md §1). Points are stored row-major in a
+// The one interface every moduli space implements (docs/method.md §1). Points are stored row-major in a
 // Float64Array of N × dim coordinates: neuron i is row i (the reference's torus code re-pairs coordinates
-// by reshaping (N,k) as (k,N); reference-code.md §3.1 — we implement the intended row = point convention).
+// by reshaping (N,k) as (k,N); docs/method.md §1.1 — we implement the intended row = point convention).
 import type * as tf from '@tensorflow/tfjs';
 import * as tfRuntime from '@tensorflow/tfjs';
 import type { Rng } from '../random';

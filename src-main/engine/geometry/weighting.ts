@@ -1,4 +1,4 @@
-// Weighting ("inhibitor") functions f: distance → penalty (method-spec.md §2, reference-code.md §3.3).
+// Weighting ("inhibitor") functions f: distance → penalty (docs/method.md §2.1).
 // Each is a pure scalar function plus one tensor version; invert and permute are separate steps (penalty.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { DogWidths, Weighting } from '../../schema/penalty';

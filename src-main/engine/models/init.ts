@@ -1,5 +1,5 @@
 // Seeded parameter initialisers matching PyTorch's defaults (so magnitudes, and hence the global pruning
-// split between matrices, compare with the reference: reference-code.md §4 "Per-layer sparsity").
+// split between matrices, compare with the reference: docs/method.md §4).
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random';
 

@@ -1,5 +1,5 @@
 // The paper's experiment sets as study templates (reference navigation/ and word_example/ multiruns.sh,
-// reference-code.md §3.6), with the controls fixed as method-spec.md §7 asks: "L1" is a real all-ones penalty
+// docs/method.md §9.2), with the controls fixed as that section says: "L1" is a real all-ones penalty
 // (the reference's standard + invert is a zero penalty) and "no regulariser" is λ = 0.
 import type { TaskName } from '../../schema/experiment';
 import { presetConfig, type PresetName } from '../../schema/presets';

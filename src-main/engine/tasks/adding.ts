@@ -1,4 +1,4 @@
-// The adding problem (method-spec.md §6, reference-code.md §6.3): T steps of (value ~ U(0,1), marker ∈ {0,1})
+// The adding problem (docs/method.md §6.3): T steps of (value ~ U(0,1), marker ∈ {0,1})
 // with exactly two markers; target = the sum of the two marked values; MSE. Fresh samples every step, as
 // the reference; we add a fixed held-out test set. Trivial baseline: predicting 1.0 gives MSE 1/6.
 import * as tf from '@tensorflow/tfjs';

@@ -1,4 +1,4 @@
-// Gradual global magnitude pruning (method-spec.md §4, reference-code.md §4).
+// Gradual global magnitude pruning (docs/method.md §4).
 // One global threshold over all listed matrices together (torch's global_unstructured + L1Unstructured):
 // exactly round(amount · total) entries are masked, already-masked entries first, so masks are nested.
 import * as tf from '@tensorflow/tfjs';

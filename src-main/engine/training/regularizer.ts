@@ -1,4 +1,4 @@
-// The moduli penalty term λ·Σ_layers mean(C_l ⊙ |W_hh,l|^p) (method-spec.md §3, reference-code.md §3.5).
+// The moduli penalty term λ·Σ_layers mean(C_l ⊙ |W_hh,l|^p) (docs/method.md §3).
 // For gated cells W_hh is [gates·N, N] and C is tiled `gates` times along the rows. Fixed embeddings give a
 // constant C tensor; learned embeddings rebuild C from trainable coordinates every step (§5).
 import * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 // The training loop shared by every task: moduli penalty in the loss, gradual global magnitude pruning at epoch
-// starts, masks enforced after every optimizer step, optional lottery-ticket retrain (method-spec.md §3–5).
+// starts, masks enforced after every optimizer step, optional lottery-ticket retrain (docs/method.md §3–5).
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../schema/experiment';
 import { selectBackend, type BackendInfo } from '../backend';

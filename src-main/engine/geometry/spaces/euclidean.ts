@@ -1,4 +1,4 @@
-// Plain Euclidean R^n (method-spec.md §1: used by the reference for learned embeddings, r3 and r9).
+// Plain Euclidean R^n (docs/method.md §1: used by the reference for learned embeddings, r3 and r9).
 // Samples are standard normal, as the navigation reference's r3 (its adding-problem r3/r9 scale them by 10).
 import * as tf from '@tensorflow/tfjs';
 import type { ModuliSpace, Points } from '../space';

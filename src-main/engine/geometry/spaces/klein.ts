@@ -1,5 +1,5 @@
 // Klein bottle on the fundamental square [0,10)² with (x,y) ~ (x, y+10) and (x,y) ~ (x+10, 10−y)
-// (method-spec.md §1, reference-code.md §3.2). The geodesic distance is the minimum Euclidean distance from
+// (docs/method.md §1.2). The geodesic distance is the minimum Euclidean distance from
 // a to the nine nearest deck-transformation images of b, after reducing both mod 10.
 import * as tf from '@tensorflow/tfjs';
 import type { ModuliSpace, Points } from '../space';

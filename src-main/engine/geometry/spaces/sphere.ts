@@ -1,4 +1,4 @@
-// Round spheres S^n ⊂ R^{n+1} with radius R: d(a,b) = R · arccos⟨a,b⟩ (method-spec.md §1).
+// Round spheres S^n ⊂ R^{n+1} with radius R: d(a,b) = R · arccos⟨a,b⟩ (docs/method.md §1).
 // Reference radii: circle (S¹) and sphere (S²) R = 5, S³ R = 10 (its fixed-embedding path has a 2× factor).
 // Reference note: the reference's *learned* S³ path omits the 2× (R = 5); we use one radius for both, so a
 // learned and a fixed S³ embedding produce penalties on the same scale.

@@ -1,4 +1,4 @@
-// Flat torus T^k = R^k / (10 Z)^k (method-spec.md §1): uniform points in [0,10)^k, distance = Euclidean norm
+// Flat torus T^k = R^k / (10 Z)^k (docs/method.md §1): uniform points in [0,10)^k, distance = Euclidean norm
 // of the per-coordinate wrap-around distance min((a−b) mod 10, (b−a) mod 10).
 import * as tf from '@tensorflow/tfjs';
 import type { ModuliSpace, Points } from '../space';
@@ -56,7 +56,7 @@ export function pairwiseDiff(rows: tf.Tensor2D, cols: tf.Tensor2D): tf.Tensor3D 
   return tf.sub(tf.expandDims(rows, 1), tf.expandDims(cols, 0)) as tf.Tensor3D;
 }
 
-/** sqrt with a zero (not NaN) gradient at 0, matching torch.norm's subgradient (reference-code.md §5). */
+/** sqrt with a zero (not NaN) gradient at 0, matching torch.norm's subgradient (docs/method.md §5). */
 export function safeNorm(sumSq: tf.Tensor): tf.Tensor {
   return tf.sqrt(tf.add(sumSq, 1e-12));
 }

@@ -1,4 +1,4 @@
-// Word-level language modelling (method-spec.md §6 "Language model", reference-code.md §6.2):
+// Word-level language modelling (docs/method.md §6.2):
 // truncated BPTT with the hidden state carried (detached) across windows, plain SGD with global-norm clipping,
 // lr ÷ 4 when validation loss does not improve. Metrics: loss (nats/token), perplexity, true top-1 accuracy.
 import * as tf from '@tensorflow/tfjs';

@@ -1,4 +1,4 @@
-// Place cells (method-spec.md §6, reference-code.md §6.1): Np centres uniform in the box, drawn from a fixed
+// Place cells (docs/method.md §6.1): Np centres uniform in the box, drawn from a fixed
 // seed so every run shares them (as the reference's np.random.seed(0)); DoG code
 //   a = softmax(−r²/2σ²) − softmax(−r²/(2·s·σ²)),  a ← a + |min a|,  a ← a / Σa.
 import { createRng } from '../../random';

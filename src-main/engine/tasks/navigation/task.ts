@@ -1,4 +1,4 @@
-// Path integration (method-spec.md §6 "Navigation"): trajectories → velocity inputs → place-cell logits.
+// Path integration (docs/method.md §6.1): trajectories → velocity inputs → place-cell logits.
 // Loss: cross-entropy between the place-cell code and softmax(logits); metric: decoding error (cm) from the
 // mean centre of the top-3 cells, with the fraction of errors ≥ 10/20/50 cm.
 import * as tf from '@tensorflow/tfjs';

@@ -1,4 +1,4 @@
-// Random-walk trajectories in a square box (reference-code.md §6.1, after Sorscher et al.):
+// Random-walk trajectories in a square box (docs/method.md §6.1, after Sorscher et al.):
 // dt = 0.02 s, rotation velocity N(0, 11.52 rad/s), forward speed Rayleigh(0.13·2π m/s); within 0.03 m of a
 // wall and heading into it, turn away and slow to 25 %. Positions are not clamped (as the reference).
 import { rayleigh, type Rng } from '../../random';
