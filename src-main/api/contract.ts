@@ -21,8 +21,8 @@ type Handlers = ReturnType<typeof createService>['handlers'];
 /** A value as it arrives in the renderer: typed arrays may be plain arrays (HTTP) or typed arrays (IPC). */
 export type OnWire<T> = T extends ArrayBufferView
   ? ArrayLike<number>
-  : T extends Array<infer U>
-    ? Array<OnWire<U>>
+  : T extends readonly unknown[]
+    ? { [K in keyof T]: OnWire<T[K]> }
     : T extends object
       ? { [K in keyof T]: OnWire<T[K]> }
       : T;

@@ -1,19 +1,18 @@
 // The penalty-matrix specification: how neurons are embedded and how distances become the matrix C.
 // Shared by the engine, the store, the CLI, the IPC layer and the renderer's form (zod only, no tfjs).
 import { z } from 'zod';
+import { GENERIC_SPACE_IDS, MAX_SPACE_DIM, NAMED_SPACE_IDS, parseSpaceId } from './spaces';
 
-export const SPACE_ID_PATTERN = /^(none|standard|klein|circle|sphere|mixedcurv|torus(\d+)?|s(\d+)|r(\d+))$/;
-export const NAMED_SPACE_IDS = ['torus', 'torus6', 'klein', 'circle', 'sphere', 's3', 'mixedcurv', 'r3', 'r9', 'standard', 'none'] as const;
-export const MAX_SPACE_DIM = 64;
+export { MAX_SPACE_DIM, NAMED_SPACE_IDS, SPACE_ID_PATTERN } from './spaces';
 
 export const SpaceId = z
   .string()
-  .regex(SPACE_ID_PATTERN, {
-    message: `unknown moduli space: expected one of ${NAMED_SPACE_IDS.join(', ')}, or torus<k>, s<n>, r<n>`,
+  .refine((id) => parseSpaceId(id) !== null, {
+    message: `unknown moduli space: expected one of ${NAMED_SPACE_IDS.join(', ')}, or ${GENERIC_SPACE_IDS.join(', ')}`,
   })
   .refine((id) => {
-    const k = /\d+$/.exec(id);
-    return !k || (Number(k[0]) >= 1 && Number(k[0]) <= MAX_SPACE_DIM);
+    const dim = parseSpaceId(id)?.dim;
+    return dim === null || dim === undefined || (dim >= 1 && dim <= MAX_SPACE_DIM);
   }, `space dimension must be 1..${MAX_SPACE_DIM}`);
 export type SpaceId = z.infer<typeof SpaceId>;
 

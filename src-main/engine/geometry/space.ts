@@ -38,6 +38,15 @@ export interface ModuliSpace {
   project(points: tf.Tensor2D): tf.Tensor2D;
   /** A 1-D ordering of the points that keeps geodesic neighbours close (for heatmaps). */
   order(points: Points): Int32Array;
+  /** Axis names of the 2-D picture of the space (the embedding scatter). */
+  readonly plotAxes: readonly [string, string];
+  /** Where a point is drawn in that picture (spheres: longitude/latitude; flat spaces: their first coordinates). */
+  plot(point: ArrayLike<number>): [number, number];
+}
+
+/** The first two coordinates (the fundamental square of T² and the Klein bottle; R^n's first plane). */
+export function plotFirstTwo(p: ArrayLike<number>): [number, number] {
+  return [p[0], p.length > 1 ? p[1] : 0];
 }
 
 export function makePoints(n: number, dim: number, fill: (i: number, out: Float64Array) => void): Points {

@@ -2,6 +2,7 @@
 // Samples are standard normal, as the navigation reference's r3 (its adding-problem r3/r9 scale them by 10).
 import * as tf from '@tensorflow/tfjs';
 import type { ModuliSpace, Points } from '../space';
+import { plotFirstTwo } from '../space';
 import { makePoints } from '../space';
 import { nearestNeighbourChain } from '../order';
 import { gridPoints, gridSides, pairwiseDiff, safeNorm } from './torus';
@@ -23,6 +24,9 @@ export class EuclideanSpace implements ModuliSpace {
   readonly id: string;
   readonly label: string;
   readonly formula: string;
+  readonly plotAxes = ['x₁', 'x₂'] as const;
+  readonly plot = plotFirstTwo;
+
   constructor(readonly dim: number) {
     this.id = `r${dim}`;
     this.label = `Euclidean R^${dim}`;

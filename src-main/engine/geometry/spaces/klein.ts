@@ -3,6 +3,7 @@
 // a to the nine nearest deck-transformation images of b, after reducing both mod 10.
 import * as tf from '@tensorflow/tfjs';
 import type { ModuliSpace, Points } from '../space';
+import { plotFirstTwo } from '../space';
 import { makePoints } from '../space';
 import { nearestNeighbourChain } from '../order';
 import { TORUS_SIDE, floorMod, gridPoints, gridSides, safeNorm } from './torus';
@@ -45,6 +46,8 @@ export class KleinSpace implements ModuliSpace {
   readonly id = 'klein';
   readonly label = 'Klein bottle';
   readonly dim = 2;
+  readonly plotAxes = ['x₁', 'x₂'] as const;
+  readonly plot = plotFirstTwo;
   readonly formula = 'points in [0,10)²; d = min over the 9 nearest deck images of b of ‖a − image‖₂';
 
   sample(n: number, rng: Rng): Points {

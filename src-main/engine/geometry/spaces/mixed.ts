@@ -22,6 +22,11 @@ export class MixedCurvatureSpace implements ModuliSpace {
   readonly id = 'mixedcurv';
   readonly label = 'Mixed curvature S² × T²';
   readonly dim = 5;
+  /** Drawn by its torus part. */
+  readonly plotAxes = ['torus x₁', 'torus x₂'] as const;
+  plot(p: ArrayLike<number>): [number, number] {
+    return [p[3], p[4]];
+  }
   readonly formula = '(S² point, T² point); d = sqrt(d_S2² + d_T2²)';
   private readonly sphere = new SphereSpace(2, SPHERE_RADIUS);
   private readonly torus = new TorusSpace(2);

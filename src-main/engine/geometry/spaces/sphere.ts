@@ -39,6 +39,14 @@ export class SphereSpace implements ModuliSpace {
   readonly id: string;
   readonly label: string;
   readonly dim: number;
+  readonly plotAxes = ['longitude', 'latitude'] as const;
+
+  /** Longitude and latitude in degrees of the first three coordinates (the circle: its angle, latitude 0). */
+  plot(p: ArrayLike<number>): [number, number] {
+    const z = p.length > 2 ? p[2] : 0;
+    const r = Math.hypot(p[0], p[1], z) || 1;
+    return [(Math.atan2(p[1], p[0]) * 180) / Math.PI, (Math.asin(Math.max(-1, Math.min(1, z / r))) * 180) / Math.PI];
+  }
   readonly formula: string;
 
   constructor(readonly n: number, readonly radius: number) {

@@ -2,6 +2,7 @@
 // of the per-coordinate wrap-around distance min((a−b) mod 10, (b−a) mod 10).
 import * as tf from '@tensorflow/tfjs';
 import type { ModuliSpace, Points } from '../space';
+import { plotFirstTwo } from '../space';
 import { makePoints } from '../space';
 import { nearestNeighbourChain } from '../order';
 import type { Rng } from '../../random';
@@ -65,6 +66,9 @@ export class TorusSpace implements ModuliSpace {
   readonly id: string;
   readonly label: string;
   readonly formula: string;
+  readonly plotAxes = ['x₁', 'x₂'] as const;
+  readonly plot = plotFirstTwo;
+
   constructor(readonly dim: number) {
     this.id = dim === 2 ? 'torus' : `torus${dim}`;
     this.label = dim === 2 ? 'Torus T²' : `${dim}-torus T^${dim}`;
