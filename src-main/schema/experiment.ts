@@ -78,6 +78,18 @@ export type AddingTask = z.infer<typeof AddingTask>;
 export const TASKS = ['navigation', 'language', 'adding'] as const;
 export type TaskName = (typeof TASKS)[number];
 
+/**
+ * Each task's headline metric (lower is better): what run lists, reports and charts lead with. The engine's
+ * tasks declare the same name (Task.primaryMetric; test/engine/tasks-registry.spec.ts keeps them equal).
+ */
+export const PRIMARY_METRIC: Record<TaskName, string> = { navigation: 'error_cm', language: 'perplexity', adding: 'mse' };
+
+export function primaryMetricOf(task: string): string {
+  const metric = PRIMARY_METRIC[task as TaskName];
+  if (!metric) throw new Error(`unknown task '${task}'`);
+  return metric;
+}
+
 export const Regularization = z.strictObject({
   penalty: PenaltySpec.default(PenaltySpec.parse({})),
   lambda: z.number().min(0).default(0.1).describe('λ, the penalty coefficient (the reference calls it weight_decay)'),

@@ -97,6 +97,5 @@ export class RunRecorder {
   }
 }
 
-export function primaryMetricOf(task: string): string {
-  return task === 'navigation' ? 'error_cm' : task === 'language' ? 'perplexity' : 'mse';
-}
+/** Re-exported for callers that record runs; the table lives with the task schema. */
+export { primaryMetricOf } from '../schema/experiment';

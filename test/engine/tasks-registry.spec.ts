@@ -1,0 +1,29 @@
+// Every task the schema names has an engine implementation whose headline metric is the one the store,
+// reports and charts use (schema PRIMARY_METRIC).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createTask } from '../../src-main/engine/tasks';
+import { presetConfig } from '../../src-main/schema/presets';
+import { PRIMARY_METRIC, TASKS, primaryMetricOf } from '../../src-main/schema/experiment';
+
+const dir = mkdtempSync(join(tmpdir(), 'tasks-'));
+for (const split of ['train', 'valid', 'test']) writeFileSync(join(dir, `${split}.txt`), ' the cat sat on the mat \n the dog sat on the log \n'.repeat(40));
+
+describe('task registry', () => {
+  it.each(TASKS)('%s: the engine task reports the schema’s primary metric', (task) => {
+    const config = presetConfig(task, 'quick', task === 'language' ? { task: { task: 'language', corpus: { train: join(dir, 'train.txt'), valid: join(dir, 'valid.txt'), test: join(dir, 'test.txt') } } } : {});
+    const t = createTask(config, 'init');
+    try {
+      expect(t.primaryMetric).toBe(PRIMARY_METRIC[task]);
+      expect(primaryMetricOf(task)).toBe(PRIMARY_METRIC[task]);
+    } finally {
+      t.dispose();
+    }
+  });
+
+  it('an unknown task has no primary metric (no silent fallback)', () => {
+    expect(() => primaryMetricOf('chess')).toThrow(/unknown task/);
+  });
+});
