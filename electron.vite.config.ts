@@ -21,7 +21,6 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'src-renderer'),
     plugins: [vue()],
-    resolve: { alias: { '@schema': resolve(__dirname, 'src-main/schema') } },
     build: { rollupOptions: { input: resolve(__dirname, 'src-renderer/index.html') } },
   },
 });

@@ -31,7 +31,6 @@ export interface AppInfo {
   ownerId: string;
 }
 
-export type Handlers = { [M in ApiMethod]: (...args: never[]) => unknown };
 
 export interface ServiceOptions {
   /** Used for runs whose config says backend 'auto' (the desktop app's backend preference). */

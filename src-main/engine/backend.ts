@@ -85,7 +85,3 @@ export async function selectBackend(requested: Backend = 'auto'): Promise<Backen
   throw new Error(`no TensorFlow.js backend could be initialised: ${notices.join('; ')}`);
 }
 
-/** For tests: forget the cached choice (tfjs keeps registered backends). */
-export function resetBackendSelection(): void {
-  selected = null;
-}

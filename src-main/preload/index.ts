@@ -22,4 +22,3 @@ const api = {
 
 contextBridge.exposeInMainWorld('moduli', api);
 
-export type PreloadApi = typeof api;

@@ -1,5 +1,5 @@
 // The renderer's only way to the backend. Web mode: HTTP POST /api/<method> (the token travels as an
-// HttpOnly cookie) and server-sent events; the desktop app will provide the same interface over the preload.
+// HttpOnly cookie) and server-sent events; the desktop app: the same interface over the preload (IPC).
 import type { ApiArgs, ApiMethod, ApiResult } from '../../../src-main/api/contract';
 
 export interface LiveEvent {
