@@ -1,7 +1,7 @@
 // End to end in Debian's Chromium (playwright-core, never a downloaded browser) against `moduli serve`'s
 // server with a temporary database: form → live run → charts → heatmap ordering → compare → PNG export.
 // Needs `npm run build` (out/renderer) and /usr/bin/chromium; .ci/run provides both.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -14,8 +14,11 @@ import { RunStore } from '../../src-main/store/run-store';
 
 const ROOT = resolve(__dirname, '../..');
 const RENDERER = join(ROOT, 'out/renderer');
-const SHOTS = join(ROOT, 'docs/screenshots');
 const dir = mkdtempSync(join(tmpdir(), 'e2e-'));
+// Screenshots go to a temporary folder; `npm run screenshots` sets MODULI_SCREENSHOTS=docs/screenshots to
+// regenerate the README's pictures deliberately (a test run never rewrites committed files).
+const SHOTS = process.env.MODULI_SCREENSHOTS ? resolve(ROOT, process.env.MODULI_SCREENSHOTS) : join(dir, 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
 
 let browser: Browser;
 let page: Page;
