@@ -1,0 +1,148 @@
+// The state of one training phase (train or lottery): task, regularizer, masks, optimizer, and how it is built,
+// checkpointed, restored, measured and disposed. The training loop itself is trainer.ts.
+import * as tf from '@tensorflow/tfjs';
+import type { ExperimentConfig } from '../../schema/experiment';
+import { createTask, type TaskFactoryOptions } from '../tasks';
+import type { Task } from '../tasks/task';
+import type { Checkpoint, CheckpointMeta } from './checkpoint';
+import type { MatrixSnapshot, Phase, RunResult } from './events';
+import type { Optimizer } from './optimizers';
+import { MaskSet, smallWeightFraction } from './pruning';
+import { ModuliRegularizer } from './regularizer';
+
+export interface PhaseState {
+  phase: Phase;
+  task: Task;
+  regularizer: ModuliRegularizer;
+  masks: MaskSet;
+  optimizer: Optimizer;
+  pruneAmount: number;
+}
+
+/** Tensor groups of a checkpoint, by name prefix. */
+const GROUP = { variables: 'var/', masks: 'mask/', optimizer: 'opt/', embeddings: 'emb/', carry: 'carry/' } as const;
+
+/** Every tensor a checkpoint must hold to resume this phase exactly, named by group. */
+export function checkpointTensors(state: PhaseState): Record<string, tf.Tensor> {
+  const tensors: Record<string, tf.Tensor> = {};
+  const put = (g: keyof typeof GROUP, entries: Iterable<[string, tf.Tensor]>) => {
+    for (const [k, v] of entries) tensors[`${GROUP[g]}${k}`] = v;
+  };
+  put('variables', Object.entries(state.task.variables()));
+  put('masks', state.masks.masks);
+  put('optimizer', Object.entries(state.optimizer.state().slots));
+  put('embeddings', Object.entries(state.regularizer.embeddingVariables()));
+  put('carry', Object.entries(state.task.saveTensors?.() ?? {}));
+  return tensors;
+}
+
+/** The scalar part of a checkpoint: where to resume and the state that is not a tensor. */
+export function checkpointMeta(state: PhaseState, at: { epoch: number; step: number; globalStep: number; trainResult: Record<string, number> | undefined }): CheckpointMeta {
+  return {
+    phase: state.phase,
+    epoch: at.epoch,
+    step: at.step,
+    globalStep: at.globalStep,
+    learningRate: state.optimizer.learningRate,
+    optimizerStep: state.optimizer.state().step,
+    taskState: state.task.saveState?.() ?? {},
+    pruneAmount: state.pruneAmount,
+    trainResult: at.trainResult,
+  };
+}
+
+export function buildPhase(config: ExperimentConfig, phase: Phase, opts: TaskFactoryOptions, firstTask: Task | null, trained: PhaseState | null): PhaseState {
+  const task = firstTask ?? createTask(config, phase === 'lottery' ? 'lottery-init' : 'init', opts);
+  let regularizer: ModuliRegularizer;
+  if (phase === 'lottery' && trained && config.lottery.embedding === 'same') {
+    // Same geometry as the run that produced the mask: rebuild C from the same seed (fixed embeddings) or
+    // carry the learned coordinates over.
+    regularizer = new ModuliRegularizer(config.regularization, task.recurrent(), config.seed);
+    regularizer.layers.forEach((l, i) => {
+      const src = trained.regularizer.layers[i].coords;
+      if (l.coords && src) l.coords.assign(src);
+    });
+  } else {
+    regularizer = new ModuliRegularizer(config.regularization, task.recurrent(), phase === 'lottery' ? config.seed + 7919 : config.seed);
+  }
+  const recurrentNames = new Set(task.recurrent().map((m) => m.name));
+  const targets = config.pruning.scope === 'recurrent' ? task.prunable().filter((p) => recurrentNames.has(p.name)) : task.prunable();
+  const masks = new MaskSet(targets);
+  let pruneAmount = 0;
+  if (phase === 'lottery' && trained) {
+    // Fresh weights, the trained masks, never re-pruned (reference §4 "Lottery ticket").
+    masks.load(Object.fromEntries(trained.masks.masks));
+    pruneAmount = trained.pruneAmount;
+  }
+  return { phase, task, regularizer, masks, optimizer: task.createOptimizer(), pruneAmount };
+}
+
+/** Restores a phase from a checkpoint written by checkpointTensors (same configuration). */
+export function restore(state: PhaseState, ckpt: Checkpoint): void {
+  const t = (name: string) => {
+    const e = ckpt.tensors[name];
+    if (!e) throw new Error(`checkpoint lacks '${name}': was it written by a different configuration?`);
+    return tf.tensor(e.data, e.shape);
+  };
+  /** The checkpoint's tensors of one group, keyed by their name within the group. */
+  const group = (g: keyof typeof GROUP) =>
+    Object.fromEntries(
+      Object.keys(ckpt.tensors)
+        .filter((k) => k.startsWith(GROUP[g]))
+        .map((k) => [k.slice(GROUP[g].length), t(k)]),
+    );
+  for (const [k, v] of Object.entries(state.task.variables())) {
+    const x = t(`${GROUP.variables}${k}`);
+    if (x.shape.join() !== v.shape.join()) throw new Error(`checkpoint '${k}' has shape [${x.shape}], the model [${v.shape}]`);
+    v.assign(x);
+    x.dispose();
+  }
+  const masks = group('masks');
+  if (Object.keys(masks).length) {
+    state.masks.load(masks);
+    tf.dispose(Object.values(masks));
+  }
+  const slots = group('optimizer');
+  state.optimizer.load({ step: ckpt.meta.optimizerStep, learningRate: ckpt.meta.learningRate, slots });
+  tf.dispose(Object.values(slots));
+  for (const [k, v] of Object.entries(state.regularizer.embeddingVariables())) {
+    const x = t(`${GROUP.embeddings}${k}`);
+    v.assign(x);
+    x.dispose();
+  }
+  const carry = group('carry');
+  if (Object.keys(carry).length && state.task.loadTensors) state.task.loadTensors(carry);
+  tf.dispose(Object.values(carry));
+  state.task.loadState?.(ckpt.meta.taskState);
+  state.pruneAmount = ckpt.meta.pruneAmount;
+}
+
+export function measureSparsity(state: PhaseState): RunResult['sparsity'] {
+  const s = state.masks.sparsity();
+  const small: Record<string, number> = {};
+  for (const m of state.task.recurrent()) small[m.name] = smallWeightFraction(m.variable);
+  return { ...s, smallWeightFraction: small };
+}
+
+export function snapshot(state: PhaseState): MatrixSnapshot[] {
+  const orders = state.regularizer.orders();
+  return state.task.recurrent().map((m, i) => ({
+    name: m.name,
+    rows: m.variable.shape[0]!,
+    cols: m.variable.shape[1]!,
+    gates: m.gates,
+    weights: Float32Array.from(m.variable.dataSync()),
+    mask: state.masks.masks.get(m.name) ? Float32Array.from(state.masks.masks.get(m.name)!.dataSync()) : null,
+    order: orders[i],
+  }));
+}
+
+export function disposeAll(state: PhaseState, trained: PhaseState | null): void {
+  for (const s of new Set([state, trained])) {
+    if (!s) continue;
+    s.task.dispose();
+    s.regularizer.dispose();
+    s.masks.dispose();
+    s.optimizer.dispose();
+  }
+}

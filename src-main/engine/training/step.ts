@@ -1,0 +1,60 @@
+// One optimisation step: task loss + λ·(moduli penalty + the task's plain L1 terms), gradients with respect to
+// the trainable variables (the embedding too when it is learned and not frozen), optional embedding-gradient
+// damping and global-norm clipping, then the optimizer update. Masks are applied by the caller afterwards.
+import * as tf from '@tensorflow/tfjs';
+import type { Metrics, StepContext } from '../tasks/task';
+import { clipByGlobalNorm } from './optimizers';
+import type { PhaseState } from './phase';
+
+export interface EpochTrainables {
+  /** Variables updated this epoch, keyed as the optimizer knows them. */
+  variables: Record<string, tf.Variable>;
+  /** The learned-embedding keys among them (empty when fixed or frozen). */
+  embeddingKeys: string[];
+}
+
+/** What is trained in an epoch: the task's variables, plus the learned embedding outside stabiliser epochs. */
+export function trainableFor(state: PhaseState, epoch: number): EpochTrainables {
+  const embeddings = state.regularizer.embeddingVariables();
+  // Learned embeddings are frozen in stabiliser epochs (adding problem, docs/method.md §5).
+  const learnEmbedding = Object.keys(embeddings).length > 0 && epoch < state.task.epochs;
+  return { variables: { ...state.task.variables(), ...(learnEmbedding ? embeddings : {}) }, embeddingKeys: learnEmbedding ? Object.keys(embeddings) : [] };
+}
+
+export interface StepValues extends Metrics {
+  loss: number;
+  taskLoss: number;
+  penalty: number;
+  gradNorm: number;
+}
+
+export function optimizationStep(state: PhaseState, ctx: StepContext, o: { lambda: number; wantMetrics: boolean; trainable: EpochTrainables }): StepValues {
+  const { task, regularizer, optimizer } = state;
+  const trainable = o.trainable.variables;
+  const keyOf = new Map(Object.entries(trainable).map(([k, v]) => [v.name, k]));
+  const plainL1 = task.plainL1();
+  return tf.tidy(() => {
+    let taskLoss = 0;
+    let penalty = 0;
+    let taskMetrics: Metrics = {};
+    const { value, grads: byVarName } = tf.variableGrads(() => {
+      const r = task.trainStep(ctx);
+      const pen = regularizer.penalty();
+      const l1 = plainL1.length ? tf.addN(plainL1.map((w) => tf.mean(tf.abs(w)))) : tf.scalar(0);
+      const total = tf.add(r.loss, tf.mul(tf.add(pen, l1), o.lambda)) as tf.Scalar;
+      taskLoss = r.loss.dataSync()[0];
+      penalty = pen.dataSync()[0];
+      if (o.wantMetrics && r.metrics) taskMetrics = r.metrics();
+      return total;
+    }, Object.values(trainable));
+    const grads: Record<string, tf.Tensor> = {};
+    for (const [name, g] of Object.entries(byVarName)) grads[keyOf.get(name)!] = g;
+    if (o.trainable.embeddingKeys.length && task.embeddingGradScale) {
+      const s = task.embeddingGradScale(ctx.epoch);
+      for (const k of o.trainable.embeddingKeys) grads[k] = tf.mul(grads[k], s);
+    }
+    const clipped = task.clipNorm !== null ? clipByGlobalNorm(grads, task.clipNorm) : { grads, norm: NaN };
+    optimizer.apply(trainable, clipped.grads);
+    return { loss: value.dataSync()[0], taskLoss, penalty, gradNorm: clipped.norm, ...taskMetrics };
+  });
+}
