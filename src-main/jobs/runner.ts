@@ -5,7 +5,7 @@
 // Ownership (store/owners.ts): this runner holds a lease; it starts only runs it queued itself or adopted from
 // a dead process, and never touches runs another live process trains (their progress is read from the
 // database and republished as events, so the UI shows them live).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExperimentConfig } from '../schema/experiment';
@@ -49,6 +49,19 @@ interface Active {
   killTimer: NodeJS.Timeout | null;
 }
 
+// Spool folders this process created, removed when it exits (one exit hook for all runners).
+const ownedSpools = new Set<string>();
+let exitHooked = false;
+function ownSpool(dir: string): void {
+  if (!exitHooked) process.once('exit', () => ownedSpools.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  exitHooked = true;
+  ownedSpools.add(dir);
+}
+function releaseSpool(dir: string): void {
+  ownedSpools.delete(dir);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 const RESUMABLE: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
 
 export class JobRunner {
@@ -72,6 +85,9 @@ export class JobRunner {
     this.lease = opts.store.registerOwner(opts.ownerKind ?? 'runner');
     this.spoolDir = opts.spoolDir ?? join(tmpdir(), `moduli-spool-${process.pid}-${this.lease.id}`);
     mkdirSync(this.spoolDir, { recursive: true });
+    // The spool folder is this process's alone: gone with it (files in it are unread payloads of runs
+    // that can no longer be recorded).
+    if (!opts.spoolDir) ownSpool(this.spoolDir);
     this.sweepTimer = setInterval(() => this.sweep(), HEARTBEAT_MS);
     this.sweepTimer.unref();
   }
@@ -209,6 +225,7 @@ export class JobRunner {
   dispose(): void {
     clearInterval(this.sweepTimer);
     this.lease.release();
+    if (!this.opts.spoolDir) releaseSpool(this.spoolDir);
   }
 
   private schedule(): void {
