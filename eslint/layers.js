@@ -1,11 +1,13 @@
 // ESLint rule `moduli/layers`: each folder may import only from the folders listed for it (after VS Code's
 // `code-layering` rule), reported at the import. The architecture, lowest first:
-//   schema → engine → store, jobs → charts, api → server, cli, main, preload → renderer
+//   math → schema → engine → store, jobs → charts, api → server, cli, main, preload → renderer
+// (math: pure numeric helpers that every layer, the renderer included, may use).
 // The renderer sees the backend only through the API contract (types), the schemas and the pure chart builders.
 import { dirname, relative, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
+const MATH = 'src-main/math';
 const SCHEMA = 'src-main/schema';
 const ENGINE = 'src-main/engine';
 const STORE = 'src-main/store';
@@ -15,21 +17,23 @@ const API = 'src-main/api';
 
 /** Folder → the folders (or single files) its code may import from. The first matching folder applies. */
 export const ALLOWED = {
-  [SCHEMA]: [SCHEMA],
-  [ENGINE]: [SCHEMA, ENGINE],
-  [STORE]: [SCHEMA, ENGINE, STORE],
-  [JOBS]: [SCHEMA, ENGINE, STORE, JOBS],
-  [CHARTS]: [SCHEMA, ENGINE, CHARTS],
-  [API]: [SCHEMA, ENGINE, STORE, JOBS, CHARTS, API],
-  'src-main/server': [SCHEMA, ENGINE, STORE, JOBS, CHARTS, API, 'src-main/server'],
-  'src-main/cli': [SCHEMA, ENGINE, STORE, JOBS, CHARTS, API, 'src-main/server', 'src-main/cli'],
-  'src-main/main': [SCHEMA, ENGINE, STORE, JOBS, API, 'src-main/main'],
+  [MATH]: [MATH],
+  [SCHEMA]: [MATH, SCHEMA],
+  [ENGINE]: [MATH, SCHEMA, ENGINE],
+  [STORE]: [MATH, SCHEMA, ENGINE, STORE],
+  [JOBS]: [MATH, SCHEMA, ENGINE, STORE, JOBS],
+  [CHARTS]: [MATH, SCHEMA, ENGINE, CHARTS],
+  [API]: [MATH, SCHEMA, ENGINE, STORE, JOBS, CHARTS, API],
+  'src-main/server': [MATH, SCHEMA, ENGINE, STORE, JOBS, CHARTS, API, 'src-main/server'],
+  'src-main/cli': [MATH, SCHEMA, ENGINE, STORE, JOBS, CHARTS, API, 'src-main/server', 'src-main/cli'],
+  'src-main/main': [MATH, SCHEMA, ENGINE, STORE, JOBS, API, 'src-main/main'],
   'src-main/preload': ['src-main/api/method-names.ts', 'src-main/preload'],
-  'src-renderer': [SCHEMA, 'src-main/api/contract.ts', 'src-main/api/method-names.ts', CHARTS, 'src-renderer'],
+  'src-renderer': [MATH, SCHEMA, 'src-main/api/contract.ts', 'src-main/api/method-names.ts', CHARTS, 'src-renderer'],
 };
 
 /** Packages a folder must not import (the engine runs in workers without Electron, SQLite or a DOM). */
 export const FORBIDDEN_PACKAGES = {
+  [MATH]: /./,
   [SCHEMA]: /^(@tensorflow|electron|better-sqlite3|vue|echarts|pinia|node:)/,
   [ENGINE]: /^(electron|better-sqlite3|vue|echarts|pinia)/,
   'src-renderer': /^(@tensorflow|electron|better-sqlite3|node:)/,

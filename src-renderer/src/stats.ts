@@ -1,5 +1,6 @@
 // Grouping runs that differ only in their seed, with the sample mean and standard deviation of the final
 // metric (n − 1 denominator; a single run has std 0).
+import { mean, sampleStd } from '../../src-main/math/summary';
 import type { RunRecord } from '../../src-main/schema/run';
 
 export interface Group {
@@ -11,11 +12,8 @@ export interface Group {
 }
 
 export function meanStd(xs: number[]): { mean: number; std: number } {
-  const n = xs.length;
-  if (!n) return { mean: NaN, std: NaN };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std };
+  if (!xs.length) return { mean: NaN, std: NaN };
+  return { mean: mean(xs), std: sampleStd(xs) };
 }
 
 export function groupBySeedlessConfig(runs: RunRecord[]): Group[] {

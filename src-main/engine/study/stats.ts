@@ -1,16 +1,9 @@
 // Statistics for study reports: mean ± sample std, and Welch's unequal-variance t-test with a two-sided p-value
 // from the Student t distribution (regularized incomplete beta by Lentz's continued fraction).
 
-export function mean(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
+import { mean, sampleStd } from '../../math/summary';
 
-/** Sample standard deviation (n − 1); 0 for a single value. */
-export function sampleStd(xs: number[]): number {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-}
+export { mean, sampleStd };
 
 function logGamma(x: number): number {
   // Lanczos approximation (g = 7, n = 9).
