@@ -135,7 +135,8 @@ export function startServer(opts: ServerOptions): Promise<{ server: Server; url:
 
     if (url.pathname === '/api/events' && req.method === 'GET') {
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
-      res.write(': connected\n\n');
+      // Browsers reconnect on their own after this many ms when the stream drops (server restart).
+      res.write('retry: 2000\n: connected\n\n');
       const sub = opts.events.subscribe((e) => {
         if (!res.writableEnded && !res.destroyed) res.write(`data: ${toJson(eventForClient(e))}\n\n`);
       }, 2000);

@@ -121,3 +121,32 @@ describe('moduli serve', () => {
     expect(preview.C).toHaveLength(256);
   });
 });
+
+describe('persistent token', () => {
+  it('is kept per installation across restarts, owner-readable only, and replaced by rotation', async () => {
+    const { persistentToken } = await import('../../src-main/server/token');
+    const { statSync } = await import('node:fs');
+    const file = join(dir, 'state', 'web-token');
+    const first = persistentToken(file);
+    expect(first.created).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(persistentToken(file)).toEqual({ token: first.token, created: false });
+    const rotated = persistentToken(file, true);
+    expect(rotated.token).not.toBe(first.token);
+    writeFileSync(file, 'garbage');
+    expect(persistentToken(file).created).toBe(true);
+  });
+
+  it('a browser cookie from before a restart works with the restarted server', async () => {
+    const { persistentToken } = await import('../../src-main/server/token');
+    const file = join(dir, 'state2', 'web-token');
+    const service = createService(store, runner);
+    const a = await startServer({ service, events: runner.events, staticDir: web, port: 0, token: persistentToken(file).token });
+    const cookie = (await fetch(a.url, { redirect: 'manual' })).headers.get('set-cookie')!.split(';')[0];
+    await a.close();
+    const b = await startServer({ service, events: runner.events, staticDir: web, port: 0, token: persistentToken(file).token });
+    const page = await fetch(b.url.split('?')[0], { headers: { Cookie: cookie } });
+    expect(page.status).toBe(200);
+    await b.close();
+  });
+});

@@ -1,5 +1,5 @@
 // `moduli serve`: the workbench in a browser (web mode) — same renderer, same API, runs in worker processes.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { createService } from '../../api/service';
@@ -9,6 +9,8 @@ import { startServer } from '../../server/http';
 import { UsageError } from '../errors';
 import { openStore } from '../store-option';
 import { installGracefulStop } from '../graceful-stop';
+import { persistentToken } from '../../server/token';
+import { userDataDir } from '../../store/paths';
 
 const RENDERER_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../out/renderer');
 
@@ -20,8 +22,10 @@ export function serveCommand(): Command {
     .option('--db <file>', 'run database')
     .option('--concurrency <n>', 'training runs at a time (default: 1 per 2 CPU cores)', (v) => Number(v))
     .option('--no-token', 'do not require a token (only on a trusted, single-user machine)')
+    .option('--token-file <file>', 'where the access token persists across restarts (default: web-token in the user data folder)')
+    .option('--rotate-token', 'replace the stored token (signs every browser out)')
     .option('--max-memory <GB>', 'refuse runs estimated to need more memory than this (default: 80 % of RAM)', (v) => Number(v))
-    .action(async (o: { port: number; host: string; db?: string; concurrency?: number; token: boolean; maxMemory?: number }) => {
+    .action(async (o: { port: number; host: string; db?: string; concurrency?: number; token: boolean; tokenFile?: string; rotateToken?: boolean; maxMemory?: number }) => {
       if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new UsageError(`--port must be 0..65535, got '${o.port}'`);
       if (o.maxMemory !== undefined && !(o.maxMemory > 0)) throw new UsageError(`--max-memory must be a positive number of GB, got '${o.maxMemory}'`);
       const maxMemoryBytes = o.maxMemory ? o.maxMemory * 2 ** 30 : undefined;
@@ -29,7 +33,8 @@ export function serveCommand(): Command {
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency, ownerKind: 'serve', maxMemoryBytes });
       const interrupted = runner.recover();
       const service = createService(store, runner, { maxMemoryBytes });
-      const { url, close } = await startServer({ service, events: runner.events, staticDir: RENDERER_DIR, host: o.host, port: o.port, token: o.token ? undefined : null });
+      const token = o.token ? persistentToken(o.tokenFile ?? join(userDataDir(), 'web-token'), o.rotateToken).token : null;
+      const { url, close } = await startServer({ service, events: runner.events, staticDir: RENDERER_DIR, host: o.host, port: o.port, token });
       if (interrupted.length) process.stderr.write(`${interrupted.length} run(s) were left running by a previous process and are now 'interrupted' (resume them from the runs view)\n`);
       process.stdout.write(`Moduli Workbench: ${url}\n`);
       installGracefulStop(runner, async () => {

@@ -14,12 +14,15 @@ export interface WorkbenchClient {
   /** Typed end to end: arguments by the method's schema, the result by its implementation (api/contract.ts). */
   call<M extends ApiMethod>(method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>>;
   subscribe(cb: (e: LiveEvent) => void): () => void;
+  /** Connection state of the live stream: false while the server is unreachable (it reconnects by itself). */
+  onConnection(cb: (connected: boolean) => void): () => void;
 }
 
 export class ApiError extends Error {}
 
 export function httpClient(base = ''): WorkbenchClient {
   const listeners = new Set<(e: LiveEvent) => void>();
+  const connection = new Set<(connected: boolean) => void>();
   let source: EventSource | null = null;
   return {
     async call<M extends ApiMethod>(method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>> {
@@ -36,6 +39,9 @@ export function httpClient(base = ''): WorkbenchClient {
           const e = JSON.parse(m.data) as LiveEvent;
           for (const l of listeners) l(e);
         };
+        // EventSource retries on its own (the server asks for 2 s); tell the UI while it is cut off.
+        source.onopen = () => connection.forEach((c) => c(true));
+        source.onerror = () => connection.forEach((c) => c(false));
       }
       return () => {
         listeners.delete(cb);
@@ -44,6 +50,10 @@ export function httpClient(base = ''): WorkbenchClient {
           source = null;
         }
       };
+    },
+    onConnection(cb) {
+      connection.add(cb);
+      return () => connection.delete(cb);
     },
   };
 }
@@ -65,6 +75,8 @@ export function ipcClient(bridge: PreloadBridge): WorkbenchClient {
       }
     },
     subscribe: (cb) => bridge.onEvent((e) => cb(e as LiveEvent)),
+    // IPC to the app's own main process does not drop.
+    onConnection: () => () => {},
   };
 }
 

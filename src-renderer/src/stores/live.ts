@@ -9,6 +9,8 @@ type Handler = (e: LiveEvent) => void;
 export const useLiveStore = defineStore('live', () => {
   const handlers = new Set<Handler>();
   const lastEventAt = ref<number | null>(null);
+  /** False while the live stream is cut (server stopped or unreachable); the UI says so. */
+  const connected = ref(true);
   let unsubscribe: (() => void) | null = null;
 
   function ensureConnected(): void {
@@ -16,6 +18,12 @@ export const useLiveStore = defineStore('live', () => {
     unsubscribe = client.subscribe((e) => {
       lastEventAt.value = Date.now();
       for (const h of handlers) h(e);
+    });
+    client.onConnection((up) => {
+      const back = up && !connected.value;
+      connected.value = up;
+      // Events were missed while cut off: everyone refreshes what they show.
+      if (back) for (const h of handlers) h({ runId: '', type: 'reconnected' });
     });
   }
 
@@ -26,7 +34,7 @@ export const useLiveStore = defineStore('live', () => {
     return () => handlers.delete(handler);
   }
 
-  return { lastEventAt, on };
+  return { lastEventAt, connected, on };
 });
 
 /** Runs `fn` at most once per `ms`, however often it is asked for (live events come in bursts). */

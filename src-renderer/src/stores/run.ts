@@ -129,6 +129,7 @@ export const useRunStore = defineStore('run', () => {
   );
 
   function handle(e: LiveEvent): void {
+    if (e.type === 'reconnected' && runId.value) return onForeignProgress();
     if (e.runId !== runId.value) return;
     if (e.type === 'metrics' && e.event?.values && e.event.phase === 'train') {
       pending.push({ step: e.event.step ?? 0, values: e.event.values });

@@ -58,7 +58,7 @@ export const useStudiesStore = defineStore('studies', () => {
       if (e.type === 'metrics') return;
       laterList();
       const lifecycle = ['finished', 'status', 'epoch', 'started'].includes(e.type);
-      if (lifecycle && detail.value?.runs.some((r) => r.id === e.runId)) laterDetail();
+      if (e.type === 'reconnected' || (lifecycle && detail.value?.runs.some((r) => r.id === e.runId))) laterDetail();
     });
   }
 
