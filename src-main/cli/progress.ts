@@ -35,7 +35,7 @@ export function progressReporter(primaryMetric: () => string, quiet: boolean): (
     } else if (e.type === 'metrics') {
       bar?.update(e.step, { loss: fmt(e.values.loss) });
     } else if (e.type === 'epoch' && !quiet) {
-      const line = `${e.phase} epoch ${e.epoch}: ${primaryMetric()} ${fmt(e.valid[primaryMetric()])}, sparsity ${(100 * e.sparsity.global).toFixed(1)} % (pruned to ${(100 * e.pruneAmount).toFixed(1)} %), lr ${fmt(e.learningRate, 3)}`;
+      const line = `${e.phase} epoch ${e.epoch}: valid ${primaryMetric()} ${fmt(e.valid[primaryMetric()])}, sparsity ${(100 * e.sparsity.global).toFixed(1)} % (pruned to ${(100 * e.pruneAmount).toFixed(1)} %), lr ${fmt(e.learningRate, 3)}`;
       process.stderr.write(bar ? `\r\x1b[K${line}\n` : `${line}\n`);
     } else if ((e.type === 'finished' || e.type === 'stopped') && started) {
       bar?.stop();

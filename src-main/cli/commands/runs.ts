@@ -78,9 +78,11 @@ export function runsCommand(): Command {
           `backend ${run.backend ?? '–'}${run.backendNotices.length ? ` (${run.backendNotices.join('; ')})` : ''}, app ${run.appVersion} on ${run.host}`,
           `progress ${run.progressStep}/${run.totalSteps ?? '?'}, final metric ${fmt(run.finalMetric)}, sparsity ${run.finalSparsity === null ? '–' : (100 * run.finalSparsity).toFixed(2) + ' %'}`,
           `tags: ${run.tags.join(', ') || '–'}`,
-          ...detail.epochs.map((e) => `  ${e.phase} epoch ${e.epoch}: pruned ${(100 * e.pruneAmount).toFixed(1)} %, ${Object.entries(e.valid).map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(', ')}`),
+          ...detail.epochs.map((e) => `  ${e.phase} epoch ${e.epoch}: pruned ${(100 * e.pruneAmount).toFixed(1)} %, ${Object.entries(e.valid).map(([k, v]) => `valid ${k} ${fmt(v)}`).join(', ')}`),
           ...detail.notes.map((n) => `note ${new Date(n.createdAt).toISOString()}: ${n.text}`),
           `series: ${detail.series.join(', ')}`,
+          `config:`,
+          ...JSON.stringify(run.config, null, 2).split('\n').map((l) => `  ${l}`),
         ];
         process.stdout.write(lines.join('\n') + '\n');
       }),
