@@ -1,4 +1,4 @@
-// Kernels the tfjs wasm backend lacks or gets badly wrong for training , plain JS over the
+// Kernels the tfjs wasm backend lacks or gets badly wrong for training, plain JS over the
 // wasm heap, checked against the cpu backend in test/engine/backend.spec.ts:
 // - UnsortedSegmentSum: the gradient of tf.gather (the language model's embedding lookup) is missing.
 // - Slice, SplitV, Unpack: tfjs-wasm 4.22 reads its input with readSync, which *copies the whole tensor* out

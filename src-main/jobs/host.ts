@@ -1,6 +1,7 @@
 // Where a worker process comes from. The runner only knows this interface; Node's child_process.fork
 // implements it here (CLI, web mode, tests), Electron's utilityProcess in src-main/main.
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface WorkerHost {
@@ -14,7 +15,10 @@ export interface WorkerHost {
 
 export type WorkerHostFactory = () => WorkerHost;
 
-export const WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
+// The built worker (out/cli/worker.mjs) sits next to the built CLI that inlines this module; from the
+// TypeScript sources the worker runs through tsx.
+const BUILT_WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
+export const WORKER_ENTRY = existsSync(BUILT_WORKER) ? BUILT_WORKER : fileURLToPath(new URL('./worker.ts', import.meta.url));
 
 /** Node child process running worker.ts through tsx (no build step needed). */
 export function nodeForkHost(entry = WORKER_ENTRY): WorkerHost {

@@ -2,14 +2,19 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { NAMED_SPACE_IDS, PenaltySpec, WEIGHTINGS } from '../../schema/penalty';
-import { buildPenalty, distanceMatrix, penaltyStats } from '../../engine/geometry/penalty';
 import type { ModuliSpace, Points } from '../../engine/geometry/space';
-import { spaceById } from '../../engine/geometry/spaces';
+
+// The geometry engine (and tfjs behind it) loads when a geometry command runs, not when the CLI starts.
+type GeometryEngine = typeof import('../../engine/geometry/penalty') & typeof import('../../engine/geometry/spaces');
+let E!: GeometryEngine;
+async function loadEngine(): Promise<void> {
+  E ??= { ...(await import('../../engine/geometry/penalty')), ...(await import('../../engine/geometry/spaces')) };
+}
 import { UsageError } from '../errors';
 import { emit, matrixCsv, toCsv, toTable } from '../format';
 
 function requireSpace(id: string): ModuliSpace {
-  const space = spaceById(id);
+  const space = E.spaceById(id);
   if (!space) throw new UsageError(`space '${id}' places no points (standard = all-ones C, none = no penalty): use 'geometry penalty'`);
   return space;
 }
@@ -78,9 +83,10 @@ export function geometryCommand(): Command {
     .command('spaces')
     .description('list the moduli spaces and their distance formulas')
     .addOption(formatOption(['table', 'json'], 'table'))
-    .action((o: { format: string }) => {
+    .action(async (o: { format: string }) => {
+      await loadEngine();
       const rows = NAMED_SPACE_IDS.map((id) => {
-        const s = spaceById(id);
+        const s = E.spaceById(id);
         if (!s) return { id, label: id === 'standard' ? 'Standard (plain L1/L2)' : 'None', dim: 0, formula: id === 'standard' ? 'C = all ones' : 'no penalty' };
         return { id: s.id, label: s.label, dim: s.dim, formula: s.formula };
       });
@@ -94,7 +100,8 @@ export function geometryCommand(): Command {
     .requiredOption('--space <id>', 'moduli space')
     .argument('<a>', 'first point, comma-separated coordinates')
     .argument('<b>', 'second point')
-    .action((a: string, b: string, o: { space: string }) => {
+    .action(async (a: string, b: string, o: { space: string }) => {
+      await loadEngine();
       const space = requireSpace(o.space);
       emit(`${space.distance(parseVector(a, space, 'point a'), parseVector(b, space, 'point b'))}\n`);
     });
@@ -106,10 +113,11 @@ export function geometryCommand(): Command {
     .requiredOption('--points <file>', 'points file')
     .addOption(formatOption(['json', 'csv'], 'json'))
     .option('--out <file>', 'write to a file instead of stdout')
-    .action((o: { space: string; points: string; format: string; out?: string }) => {
+    .action(async (o: { space: string; points: string; format: string; out?: string }) => {
+      await loadEngine();
       const space = requireSpace(o.space);
       const pts = readPoints(o.points, space);
-      const D = distanceMatrix(space, pts, pts);
+      const D = E.distanceMatrix(space, pts, pts);
       emit(o.format === 'csv' ? matrixCsv(D, pts.n, pts.n, 10) : JSON.stringify(matrixJson(D, pts.n)) + '\n', o.out);
     });
 
@@ -122,9 +130,10 @@ export function geometryCommand(): Command {
     .option('--seed <seed>', 'seed', positiveInt('seed'), 1)
     .addOption(formatOption(['json', 'csv'], 'json'))
     .option('--out <file>', 'write to a file instead of stdout')
-    .action((o: { space: string; n: number; layout: string; seed: number; format: string; out?: string }) => {
+    .action(async (o: { space: string; n: number; layout: string; seed: number; format: string; out?: string }) => {
+      await loadEngine();
       const spec = PenaltySpec.parse({ space: o.space, layout: o.layout });
-      const p = buildPenalty({ ...spec, weighting: 'distance', invert: false }, o.n, o.seed);
+      const p = E.buildPenalty({ ...spec, weighting: 'distance', invert: false }, o.n, o.seed);
       const pts = p.embedding.rows;
       if (!pts) throw new UsageError(`space '${o.space}' places no points`);
       const order = Array.from(p.embedding.order);
@@ -152,7 +161,7 @@ export function geometryCommand(): Command {
     .addOption(formatOption(['summary', 'json', 'csv'], 'summary'))
     .option('--out <file>', 'write to a file instead of stdout')
     .action(
-      (o: {
+      async (o: {
         space: string;
         n: number;
         layout: string;
@@ -166,6 +175,7 @@ export function geometryCommand(): Command {
         format: string;
         out?: string;
       }) => {
+        await loadEngine();
         const spec = PenaltySpec.parse({
           space: o.space,
           layout: o.layout,
@@ -175,10 +185,10 @@ export function geometryCommand(): Command {
           separateEmbeddings: o.separateEmbeddings,
           dog: { outer: o.dogOuter, inner: o.dogInner },
         });
-        const p = buildPenalty(spec, o.n, o.seed);
+        const p = E.buildPenalty(spec, o.n, o.seed);
         const e = p.embedding;
-        const D = e.space && e.rows && e.cols ? distanceMatrix(e.space, e.rows, e.cols) : undefined;
-        const stats = penaltyStats(p, D);
+        const D = e.space && e.rows && e.cols ? E.distanceMatrix(e.space, e.rows, e.cols) : undefined;
+        const stats = E.penaltyStats(p, D);
         if (o.format === 'csv') emit(matrixCsv(p.C, o.n, o.n), o.out);
         else if (o.format === 'json') emit(JSON.stringify({ spec, n: o.n, seed: o.seed, stats, order: Array.from(e.order), C: matrixJson(p.C, o.n) }) + '\n', o.out);
         else {

@@ -1,18 +1,16 @@
 // `moduli serve`: the workbench in a browser (web mode) — same renderer, same API, runs in worker processes.
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { createService } from '../../api/service';
-import { nodeForkHost } from '../../jobs/host';
-import { JobRunner } from '../../jobs/runner';
-import { startServer } from '../../server/http';
 import { UsageError } from '../errors';
 import { openStore } from '../store-option';
 import { installGracefulStop } from '../graceful-stop';
-import { persistentToken } from '../../server/token';
 import { userDataDir } from '../../store/paths';
 
-const RENDERER_DIR = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../out/renderer');
+// out/renderer, seen from the sources (src-main/cli/commands) or from the built CLI (out/cli).
+const here = fileURLToPath(new URL('.', import.meta.url));
+const RENDERER_DIR = [resolve(here, '../renderer'), resolve(here, '../../../out/renderer')].find((d) => existsSync(d)) ?? resolve(here, '../../../out/renderer');
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -29,6 +27,13 @@ export function serveCommand(): Command {
       if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new UsageError(`--port must be 0..65535, got '${o.port}'`);
       if (o.maxMemory !== undefined && !(o.maxMemory > 0)) throw new UsageError(`--max-memory must be a positive number of GB, got '${o.maxMemory}'`);
       const maxMemoryBytes = o.maxMemory ? o.maxMemory * 2 ** 30 : undefined;
+      const [{ createService }, { nodeForkHost }, { JobRunner }, { startServer }, { persistentToken }] = await Promise.all([
+        import('../../api/service'),
+        import('../../jobs/host'),
+        import('../../jobs/runner'),
+        import('../../server/http'),
+        import('../../server/token'),
+      ]);
       const store = openStore(o.db);
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency, ownerKind: 'serve', maxMemoryBytes });
       const interrupted = runner.recover();

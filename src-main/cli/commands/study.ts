@@ -1,63 +1,18 @@
 // `moduli study …`: run the paper's experiment sets (or your own grid) as multi-seed studies and report them.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { bandsCsv, bandsPgfplots, buildBandOption } from '../../charts/band-option';
-import { optionToSvg } from '../../charts/export';
-import { renderReport, summarizeStudy } from '../../engine/study/report';
 import { describeTemplate, STUDY_TEMPLATES, studyTemplate } from '../../engine/study/templates';
 import { setPath } from '../../schema/paths';
-import { nodeForkHost } from '../../jobs/host';
-import { JobRunner } from '../../jobs/runner';
-import { exportSlurm, importSlurmResults } from '../../jobs/slurm';
-import { createStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows, type StudyFigures } from '../../jobs/study';
-import { primaryMetricOf } from '../../store/recorder';
-import type { RunStore } from '../../store/run-store';
+import { primaryMetricOf } from '../../schema/experiment';
 import { parseAssignment } from '../config-input';
 import { UsageError } from '../errors';
-import { formatDuration } from '../progress';
 import { openStore } from '../store-option';
 
-/** Runs the queue to completion, printing study-wide progress with an ETA as runs finish. */
-async function drive(store: RunStore, runner: JobRunner, studyId: string): Promise<void> {
-  const started = Date.now();
-  const total = () => studyRows(store, studyId).length;
-  const done = () => studyRows(store, studyId).filter((r) => ['finished', 'failed', 'cancelled'].includes(r.status)).length;
-  const initial = done();
-  runner.events.subscribe((e) => {
-    if (e.type !== 'finished' && !(e.type === 'status' && e.status === 'failed')) return;
-    const d = done();
-    const rate = (Date.now() - started) / Math.max(1, d - initial);
-    process.stderr.write(`study ${studyId}: ${d}/${total()} runs done, elapsed ${formatDuration(Date.now() - started)}, ETA ${formatDuration(rate * (total() - d))}\n`);
-  });
-  process.once('SIGINT', () => {
-    process.stderr.write('\ninterrupted: pausing running runs (checkpointed), starting no more; continue with `moduli study resume`\n');
-    runner.drain();
-    for (const id of runner.runningIds()) runner.pause(id);
-  });
-  await runner.waitAll();
-}
+/** The runner, the engine and ECharts load only when a study command runs. */
+const heavy = () => import('./study-heavy');
 
 const collect = (v: string, acc: string[]) => [...acc, v];
-
-/** The study's two figures as SVG (with legend), CSV of exactly the plotted points, and pgfplots. */
-export function writeFigures(figs: StudyFigures, dir: string, title: string): string[] {
-  mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
-  const emit = (name: string, text: string) => {
-    writeFileSync(join(dir, name), text);
-    written.push(join(dir, name));
-  };
-  const sparsity = { title: `${title}: validation ${figs.primary} vs sparsity (mean ± std over seeds)`, xName: 'global sparsity (%)', yName: figs.primary, xPercent: true };
-  emit('metric-vs-sparsity.svg', optionToSvg(buildBandOption(figs.metricVsSparsity, { ...sparsity, dark: false }), 900, 480));
-  emit('metric-vs-sparsity.csv', bandsCsv(figs.metricVsSparsity, sparsity.xName, true));
-  emit('metric-vs-sparsity.tex', bandsPgfplots(figs.metricVsSparsity, sparsity));
-  const loss = { title: `${title}: training loss (mean ± std over seeds)`, xName: 'step', yName: 'loss' };
-  emit('training-loss.svg', optionToSvg(buildBandOption(figs.trainingLoss, { ...loss, dark: false }), 900, 480));
-  emit('training-loss.csv', bandsCsv(figs.trainingLoss, 'step'));
-  emit('training-loss.tex', bandsPgfplots(figs.trainingLoss, loss));
-  return written;
-}
 
 export function studyCommand(): Command {
   const cmd = new Command('study').description('multi-seed studies: the paper’s experiment sets, reports with statistics');
@@ -94,6 +49,7 @@ export function studyCommand(): Command {
       }
       if (o.corpus) for (const split of ['train', 'valid', 'test']) setPath(spec.base, `task.corpus.${split}`, join(o.corpus, `${split}.txt`));
       for (const a of o.set) setPath(spec.base, ...parseAssignment(a));
+      const { JobRunner, nodeForkHost, createStudy, drive } = await heavy();
       const store = openStore(o.db);
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.wait ? o.concurrency : 0, ownerKind: 'study' });
       const { studyId, runIds } = createStudy(store, runner, spec);
@@ -112,6 +68,7 @@ export function studyCommand(): Command {
     .option('--concurrency <n>', 'runs at a time', (v) => Number(v))
     .addOption(db())
     .action(async (id: string, o: { concurrency?: number; db?: string }) => {
+      const { JobRunner, nodeForkHost, resumeStudy, drive } = await heavy();
       const store = openStore(o.db);
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency, ownerKind: 'study' });
       runner.recover();
@@ -129,7 +86,8 @@ export function studyCommand(): Command {
     .option('--figures <dir>', 'also write the figures (SVG, CSV of the plotted points, pgfplots) into this folder')
     .option('--no-structure', 'skip the structure analysis of the pruned matrices')
     .addOption(db())
-    .action((id: string, o: { format: 'md' | 'csv' | 'latex' | 'json'; figures?: string; structure: boolean; db?: string }) => {
+    .action(async (id: string, o: { format: 'md' | 'csv' | 'latex' | 'json'; figures?: string; structure: boolean; db?: string }) => {
+      const { studyInfo, renderReport, summarizeStudy, studyRows, writeFigures, studyFigures } = await heavy();
       const store = openStore(o.db);
       const info = studyInfo(store, id);
       const primary = primaryMetricOf(info.task);
@@ -152,7 +110,8 @@ export function studyCommand(): Command {
     .option('--moduli <command>', 'how the cluster nodes run the CLI', 'npx --prefix "$MODULI_HOME" moduli')
     .option('--all', 'export finished runs too (rerun them)')
     .addOption(db())
-    .action((id: string, o: { dir: string; partition?: string; time: string; cpus: number; mem: string; gpus: number; maxParallel?: number; moduli: string; all?: boolean; db?: string }) => {
+    .action(async (id: string, o: { dir: string; partition?: string; time: string; cpus: number; mem: string; gpus: number; maxParallel?: number; moduli: string; all?: boolean; db?: string }) => {
+      const { exportSlurm } = await heavy();
       for (const [flag, v] of [['--cpus', o.cpus], ['--gpus', o.gpus]] as const) if (!Number.isInteger(v) || v < 0) throw new UsageError(`${flag} must be a non-negative integer`);
       if (!/^(\d+-)?\d{1,3}(:\d{2}){0,2}$/.test(o.time)) throw new UsageError(`--time '${o.time}': expected Slurm time like 04:00:00 or 1-00:00:00`);
       const store = openStore(o.db);
@@ -169,7 +128,8 @@ export function studyCommand(): Command {
     .description('merge the finished runs of an exported Slurm study folder into the database (idempotent)')
     .argument('<dir>')
     .addOption(db())
-    .action((dir: string, o: { db?: string }) => {
+    .action(async (dir: string, o: { db?: string }) => {
+      const { importSlurmResults } = await heavy();
       const store = openStore(o.db);
       try {
         const s = importSlurmResults(store, dir);
@@ -184,7 +144,8 @@ export function studyCommand(): Command {
     .command('list')
     .description('list studies with their progress')
     .addOption(db())
-    .action((o: { db?: string }) => {
+    .action(async (o: { db?: string }) => {
+      const { listStudies } = await heavy();
       const store = openStore(o.db);
       const rows = listStudies(store);
       for (const r of rows) process.stdout.write(`${r.id}  ${r.finished}/${r.runs} finished${r.failed ? `, ${r.failed} failed` : ''}  ${r.name}\n`);

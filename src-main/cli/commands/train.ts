@@ -2,7 +2,6 @@
 import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { TrainingEvent } from '../../engine/training/events';
-import { runExperiment, RunStopped } from '../../engine/training/trainer';
 import { RunRecorder, primaryMetricOf } from '../../store/recorder';
 import { addExperimentOptions, buildConfig, type ConfigFlags } from '../config-input';
 import { openStore } from '../store-option';
@@ -38,6 +37,8 @@ export function trainCommand(): Command {
         process.stdout.write(JSON.stringify(config, null, 2) + '\n');
         return;
       }
+      // tfjs loads only when something trains: `--help`, `--print-config` and usage errors stay fast.
+      const { runExperiment, RunStopped } = await import('../../engine/training/trainer');
       let resume: Uint8Array | undefined;
       if (o.resume) {
         try {

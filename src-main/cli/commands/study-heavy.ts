@@ -1,0 +1,55 @@
+// The heavy half of `moduli study` (job runner, tfjs through the engine, ECharts SSR), loaded only when a
+// study command runs, so `moduli --help` and the other commands start fast.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bandsCsv, bandsPgfplots, buildBandOption } from '../../charts/band-option';
+import { optionToSvg } from '../../charts/export';
+import { renderReport, summarizeStudy } from '../../engine/study/report';
+import { nodeForkHost } from '../../jobs/host';
+import { JobRunner } from '../../jobs/runner';
+import { exportSlurm, importSlurmResults } from '../../jobs/slurm';
+import { createStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows, type StudyFigures } from '../../jobs/study';
+import type { RunStore } from '../../store/run-store';
+import { formatDuration } from '../progress';
+
+export { renderReport, summarizeStudy, nodeForkHost, JobRunner, exportSlurm, importSlurmResults, createStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows };
+
+/** Runs the queue to completion, printing study-wide progress with an ETA as runs finish. */
+export async function drive(store: RunStore, runner: JobRunner, studyId: string): Promise<void> {
+  const started = Date.now();
+  const total = () => studyRows(store, studyId).length;
+  const done = () => studyRows(store, studyId).filter((r) => ['finished', 'failed', 'cancelled'].includes(r.status)).length;
+  const initial = done();
+  runner.events.subscribe((e) => {
+    if (e.type !== 'finished' && !(e.type === 'status' && e.status === 'failed')) return;
+    const d = done();
+    const rate = (Date.now() - started) / Math.max(1, d - initial);
+    process.stderr.write(`study ${studyId}: ${d}/${total()} runs done, elapsed ${formatDuration(Date.now() - started)}, ETA ${formatDuration(rate * (total() - d))}\n`);
+  });
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupted: pausing running runs (checkpointed), starting no more; continue with `moduli study resume`\n');
+    runner.drain();
+    for (const id of runner.runningIds()) runner.pause(id);
+  });
+  await runner.waitAll();
+}
+
+/** The study's two figures as SVG (with legend), CSV of exactly the plotted points, and pgfplots. */
+export function writeFigures(figs: StudyFigures, dir: string, title: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  const emit = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    written.push(join(dir, name));
+  };
+  const sparsity = { title: `${title}: validation ${figs.primary} vs sparsity (mean ± std over seeds)`, xName: 'global sparsity (%)', yName: figs.primary, xPercent: true };
+  emit('metric-vs-sparsity.svg', optionToSvg(buildBandOption(figs.metricVsSparsity, { ...sparsity, dark: false }), 900, 480));
+  emit('metric-vs-sparsity.csv', bandsCsv(figs.metricVsSparsity, sparsity.xName, true));
+  emit('metric-vs-sparsity.tex', bandsPgfplots(figs.metricVsSparsity, sparsity));
+  const loss = { title: `${title}: training loss (mean ± std over seeds)`, xName: 'step', yName: 'loss' };
+  emit('training-loss.svg', optionToSvg(buildBandOption(figs.trainingLoss, { ...loss, dark: false }), 900, 480));
+  emit('training-loss.csv', bandsCsv(figs.trainingLoss, 'step'));
+  emit('training-loss.tex', bandsPgfplots(figs.trainingLoss, loss));
+  return written;
+}
+
