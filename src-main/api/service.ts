@@ -2,7 +2,7 @@
 // (behind IPC) and by `moduli serve` (behind HTTP), never by the renderer directly.
 import { layerSeed } from '../engine/training/regularizer';
 import type { PenaltyView } from '../engine/geometry/view';
-import { checkMemory } from '../engine/resources';
+import { preflight } from '../engine/resources';
 import { ComputePool } from '../jobs/compute';
 import { renderReport } from '../engine/study/report';
 import { ARMS, templateInfos } from '../engine/study/templates';
@@ -92,7 +92,7 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
     startRuns: (a: { config: ExperimentConfig; seeds?: number[]; priority: number }) => {
       const backend = a.config.backend === 'auto' && opts.defaultBackend ? opts.defaultBackend : a.config.backend;
       const configs = (a.seeds ?? [a.config.seed]).map((seed) => ExperimentConfig.parse({ ...a.config, seed, backend }));
-      checkMemory(configs[0], opts.maxMemoryBytes);
+      preflight(configs[0], opts.maxMemoryBytes);
       return configs.map((c) => runner.enqueue(c, a.priority));
     },
     cancelRun: (id: string) => runner.cancel(exists(id)),

@@ -7,6 +7,7 @@
 import { totalmem } from 'node:os';
 import type { ExperimentConfig } from '../schema/experiment';
 import { InvalidInputError } from '../schema/errors';
+import { checkCorpusFiles } from './tasks/language/corpus';
 
 const F32 = 4;
 /** WikiText-2's vocabulary (with <unk> and <eos>): the language model's size before the corpus is read. */
@@ -70,4 +71,10 @@ export function checkMemory(config: ExperimentConfig, limit = defaultMemoryLimit
     );
   }
   return est;
+}
+
+/** Everything checked before a run is created or resumed: memory, and the corpus files of a language model. */
+export function preflight(config: ExperimentConfig, memoryLimit?: number): void {
+  checkMemory(config, memoryLimit);
+  if (config.task.task === 'language') checkCorpusFiles(config.task.corpus);
 }

@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExperimentConfig } from '../schema/experiment';
 import type { TrainingEvent } from '../engine/training/events';
-import { checkMemory } from '../engine/resources';
+import { preflight } from '../engine/resources';
 import { ConflictError, isStorageFull, NotFoundError } from '../store/errors';
 import { HEARTBEAT_MS, type OwnerLease } from '../store/owners';
 import { RunRecorder, primaryMetricOf } from '../store/recorder';
@@ -116,7 +116,7 @@ export class JobRunner {
   /** Validates the config (schema and memory estimate) and queues the run; throws before creating anything. */
   enqueue(config: ExperimentConfig, priority = 0): string {
     const valid = ExperimentConfig.parse(config);
-    checkMemory(valid, this.opts.maxMemoryBytes);
+    preflight(valid, this.opts.maxMemoryBytes);
     const run = this.opts.store.createRun(valid, { status: 'queued', priority, owner: this.lease.id });
     this.events.publish({ runId: run.id, type: 'status', status: 'queued' });
     this.schedule();
@@ -142,6 +142,8 @@ export class JobRunner {
       if (run.status === 'running' && !this.active.has(runId)) throw this.elsewhere(runId, 'resume');
       throw new ConflictError(`run ${runId} is ${run.status}; only paused, interrupted, failed or cancelled runs resume`);
     }
+    // A run that failed for a missing corpus fails again at once with the same clear reason, not in a worker.
+    preflight(run.config, this.opts.maxMemoryBytes);
     if (!this.opts.store.requeue(runId, this.lease.id, RESUMABLE)) throw new ConflictError(`run ${runId} changed state meanwhile; try again`);
     this.resumeOnStart.add(runId);
     this.events.publish({ runId, type: 'status', status: 'queued' });

@@ -158,3 +158,25 @@ describe('bad input to the CLI', () => {
     store.close();
   });
 });
+
+describe('the language-model corpus', () => {
+  it('is checked before a run is created: the error names the split, --corpus and the README section', async () => {
+    const db = join(dir, 'lm.sqlite');
+    const r = await moduli('train', '--task', 'language', '--preset', 'quick', '--db', db);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/the train split 'train\.txt' \(task\.corpus\.train\) is missing or empty\. Pass --corpus DIR/);
+    const store = RunStore.open(db);
+    expect(store.listRuns({})).toEqual([]);
+    // A failed run of a missing corpus is not silently resumed into the same failure.
+    const { presetConfig } = await import('../../src-main/schema/presets');
+    const id = store.createRun(presetConfig('language', 'quick', { task: { task: 'language', corpus: { train: join(dir, 'nope.txt'), valid: join(dir, 'nope.txt'), test: join(dir, 'nope.txt') } } }), { status: 'failed' }).id;
+    const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 1 });
+    try {
+      expect(() => runner.resume(id)).toThrow(/train split .* is missing or empty/);
+      expect(store.getRun(id)!.status).toBe('failed');
+    } finally {
+      runner.dispose();
+      store.close();
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { openStore } from '../store-option';
 import { UsageError } from '../errors';
 import { formatDuration, progressReporter } from '../progress';
 import { toTable } from '../format';
-import { checkMemory } from '../../engine/resources';
+import { preflight } from '../../engine/resources';
 
 /** Events without the bulky binary payloads, for JSON-lines logs. */
 export function eventForLog(e: TrainingEvent): unknown {
@@ -52,7 +52,7 @@ export function trainCommand(): Command {
       const store = o.record ? openStore(o.db) : null;
       if (o.runId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(o.runId)) throw new UsageError(`--run-id must be 1–64 letters, digits, '_' or '-'`);
       if (o.runId && store?.getRun(o.runId)) throw new UsageError(`run ${o.runId} already exists in ${store.path}`);
-      checkMemory(config, o.maxMemory ? o.maxMemory * 2 ** 30 : undefined);
+      preflight(config, o.maxMemory ? o.maxMemory * 2 ** 30 : undefined);
       // This process trains the run itself: it holds the lease, so a server on the same database shows the run
       // as live (not interrupted) and offers no cancel or resume that would start a second trainer.
       const lease = store?.registerOwner('train');

@@ -1,10 +1,34 @@
 // Word-level corpus (reference word_example/data.py): each line split on whitespace plus '<eos>' (blank
 // lines become a lone '<eos>'); '<unk>' is an ordinary token; one vocabulary grown over train, valid, test.
 import { readFileSync, statSync } from 'node:fs';
+import { InvalidInputError } from '../../../schema/errors';
 
 export const EOS = '<eos>';
 
-export class CorpusError extends Error {}
+export class CorpusError extends InvalidInputError {}
+
+/**
+ * Before a language-model run is created or resumed: every split file exists, is a regular non-empty file and
+ * starts as UTF-8 text (the full read happens in the worker). The message says what to provide.
+ */
+export function checkCorpusFiles(corpus: { train: string; valid: string; test: string }): void {
+  for (const split of ['train', 'valid', 'test'] as const) {
+    const path = corpus[split];
+    let ok = false;
+    try {
+      const st = statSync(path);
+      ok = st.isFile() && st.size > 0;
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      throw new CorpusError(
+        `language model: the ${split} split '${path}' (task.corpus.${split}) is missing or empty. Pass --corpus DIR with train.txt, valid.txt and test.txt ` +
+          `(WikiText-2 as whitespace-tokenised text, one paragraph per line; see the README, "Language-model data"), or set task.corpus.${split} to a file`,
+      );
+    }
+  }
+}
 
 export class Vocabulary {
   readonly words: string[] = [];
