@@ -2,6 +2,7 @@
 // polygon (a custom series: stacked areas only stack correctly on category axes). Pure, so the same option
 // renders in the UI and, through ECharts' SVG renderer, in `moduli study report --figures`.
 import { escapeHtml } from './escape';
+import { CHART_LAYOUT, compactNumber } from './line-option';
 import type { Band } from '../engine/study/figures';
 
 export interface BandOptionSettings {
@@ -65,10 +66,10 @@ export function buildBandOption(bands: Band[], s: BandOptionSettings): Record<st
           ? `${escapeHtml(p.seriesName)}<br/>${escapeHtml(s.xName)} ${p.data[0].toPrecision(4)}: ${p.data[1].toPrecision(4)} ± ${p.data[2].toPrecision(2)} (n=${p.data[3]})`
           : escapeHtml(p.seriesName),
     },
-    legend: { type: 'scroll', top: 26, left: 8, right: 8, textStyle: { color: fg }, data: bands.map((b) => b.cell) },
-    grid: { left: 64, right: 20, top: 56, bottom: 44 },
-    xAxis: { type: 'value', name: s.xName, nameLocation: 'middle', nameGap: 26, scale: true, axisLabel: { color: fg }, nameTextStyle: { color: fg } },
-    yAxis: { type: s.logY ? 'log' : 'value', name: s.yName, nameLocation: 'middle', nameGap: 46, scale: true, axisLabel: { color: fg }, nameTextStyle: { color: fg } },
+    legend: { type: 'scroll', top: CHART_LAYOUT.legendTop, left: 8, right: 8, textStyle: { color: fg }, data: bands.map((b) => b.cell) },
+    grid: { left: CHART_LAYOUT.gridLeft, right: CHART_LAYOUT.gridRight, top: CHART_LAYOUT.gridTop, bottom: 44 },
+    xAxis: { type: 'value', name: s.xName, nameLocation: 'middle', nameGap: 26, scale: true, axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true }, nameTextStyle: { color: fg } },
+    yAxis: { type: s.logY ? 'log' : 'value', name: s.yName, nameLocation: 'middle', nameGap: CHART_LAYOUT.yNameGap, scale: true, axisLabel: { color: fg, formatter: compactNumber }, nameTextStyle: { color: fg } },
     series,
   };
 }

@@ -11,10 +11,38 @@ use([LineChart, CustomChart, GridComponent, LegendComponent, TitleComponent, Too
 /** The option as a standalone SVG document (legend included; interactive zoom controls left out). */
 export function optionToSvg(option: Record<string, unknown>, width = 800, height = 400): string {
   const chart = init(null, null, { renderer: 'svg', ssr: true, width, height });
-  chart.setOption({ ...option, dataZoom: [], animation: false });
+  chart.setOption({ ...option, ...exportLayout(option, width), dataZoom: [], animation: false });
   const svg = chart.renderToSVGString();
   chart.dispose();
   return svg;
+}
+
+/**
+ * A file has no scrolling: the legend shows every entry, broken into rows by a conservative width estimate
+ * (0.6 em per character at 12 px, wider than real sans-serif text, so a row never overflows in any viewer),
+ * one legend component per row, and the plot starts below the last row.
+ */
+function exportLayout(option: Record<string, unknown>, width: number): Record<string, unknown> {
+  const legend = option.legend as { top?: number; data?: string[] } | undefined;
+  if (!legend) return {};
+  const names = legend.data ?? [...new Set(((option.series as Array<{ name?: string }> | undefined) ?? []).map((s) => s.name).filter((n): n is string => !!n))];
+  const rows: string[][] = [[]];
+  let x = 0;
+  for (const n of names) {
+    const w = 25 + 5 + n.length * 12 * 0.6 + 10;
+    if (x > 0 && x + w > width - 24) {
+      rows.push([]);
+      x = 0;
+    }
+    rows[rows.length - 1].push(n);
+    x += w;
+  }
+  const top = legend.top ?? 26;
+  const grid = option.grid as Record<string, number>;
+  return {
+    legend: rows.map((data, r) => ({ ...legend, type: 'plain', data, top: top + r * 22, left: 8, right: undefined })),
+    grid: { ...grid, top: Math.max(grid.top ?? 0, top + rows.length * 22 + 10) },
+  };
 }
 
 function tex(s: string): string {

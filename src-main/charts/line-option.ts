@@ -27,18 +27,33 @@ export function ema(values: number[], weight: number): number[] {
   });
 }
 
+/** Axis tick labels of bounded width (≤ 7 characters), so they never reach the axis name. */
+export function compactNumber(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a >= 1e5 || a < 1e-3 ? v.toExponential(1) : String(+v.toPrecision(3));
+}
+
+/**
+ * Layout (tested for overlapping text at 360 × 240 with long names, test/renderer/chart-layout.spec.ts): title
+ * on the first row, the legend on its own row below it, axis names centred beside their axes, the zoom
+ * slider below the x-axis name.
+ */
+export const CHART_LAYOUT = { titleTop: 4, legendTop: 26, gridTop: 58, gridLeft: 72, gridRight: 20, gridBottom: 56, xNameGap: 24, yNameGap: 52, sliderHeight: 14, sliderBottom: 4 } as const;
+
 export function buildLineOption(series: PlotSeries[], s: LineOptionSettings): Record<string, unknown> {
   const fg = s.dark ? '#d8dde6' : '#223';
+  const L = CHART_LAYOUT;
   return {
     animation: false,
     backgroundColor: 'transparent',
-    title: { text: s.title, left: 8, top: 4, textStyle: { fontSize: 13, color: fg } },
+    title: { text: s.title, left: 8, top: L.titleTop, textStyle: { fontSize: 13, color: fg } },
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => (typeof v === 'number' ? v.toPrecision(4) : String(v)) },
-    legend: { type: 'scroll', top: 4, right: 8, textStyle: { color: fg } },
-    grid: { left: 56, right: 16, top: 36, bottom: 48 },
-    dataZoom: [{ type: 'inside' }, { type: 'slider', height: 16, bottom: 8 }],
-    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 24, axisLabel: { color: fg }, nameTextStyle: { color: fg } },
-    yAxis: { type: s.logY ? 'log' : 'value', name: s.yName, scale: true, axisLabel: { color: fg }, nameTextStyle: { color: fg } },
+    legend: { type: 'scroll', top: L.legendTop, left: 8, right: 8, textStyle: { color: fg } },
+    grid: { left: L.gridLeft, right: L.gridRight, top: L.gridTop, bottom: L.gridBottom },
+    dataZoom: [{ type: 'inside' }, { type: 'slider', height: L.sliderHeight, bottom: L.sliderBottom }],
+    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: L.xNameGap, axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true }, nameTextStyle: { color: fg } },
+    yAxis: { type: s.logY ? 'log' : 'value', name: s.yName, nameLocation: 'middle', nameGap: L.yNameGap, scale: true, axisLabel: { color: fg, formatter: compactNumber }, nameTextStyle: { color: fg } },
     series: series.map((x) => {
       const ys = ema(x.values, s.smoothing);
       return {
