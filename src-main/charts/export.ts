@@ -1,12 +1,12 @@
 // Chart exports researchers ask for and trackers rarely give: SVG with its legend (rendered by ECharts'
 // SVG renderer, no DOM needed) and a pgfplots snippet of exactly the plotted (smoothed) series.
 import { CustomChart, LineChart } from 'echarts/charts';
-import { DataZoomComponent, GridComponent, LegendComponent, TitleComponent, TooltipComponent } from 'echarts/components';
+import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import { init, use } from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import { ema, type PlotSeries } from './line-option';
 
-use([LineChart, CustomChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, DataZoomComponent, SVGRenderer]);
+use([LineChart, CustomChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, DataZoomComponent, MarkLineComponent, SVGRenderer]);
 
 /** The option as a standalone SVG document (legend included; interactive zoom controls left out). */
 export function optionToSvg(option: Record<string, unknown>, width = 800, height = 400): string {

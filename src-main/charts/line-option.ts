@@ -1,5 +1,7 @@
 // ECharts options for training curves, built by a pure function shared by the renderer and the CLI (tested without a DOM, as
 // optuna-dashboard's graph components): series in, option out. Smoothing is an EMA over the plotted points.
+import { escapeHtml } from './escape';
+
 export interface PlotSeries {
   name: string;
   steps: number[];
@@ -12,6 +14,8 @@ export interface LineOptionSettings {
   smoothing: number;
   logY: boolean;
   dark: boolean;
+  /** Vertical markers (pruning steps: they explain the loss spikes), at x = step. */
+  markers?: Array<{ x: number; label: string }>;
 }
 
 /** TensorBoard-style debiased exponential moving average; weight 0 returns the input. */
@@ -54,7 +58,7 @@ export function buildLineOption(series: PlotSeries[], s: LineOptionSettings): Re
     dataZoom: [{ type: 'inside' }, { type: 'slider', height: L.sliderHeight, bottom: L.sliderBottom }],
     xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: L.xNameGap, axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true }, nameTextStyle: { color: fg } },
     yAxis: { type: s.logY ? 'log' : 'value', name: s.yName, nameLocation: 'middle', nameGap: L.yNameGap, scale: true, axisLabel: { color: fg, formatter: compactNumber }, nameTextStyle: { color: fg } },
-    series: series.map((x) => {
+    series: series.map((x, k) => {
       const ys = ema(x.values, s.smoothing);
       return {
         name: x.name,
@@ -63,20 +67,36 @@ export function buildLineOption(series: PlotSeries[], s: LineOptionSettings): Re
         sampling: 'lttb',
         emphasis: { focus: 'series' },
         data: x.steps.map((st, i) => [st, ys[i]]),
+        ...(k === 0 && s.markers?.length
+          ? {
+              markLine: {
+                symbol: 'none',
+                silent: false,
+                lineStyle: { type: 'dashed', color: s.dark ? '#8a93a6' : '#99a', width: 1 },
+                label: { show: false },
+                tooltip: { formatter: (p: { name: string }) => escapeHtml(p.name) },
+                data: s.markers.map((m) => ({ xAxis: m.x, name: m.label })),
+              },
+            }
+          : {}),
       };
     }),
   };
 }
 
-/** The exact plotted series as CSV (after smoothing), one column per series, aligned by step. */
+/**
+ * The exact plotted series as CSV, one column per series, aligned by step. With smoothing, each series has
+ * two columns: the plotted (smoothed) values and the raw ones (`name (raw)`).
+ */
 export function seriesCsv(series: PlotSeries[], smoothing: number): string {
   const steps = [...new Set(series.flatMap((s) => s.steps))].sort((a, b) => a - b);
-  const maps = series.map((s) => {
-    const ys = ema(s.values, smoothing);
-    return new Map(s.steps.map((st, i) => [st, ys[i]]));
+  const columns = series.flatMap((s) => {
+    const smoothed = { name: s.name, values: ema(s.values, smoothing) };
+    return smoothing > 0 ? [smoothed, { name: `${s.name} (raw)`, values: s.values }].map((c) => ({ ...c, steps: s.steps })) : [{ ...smoothed, steps: s.steps }];
   });
+  const maps = columns.map((c) => new Map(c.steps.map((st, i) => [st, c.values[i]])));
   const esc = (t: string) => (/[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
-  const lines = [['step', ...series.map((s) => esc(s.name))].join(',')];
+  const lines = [['step', ...columns.map((c) => esc(c.name))].join(',')];
   for (const st of steps) lines.push([st, ...maps.map((m) => (m.has(st) ? String(m.get(st)) : ''))].join(','));
   return lines.join('\n') + '\n';
 }

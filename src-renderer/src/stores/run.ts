@@ -21,6 +21,7 @@ export const useRunStore = defineStore('run', () => {
   const run = ref<RunRecord | null>(null);
   const names = ref<string[]>([]);
   const notes = ref<Array<{ createdAt: number; text: string }>>([]);
+  const epochs = ref<ApiResult<'getRun'>['epochs']>([]);
   const series = ref<Record<string, PlotSeries>>({});
   const snapshots = ref<SnapshotMeta[]>([]);
   const snapIndex = ref(0);
@@ -54,6 +55,7 @@ export const useRunStore = defineStore('run', () => {
     const fresh = d.series.filter((n) => PLOTTED(n) && !names.value.includes(n));
     names.value = d.series;
     notes.value = d.notes;
+    epochs.value = d.epochs;
     await Promise.all(fresh.map(loadSeries));
   }
 
@@ -163,5 +165,5 @@ export const useRunStore = defineStore('run', () => {
 
   const latestSnapshot = computed(() => snapshots.value.at(-1) ?? null);
 
-  return { runId, run, names, notes, series, snapshots, snapIndex, followLatest, snapshot, latestSnapshot, geometry, structure, error, open, selectSnapshot, follow, control, addNote };
+  return { runId, run, names, notes, epochs, series, snapshots, snapIndex, followLatest, snapshot, latestSnapshot, geometry, structure, error, open, selectSnapshot, follow, control, addNote };
 });
