@@ -42,7 +42,7 @@ export const RunFilter = z.object({
   task: z.string().optional(),
   space: z.string().optional(),
   tag: z.string().optional(),
-  search: z.string().optional().describe('substring of name, id, space or weighting'),
+  search: z.string().max(200).optional().describe('substring of the name, id, task, space, weighting, any config value or a tag'),
   createdAfter: z.number().optional(),
   createdBefore: z.number().optional(),
   sort: z.enum(['created', 'finalMetric', 'finalSparsity', 'status', 'task']).default('created'),

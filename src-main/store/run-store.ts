@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ExperimentConfig } from '../schema/experiment';
 import { RunFilter, type RunRecord, type RunStatus, type Series } from '../schema/run';
+import { defaultRunName } from '../schema/run-name';
 import { openDatabase, type Db, type OpenOptions } from './database';
 import { minMaxDownsample } from './downsample';
 import { NotFoundError } from './errors';
@@ -124,7 +125,7 @@ export class RunStore {
       )
       .run({
         id,
-        name: config.name,
+        name: config.name || defaultRunName(config),
         task: config.task.task,
         space: config.regularization.penalty.space,
         weighting: config.regularization.penalty.weighting,
@@ -213,7 +214,10 @@ export class RunStore {
       params.tag = f.tag;
     }
     if (f.search) {
-      where.push("(name LIKE @q ESCAPE '\\' OR id LIKE @q ESCAPE '\\' OR space LIKE @q ESCAPE '\\' OR weighting LIKE @q ESCAPE '\\')");
+      // Names, ids, tasks, any config value, and tags.
+      where.push(
+        "(name LIKE @q ESCAPE '\\' OR id LIKE @q ESCAPE '\\' OR task LIKE @q ESCAPE '\\' OR space LIKE @q ESCAPE '\\' OR weighting LIKE @q ESCAPE '\\' OR config_json LIKE @q ESCAPE '\\' OR id IN (SELECT run_id FROM tags WHERE tag LIKE @q ESCAPE '\\'))",
+      );
       params.q = `%${f.search.replace(/[%_\\]/g, '\\$&')}%`;
     }
     if (f.createdAfter !== undefined) {

@@ -41,8 +41,9 @@ describe('moduli CLI', async () => {
     expect(space.err.trim().split('\n')).toHaveLength(1);
     expect(space.err).toMatch(/unknown moduli space/);
     const corpus = await moduli('train', '--task', 'language', '--corpus', join(dir, 'no-such-dir'), '--quiet');
-    expect(corpus.code).toBe(1);
-    expect(corpus.err).toMatch(/corpus file '.*train\.txt' not found/);
+    // Checked before anything is created: a usage error naming the split and what to provide.
+    expect(corpus.code).toBe(2);
+    expect(corpus.err).toMatch(/the train split '.*train\.txt' \(task\.corpus\.train\) is missing or empty/);
     const config = await moduli('train', '--task', 'adding', '--set', 'task.hidden=-3');
     expect(config.code).toBe(2);
     expect(config.err).toMatch(/invalid configuration: task\.hidden/);

@@ -1,9 +1,19 @@
 // The runs list: filter, sort, live refresh (coalesced), and the actions on runs.
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { ref, watch } from 'vue';
 import type { RunRecord, RunStatus } from '../../../src-main/schema/run';
 import { client } from '../api/client';
 import { coalesce, useLiveStore } from './live';
+
+const COLUMNS_KEY = 'moduli-run-columns';
+const DEFAULT_COLUMNS = ['regularization.lambda', 'task.hidden', 'pruning.target'];
+
+/** A config value by dotted path, for table cells. */
+export function configValue(config: unknown, path: string): string {
+  let v: unknown = config;
+  for (const k of path.split('.')) v = v !== null && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined;
+  return v === undefined ? '–' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
 
 export type RunSort = 'created' | 'finalMetric' | 'finalSparsity' | 'status' | 'task';
 
@@ -14,6 +24,9 @@ export const useRunsStore = defineStore('runs', () => {
   const sort = ref<RunSort>('created');
   const order = ref<'asc' | 'desc'>('desc');
   const error = ref('');
+  /** Extra table columns: any config field, by dotted path (kept in this browser). */
+  const columns = ref<string[]>(JSON.parse(localStorage.getItem(COLUMNS_KEY) ?? 'null') ?? DEFAULT_COLUMNS);
+  watch(columns, (c) => localStorage.setItem(COLUMNS_KEY, JSON.stringify(c)), { deep: true });
 
   async function refresh(): Promise<void> {
     try {
@@ -60,5 +73,5 @@ export const useRunsStore = defineStore('runs', () => {
     };
   }
 
-  return { runs, search, status, sort, order, error, refresh, sortBy, cancel, resume, tag, remove, follow };
+  return { runs, search, status, sort, order, error, columns, refresh, sortBy, cancel, resume, tag, remove, follow };
 });

@@ -1,0 +1,40 @@
+// Names runs carry when the user gives none, read from what distinguishes them:
+// "navigation · torus DoG⁻¹ · λ 0.01 · N 128 · 90 % · seed 1".
+import type { ExperimentConfig } from './experiment';
+
+const WEIGHTING_LABEL: Record<string, string> = { dog: 'DoG', gauss: 'Gauss', square: 'd²', distance: 'd', ripple: 'ripple', mean: 'mean' };
+
+export function penaltyLabel(config: ExperimentConfig): string {
+  const p = config.regularization.penalty;
+  if (p.space === 'none' || config.regularization.lambda === 0) return 'no regulariser';
+  if (p.space === 'standard') return config.regularization.power === 2 ? 'L2' : 'L1';
+  return `${p.permute ? 'permuted ' : ''}${p.space} ${WEIGHTING_LABEL[p.weighting] ?? p.weighting}${p.invert ? '⁻¹' : ''}${config.regularization.learnEmbedding ? ' (learned)' : ''}`;
+}
+
+export function defaultRunName(config: ExperimentConfig): string {
+  const parts = [config.task.task, penaltyLabel(config)];
+  if (penaltyLabel(config) !== 'no regulariser') parts.push(`λ ${config.regularization.lambda}`);
+  parts.push(`N ${config.task.hidden}`, `${+(100 * config.pruning.target).toFixed(1)} %`, `seed ${config.seed}`);
+  return parts.join(' · ');
+}
+
+/**
+ * A seed list as people type it: "1, 2, 5-8" → [1, 2, 5, 6, 7, 8]. Throws with what is wrong; at most
+ * `max` seeds, each 0 … 2^31 − 1, no duplicates.
+ */
+export function parseSeedList(text: string, max = 100): number[] {
+  const seeds: number[] = [];
+  for (const part of text.split(/[,\s]+/).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new Error(`'${part}' is not a seed or a range like 5-8`);
+    const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])];
+    if (b < a) throw new Error(`range '${part}' runs backwards`);
+    if (b > 2 ** 31 - 1) throw new Error(`seed ${b} is larger than 2^31 − 1`);
+    if (seeds.length + (b - a + 1) > max) throw new Error(`at most ${max} seeds`);
+    for (let s = a; s <= b; s++) seeds.push(s);
+  }
+  if (!seeds.length) throw new Error('give at least one seed, e.g. 1 or 1, 2, 3 or 1-5');
+  const dup = seeds.find((s, i) => seeds.indexOf(s) !== i);
+  if (dup !== undefined) throw new Error(`seed ${dup} is listed twice`);
+  return seeds;
+}
