@@ -112,7 +112,7 @@ describe('workbench UI in a browser', () => {
     await page.click('[data-test="new-study"]');
     await page.waitForSelector('select[name="template"] option[value="adding-controls"]', { state: 'attached' });
     await page.selectOption('select[name="template"]', 'adding-controls');
-    await page.fill('input[name="seeds"]', '1, 2');
+    await page.fill('input[name="seeds"]', '2');
     await expect.poll(() => page.textContent('[data-test="run-count"]')).toMatch(/4 configurations × 2 seeds = 8 runs/);
     // Multi-selects: drop two configurations, one seed, a tiny network.
     await page.uncheck('input[name="arms"][value="L1"]');
