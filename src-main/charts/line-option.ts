@@ -16,6 +16,8 @@ export interface LineOptionSettings {
   dark: boolean;
   /** Vertical markers (pruning steps: they explain the loss spikes), at x = step. */
   markers?: Array<{ x: number; label: string }>;
+  /** The x axis' name (default 'step'). */
+  xName?: string;
 }
 
 /** TensorBoard-style debiased exponential moving average; weight 0 returns the input. */
@@ -56,7 +58,7 @@ export function buildLineOption(series: PlotSeries[], s: LineOptionSettings): Re
     legend: { type: 'scroll', top: L.legendTop, left: 8, right: 8, textStyle: { color: fg } },
     grid: { left: L.gridLeft, right: L.gridRight, top: L.gridTop, bottom: L.gridBottom },
     dataZoom: [{ type: 'inside' }, { type: 'slider', height: L.sliderHeight, bottom: L.sliderBottom }],
-    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: L.xNameGap, axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true }, nameTextStyle: { color: fg } },
+    xAxis: { type: 'value', name: s.xName ?? 'step', nameLocation: 'middle', nameGap: L.xNameGap, axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true }, nameTextStyle: { color: fg } },
     yAxis: { type: s.logY ? 'log' : 'value', name: s.yName, nameLocation: 'middle', nameGap: L.yNameGap, scale: true, axisLabel: { color: fg, formatter: compactNumber }, nameTextStyle: { color: fg } },
     series: series.map((x, k) => {
       const ys = ema(x.values, s.smoothing);
@@ -88,7 +90,7 @@ export function buildLineOption(series: PlotSeries[], s: LineOptionSettings): Re
  * The exact plotted series as CSV, one column per series, aligned by step. With smoothing, each series has
  * two columns: the plotted (smoothed) values and the raw ones (`name (raw)`).
  */
-export function seriesCsv(series: PlotSeries[], smoothing: number): string {
+export function seriesCsv(series: PlotSeries[], smoothing: number, xName = 'step'): string {
   const steps = [...new Set(series.flatMap((s) => s.steps))].sort((a, b) => a - b);
   const columns = series.flatMap((s) => {
     const smoothed = { name: s.name, values: ema(s.values, smoothing) };
@@ -96,7 +98,7 @@ export function seriesCsv(series: PlotSeries[], smoothing: number): string {
   });
   const maps = columns.map((c) => new Map(c.steps.map((st, i) => [st, c.values[i]])));
   const esc = (t: string) => (/[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
-  const lines = [['step', ...columns.map((c) => esc(c.name))].join(',')];
+  const lines = [[esc(xName), ...columns.map((c) => esc(c.name))].join(',')];
   for (const st of steps) lines.push([st, ...maps.map((m) => (m.has(st) ? String(m.get(st)) : ''))].join(','));
   return lines.join('\n') + '\n';
 }

@@ -81,6 +81,18 @@ describe('workbench UI in a browser', () => {
     await page.waitForSelector('canvas[data-order="natural"]');
 
     await expect.poll(async () => store.getRun(ids[0])!.status, { timeout: 120_000 }).toBe('finished');
+    // The heatmap followed the live run to its last snapshot (the page was open the whole time).
+    const last = store.snapshots(ids[0]).filter((s) => s.phase === 'train').at(-1)!;
+    await expect.poll(async () => page.textContent('.lower h3'), { timeout: 20_000 }).toContain(`epoch ${last.epoch}, step ${last.step}`);
+    await page.click('[data-test="order-toggle"]');
+    await page.waitForSelector('canvas[data-order="embedding"]');
+    // Hover names the connection and its values; the colour bar and the distance profile are there.
+    const heat = (await page.$('[data-test="heatmap"]'))!;
+    const b = (await heat.boundingBox())!;
+    await page.mouse.move(b.x + b.width * 0.3, b.y + b.height * 0.6);
+    await expect.poll(async () => page.textContent('[data-test="heatmap-hover"]')).toMatch(/connection \d+ → \d+ · w = -?[\d.e-]+ · (kept|pruned)/);
+    await page.waitForSelector('[data-test="colour-bar"]');
+    await page.waitForSelector('[data-test="distance-profile"] canvas', { timeout: 30_000 });
     await expect.poll(async () => store.getRun(ids[1])!.status, { timeout: 120_000 }).toBe('finished');
 
     await page.goto(`${server.url.split('?')[0]}#/compare/${ids.join(',')}`);

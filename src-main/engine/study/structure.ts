@@ -19,11 +19,24 @@ export interface StructureMetrics {
   profile: number;
   inDegree: number[];
   outDegree: number[];
+  /**
+   * The distance profile: the fraction of pairs kept as a function of their geodesic distance (PROFILE_BINS
+   * equal bins from 0 to the largest distance). A geometry-blind mask keeps the same fraction at every
+   * distance; a mask shaped by the geometry keeps more of the short connections.
+   */
+  distanceProfile: { edges: number[]; pairs: number[]; kept: number[] };
 }
+
+export const PROFILE_BINS = 24;
 
 export function structureMetrics(W: ArrayLike<number>, n: number, D: ArrayLike<number>, order: ArrayLike<number>): StructureMetrics {
   const rank = new Int32Array(n);
   for (let k = 0; k < n; k++) rank[order[k]] = k;
+  let maxD = 0;
+  for (let k = 0; k < n * n; k++) if (D[k] > maxD) maxD = D[k];
+  const binWidth = maxD > 0 ? maxD / PROFILE_BINS : 1;
+  const binPairs = new Array<number>(PROFILE_BINS).fill(0);
+  const binKept = new Array<number>(PROFILE_BINS).fill(0);
   let kept = 0;
   let keptLength = 0;
   let pairLength = 0;
@@ -35,7 +48,10 @@ export function structureMetrics(W: ArrayLike<number>, n: number, D: ArrayLike<n
     for (let j = 0; j < n; j++) {
       const d = D[i * n + j];
       pairLength += d;
+      const bin = Math.min(PROFILE_BINS - 1, Math.floor(d / binWidth));
+      binPairs[bin]++;
       if (W[i * n + j] === 0) continue;
+      binKept[bin]++;
       kept++;
       keptLength += d;
       inDegree[i]++;
@@ -57,6 +73,7 @@ export function structureMetrics(W: ArrayLike<number>, n: number, D: ArrayLike<n
     profile: rowReach.reduce((a, b) => a + b, 0),
     inDegree,
     outDegree,
+    distanceProfile: { edges: Array.from({ length: PROFILE_BINS + 1 }, (_, b) => b * binWidth), pairs: binPairs, kept: binKept },
   };
 }
 
