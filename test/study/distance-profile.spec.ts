@@ -26,9 +26,9 @@ describe('distance profile', () => {
     const rp = profileSeries('random', r.distanceProfile);
     expect(lp.values[0]).toBeGreaterThan(3);
     expect(lp.values.at(-1)).toBe(0);
-    // Every pair is counted once: bins add up to N².
-    expect(l.distanceProfile.pairs.reduce((a, b) => a + b, 0)).toBe(n * n);
-    expect(l.distanceProfile.kept.reduce((a, b) => a + b, 0)).toBe(l.kept);
+    // Every pair but the self-connections is counted once.
+    expect(l.distanceProfile.pairs.reduce((a, b) => a + b, 0)).toBe(n * n - n);
+    expect(l.distanceProfile.kept.reduce((a, b) => a + b, 0)).toBe(l.kept - n);
     // A random mask: within sampling noise of 1 wherever the bin holds enough pairs.
     rp.values.forEach((v, b) => {
       if (r.distanceProfile.pairs[b] > 400) expect(Math.abs(v - 1), `bin ${b}`).toBeLessThan(0.35);

@@ -21,8 +21,10 @@ export interface StructureMetrics {
   outDegree: number[];
   /**
    * The distance profile: the fraction of pairs kept as a function of their geodesic distance (PROFILE_BINS
-   * equal bins from 0 to the largest distance). A geometry-blind mask keeps the same fraction at every
-   * distance; a mask shaped by the geometry keeps more of the short connections.
+   * equal bins from 0 to the largest distance), self-connections left out (they sit at distance 0 and are
+   * kept or pruned for reasons of their own: recurrent ReLU networks favour them under any penalty). A
+   * geometry-blind mask keeps the same fraction at every distance; a mask shaped by the geometry keeps more
+   * of the short connections.
    */
   distanceProfile: { edges: number[]; pairs: number[]; kept: number[] };
 }
@@ -48,10 +50,10 @@ export function structureMetrics(W: ArrayLike<number>, n: number, D: ArrayLike<n
     for (let j = 0; j < n; j++) {
       const d = D[i * n + j];
       pairLength += d;
-      const bin = Math.min(PROFILE_BINS - 1, Math.floor(d / binWidth));
-      binPairs[bin]++;
+      const bin = i === j ? -1 : Math.min(PROFILE_BINS - 1, Math.floor(d / binWidth));
+      if (bin >= 0) binPairs[bin]++;
       if (W[i * n + j] === 0) continue;
-      binKept[bin]++;
+      if (bin >= 0) binKept[bin]++;
       kept++;
       keptLength += d;
       inDegree[i]++;
