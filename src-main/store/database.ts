@@ -60,24 +60,30 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
     }
   }
   const db = new Database(path, { nativeBinding: opts.nativeBinding });
+  // First: another process may be creating or migrating this file right now; wait for it rather than fail.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   migrate(db, target);
-  if ((db.pragma('application_id', { simple: true }) as number) !== APPLICATION_ID) db.pragma(`application_id = ${APPLICATION_ID}`);
   return db;
 }
 
+/**
+ * Brings the schema to `target` in one write transaction taken up front (BEGIN IMMEDIATE), reading the
+ * version inside it: when two processes open a new file at once, the second waits and then finds it migrated
+ * (reading the version before locking made it re-run migration 1: "table runs already exists").
+ */
 export function migrate(db: Db, target = SCHEMA_VERSION): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (const m of MIGRATIONS) {
-    if (m.version <= current || m.version > target) continue;
-    db.transaction(() => {
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    for (const m of MIGRATIONS) {
+      if (m.version <= current || m.version > target) continue;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
-  }
+    }
+    if ((db.pragma('application_id', { simple: true }) as number) !== APPLICATION_ID) db.pragma(`application_id = ${APPLICATION_ID}`);
+  }).immediate();
 }
 
 export function schemaVersion(db: Db): number {

@@ -156,4 +156,20 @@ describe('workbench UI in a browser', () => {
     expect(csv).toMatch(/^torus DoG⁻¹,9[45](\.\d+)?,/m);
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE study_id = ?').get(studyId)).toEqual({ n: 2 });
   }, 300_000);
+
+  it('says when the server is gone, reconnects when it is back, and a reload works without a new token', async () => {
+    const base = server.url.split('?')[0];
+    const port = Number(new URL(base).port);
+    const token = server.token;
+    await page.goto(`${base}#/runs`);
+    await page.waitForSelector('tr[data-status="finished"]');
+    await server.close();
+    await page.waitForSelector('[data-test="disconnected"]', { timeout: 20_000 });
+    // The same installation restarts: same port, the persisted token.
+    server = await startServer({ service: createService(store, runner), events: runner.events, staticDir: RENDERER, port, token });
+    await page.waitForSelector('[data-test="disconnected"]', { state: 'detached', timeout: 20_000 });
+    await page.reload();
+    await page.waitForSelector('tr[data-status="finished"]');
+    expect(await page.$('text=missing or wrong token')).toBeNull();
+  }, 120_000);
 });

@@ -144,3 +144,25 @@ describe('downsampling', () => {
     expect(Array.from(d.steps)).toEqual([...d.steps].sort((x, y) => x - y));
   });
 });
+
+describe('two processes opening a new database at once', () => {
+  it('both succeed: the second waits for the first one’s migration instead of re-running it', async () => {
+    const { fork } = await import('node:child_process');
+    const { mkdtempSync: mk } = await import('node:fs');
+    const { tmpdir: tmp } = await import('node:os');
+    const { join: j } = await import('node:path');
+    const file = j(mk(j(tmp(), 'race-')), 'runs.sqlite');
+    const script = j(mk(j(tmp(), 'race-script-')), 'open.mts');
+    const { writeFileSync: w } = await import('node:fs');
+    // Each child loads the store first, then waits for a common instant, so the opens really coincide.
+    w(script, `import { RunStore } from ${JSON.stringify(j(__dirname, '../../src-main/store/run-store.ts'))};\nconst at = Number(process.argv[3]);\nwhile (Date.now() < at) {}\nconst s = RunStore.open(process.argv[2]);\ns.close();\n`);
+    const at = String(Date.now() + 6000);
+    const run = () =>
+      new Promise<number>((resolve) => {
+        const child = fork(script, [file, at], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+        child.on('exit', (code) => resolve(code ?? 1));
+      });
+    const codes = await Promise.all([run(), run(), run(), run()]);
+    expect(codes).toEqual([0, 0, 0, 0]);
+  }, 60_000);
+});
