@@ -96,7 +96,8 @@ describe('study lifecycle', () => {
     const cli = spawn(process.execPath, [CLI, 'study', 'run', join(dir, 'spec.json'), '--db', db, '--concurrency', '1'], { cwd: ROOT, stdio: 'pipe' });
     let out = '';
     cli.stdout.on('data', (d) => (out += d));
-    await until(() => existsSync(db) && statuses(db)[0]?.status === 'running', 120_000);
+    // The first run starts inside `study run` before it prints the study id: wait for both.
+    await until(() => /study (\w+):/.test(out) && existsSync(db) && statuses(db)[0]?.status === 'running', 120_000);
     // Kill only the host (the CLI process). Killing its children first raced: the still-living host saw the
     // worker die, recorded it failed and started the next run. The worker must notice by itself and exit.
     cli.kill('SIGKILL');
