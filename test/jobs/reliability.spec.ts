@@ -57,10 +57,11 @@ function silentHost(): WorkerHost {
 }
 
 /** A live process that is not this one (a stand-in for another `moduli serve` or CLI `train`). */
-function otherProcess(): { pid: number; kill: () => void } {
+function otherProcess(): { pid: number; kill: () => Promise<void> } {
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { stdio: 'ignore' });
   cleanups.push(() => child.kill('SIGKILL'));
-  return { pid: child.pid!, kill: () => child.kill('SIGKILL') };
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return { pid: child.pid!, kill: () => (child.kill('SIGKILL'), exited) };
 }
 
 function leaseOf(store: RunStore, pid: number): string {
@@ -195,8 +196,7 @@ describe('two processes on one database', () => {
     runner.sweep();
     await new Promise((r) => setTimeout(r, 20));
     expect(events).toContainEqual(expect.objectContaining({ type: 'progress', foreign: true, event: expect.objectContaining({ step: 7 }) }));
-    other.kill();
-    await new Promise((r) => setTimeout(r, 300));
+    await other.kill();
     runner.sweep();
     expect(store.getRun(id)!.status).toBe('interrupted');
   });
