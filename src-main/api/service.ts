@@ -2,7 +2,6 @@
 // (behind IPC) and by `moduli serve` (behind HTTP), never by the renderer directly.
 import { layerSeed } from '../engine/training/regularizer';
 import type { PenaltyView } from '../engine/geometry/view';
-import { preflight } from '../engine/resources';
 import { ComputePool } from '../jobs/compute';
 import { renderReport } from '../engine/study/report';
 import { ARMS, templateInfos } from '../engine/study/templates';
@@ -37,8 +36,6 @@ export interface ServiceOptions {
   defaultBackend?: Backend;
   /** Where penalty views are computed (default: worker processes of the runner's kind). */
   compute?: ComputePool;
-  /** Memory ceiling for one run in bytes (default: 80 % of physical memory, or MODULI_MAX_MEMORY_GB). */
-  maxMemoryBytes?: number;
   /** better-sqlite3 binding for workers that read the database (the desktop app's Electron build). */
   nativeBinding?: string;
 }
@@ -92,7 +89,6 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
     startRuns: (a: { config: ExperimentConfig; seeds?: number[]; priority: number }) => {
       const backend = a.config.backend === 'auto' && opts.defaultBackend ? opts.defaultBackend : a.config.backend;
       const configs = (a.seeds ?? [a.config.seed]).map((seed) => ExperimentConfig.parse({ ...a.config, seed, backend }));
-      preflight(configs[0], opts.maxMemoryBytes);
       return configs.map((c) => runner.enqueue(c, a.priority));
     },
     cancelRun: (id: string) => runner.cancel(exists(id)),

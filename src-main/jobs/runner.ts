@@ -8,12 +8,12 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExperimentConfig } from '../schema/experiment';
+import { ExperimentConfig, primaryMetricOf } from '../schema/experiment';
 import type { TrainingEvent } from '../engine/training/events';
 import { preflight } from '../engine/resources';
 import { ConflictError, isStorageFull, NotFoundError } from '../store/errors';
 import { HEARTBEAT_MS, type OwnerLease } from '../store/owners';
-import { RunRecorder, primaryMetricOf } from '../store/recorder';
+import { RunRecorder } from '../store/recorder';
 import type { RunStore } from '../store/run-store';
 import type { RunStatus } from '../schema/run';
 import { FanOut, type RunEvent } from './fanout';

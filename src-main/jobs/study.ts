@@ -7,10 +7,10 @@ import { summarizeStudy, type CellSummary, type StudyRow } from '../engine/study
 import { runStructure, type MatrixStructure } from '../engine/study/structure';
 import type { ExperimentConfig } from '../schema/experiment';
 import { StudySpec, type StudySpecInput } from '../schema/study';
-import { primaryMetricOf } from '../store/recorder';
+import { primaryMetricOf } from '../schema/experiment';
 import type { RunStore } from '../store/run-store';
 import { NotFoundError } from '../store/errors';
-import type { StudyRunRow } from '../store/studies';
+import type { StudyListRow, StudyRunRow } from '../store/studies';
 import type { JobRunner } from './runner';
 
 export function createStudy(store: RunStore, runner: JobRunner, input: StudySpecInput): { studyId: string; runIds: string[] } {
@@ -53,15 +53,8 @@ export function studyInfo(store: RunStore, idOrPrefix: string): StudyInfo {
   return { id: row.id, name: row.name, task, createdAt: row.createdAt, spec };
 }
 
-export interface StudyListItem {
-  id: string;
-  name: string;
-  createdAt: number;
-  runs: number;
-  finished: number;
-  failed: number;
-  running: number;
-}
+/** A study with its run counts by status (the store's row, as the API returns it). */
+export type StudyListItem = StudyListRow;
 
 export function listStudies(store: RunStore): StudyListItem[] {
   return store.studies.list();

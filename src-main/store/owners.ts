@@ -75,14 +75,7 @@ export class OwnerLease {
 }
 
 export function listOwners(db: Db): OwnerRow[] {
-  return (db.prepare('SELECT id, pid, host, kind, started_at, heartbeat_at FROM owners').all() as Array<Record<string, unknown>>).map((r) => ({
-    id: r.id as string,
-    pid: r.pid as number,
-    host: r.host as string,
-    kind: r.kind as string,
-    startedAt: r.started_at as number,
-    heartbeatAt: r.heartbeat_at as number,
-  }));
+  return db.prepare('SELECT id, pid, host, kind, started_at AS startedAt, heartbeat_at AS heartbeatAt FROM owners').all() as OwnerRow[];
 }
 
 /** Owners whose process is alive now. */

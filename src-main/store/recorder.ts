@@ -96,6 +96,3 @@ export class RunRecorder {
     this.store.update(this.runId, { status: 'failed', error: reason, finishedAt: Date.now(), etaMs: null });
   }
 }
-
-/** Re-exported for callers that record runs; the table lives with the task schema. */
-export { primaryMetricOf } from '../schema/experiment';

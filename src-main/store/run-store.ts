@@ -8,7 +8,7 @@ import { defaultRunName } from '../schema/run-name';
 import { openDatabase, type Db, type OpenOptions } from './database';
 import { minMaxDownsample } from './downsample';
 import { NotFoundError } from './errors';
-import { liveOwnerIds, OwnerLease } from './owners';
+import { liveOwnerIds, ownerAlive, OwnerLease, type OwnerRow } from './owners';
 import { StudyStore } from './studies';
 
 export const APP_VERSION = '0.1.0';
@@ -319,9 +319,9 @@ export class RunStore {
   /** The live process that owns a run, or null (no owner, or the owner died). */
   liveOwner(id: string): { id: string; pid: number; host: string; kind: string } | null {
     const r = this.db.prepare('SELECT o.id, o.pid, o.host, o.kind, o.started_at AS startedAt, o.heartbeat_at AS heartbeatAt FROM runs r JOIN owners o ON o.id = r.owner_id WHERE r.id = ?').get(id) as
-      | { id: string; pid: number; host: string; kind: string; startedAt: number; heartbeatAt: number }
+      | OwnerRow
       | undefined;
-    if (!r || !liveOwnerIds(this.db).has(r.id)) return null;
+    if (!r || !ownerAlive(r)) return null;
     return { id: r.id, pid: r.pid, host: r.host, kind: r.kind };
   }
 

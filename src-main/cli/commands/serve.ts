@@ -37,7 +37,7 @@ export function serveCommand(): Command {
       const store = openStore(o.db);
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency, ownerKind: 'serve', maxMemoryBytes });
       const interrupted = runner.recover();
-      const service = createService(store, runner, { maxMemoryBytes });
+      const service = createService(store, runner);
       const token = o.token ? persistentToken(o.tokenFile ?? join(userDataDir(), 'web-token'), o.rotateToken).token : null;
       const { url, close } = await startServer({ service, events: runner.events, staticDir: RENDERER_DIR, host: o.host, port: o.port, token });
       if (interrupted.length) process.stderr.write(`${interrupted.length} run(s) were left running by a previous process and are now 'interrupted' (resume them from the runs view)\n`);

@@ -2,7 +2,8 @@
 import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { TrainingEvent } from '../../engine/training/events';
-import { RunRecorder, primaryMetricOf } from '../../store/recorder';
+import { RunRecorder } from '../../store/recorder';
+import { primaryMetricOf } from '../../schema/experiment';
 import { addExperimentOptions, buildConfig, type ConfigFlags } from '../config-input';
 import { openStore } from '../store-option';
 import { UsageError } from '../errors';
