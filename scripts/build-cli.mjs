@@ -4,10 +4,13 @@
 // `npm run build`; bin/moduli.mjs falls back to the TypeScript sources when the bundle is missing or older
 // than them.
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { fileURLToPath, URL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const started = Date.now();
+// Chunk names carry content hashes: clear the folder so old chunks do not pile up beside the new ones.
+rmSync(new URL('../out/cli', import.meta.url), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
   entryPoints: { moduli: 'src-main/cli/main.ts', worker: 'src-main/jobs/worker.ts' },

@@ -19,9 +19,10 @@ export const CURVE_CONFIGS = {
   },
 } as const;
 
-export async function lossCurve(name: keyof typeof CURVE_CONFIGS): Promise<number[]> {
+/** The per-step training loss of one tiny run, on the recorded backend (wasm) unless another is named. */
+export async function lossCurve(name: keyof typeof CURVE_CONFIGS, backend?: string): Promise<number[]> {
   const losses: number[] = [];
-  await runExperiment(ExperimentConfig.parse(CURVE_CONFIGS[name]), {
+  await runExperiment(ExperimentConfig.parse({ ...CURVE_CONFIGS[name], ...(backend ? { backend } : {}) }), {
     metricsEvery: 1,
     onEvent: (e) => {
       if (e.type === 'metrics' && e.phase === 'train' && typeof e.values.loss === 'number') losses.push(e.values.loss);

@@ -19,6 +19,8 @@ import { API_METHODS, validateArgs, type ApiMethod } from './methods';
 export interface AppInfo {
   /** The backend the most recent run actually loaded, with its fallback notices (null before any run). */
   backend: string | null;
+  /** The WebGPU adapter (or CUDA) that run computed on; null on CPU backends. */
+  backendDevice: string | null;
   backendNotices: string[];
   version: string;
   node: string;
@@ -62,6 +64,7 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
       const latest = store.latestBackend();
       return {
         backend: latest?.backend ?? null,
+        backendDevice: latest?.device ?? null,
         backendNotices: latest?.notices ?? [],
         version: APP_VERSION,
         node: process.versions.node,

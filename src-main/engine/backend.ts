@@ -1,27 +1,38 @@
-// Compute backend selection: tfjs-node-gpu (CUDA) → tfjs-node (libtensorflow CPU) → wasm → cpu.
-// Every step down is recorded as a notice the UI and CLI show; nothing falls back silently.
+// Compute backend selection: a hardware WebGPU adapter (Dawn) → tfjs-node-gpu (CUDA) → tfjs-node
+// (libtensorflow CPU) → wasm → cpu. Every step down is recorded as a notice the UI and CLI show; nothing falls
+// back silently. `auto` never trains on a software WebGPU adapter (SwiftShader: a CPU emulation far slower
+// than wasm); asking for `webgpu` explicitly accepts one and says so (that is how CI tests the GPU path).
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../schema/experiment';
 import { registerMissingWasmKernels } from './wasm-kernels';
+import { adapterLabel, loadWebGpuBackend, probeAdapter, type AdapterInfo } from './webgpu';
 
 export interface BackendInfo {
   /** What was asked for. */
   requested: Backend;
-  /** What is running: tensorflow-gpu, tensorflow, wasm or cpu. */
+  /** What is running: webgpu, tensorflow-gpu, tensorflow, wasm or cpu. */
   active: Exclude<Backend, 'auto'>;
-  /** tfjs backend name (tensorflow, wasm, cpu). */
+  /** tfjs backend name (webgpu, tensorflow, wasm, cpu). */
   tfBackend: string;
-  /** True only when CUDA libraries were actually loaded into the process. */
+  /** True only on a hardware GPU: a non-software WebGPU adapter, or CUDA libraries actually loaded. */
   gpu: boolean;
+  /** The WebGPU adapter in use (webgpu only). */
+  adapter?: AdapterInfo;
   /** Human-readable reasons for every fallback, in order. Empty when the first choice worked. */
   notices: string[];
 }
 
+// Production mode silences tfjs's console warnings, chiefly the cpu backend's "install our node backend"
+// banner: tfjs-node can no longer be installed (its libtensorflow download answers 403; README "Compute
+// backends"), and this ladder already reports what runs and why. Every process that trains loads this module
+// before it creates a tensor.
+tf.env().set('PROD', true);
+
 const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
 const TFJS_NODE = '@tensorflow/tfjs-node';
 
-const ORDER: Array<Exclude<Backend, 'auto'>> = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const ORDER: Array<Exclude<Backend, 'auto'>> = ['webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 /** Linux: were CUDA runtime/cuDNN libraries mapped into this process? (tfjs-node-gpu falls back to CPU silently.) */
 export function cudaLibrariesLoaded(): boolean | null {
@@ -36,6 +47,8 @@ export function cudaLibrariesLoaded(): boolean | null {
 /** Imports the module behind a backend kind; returns the tfjs backend name to activate. */
 export async function loadBackendModule(kind: Exclude<Backend, 'auto'>): Promise<string> {
   switch (kind) {
+    case 'webgpu':
+      return loadWebGpuBackend();
     // Optional dependencies: non-literal specifiers keep bundlers and tsc from requiring them to exist.
     case 'tensorflow-gpu':
       await import(/* @vite-ignore */ TFJS_NODE_GPU);
@@ -67,6 +80,16 @@ export async function selectBackend(requested: Backend = 'auto'): Promise<Backen
   const notices: string[] = [];
   for (const kind of candidates) {
     try {
+      let adapter: AdapterInfo | undefined;
+      if (kind === 'webgpu') {
+        const probe = await probeAdapter();
+        if (!probe.adapter) throw new Error(probe.reason);
+        adapter = probe.adapter;
+        if (adapter.software) {
+          if (requested === 'auto') throw new Error(`only a software adapter, ${adapterLabel(adapter)}: slower than wasm, not used by auto`);
+          notices.push(`webgpu: running on a software adapter, ${adapterLabel(adapter)}: a CPU emulation for tests, far slower than wasm`);
+        }
+      }
       const name = await loadBackendModule(kind);
       if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`);
       await tf.ready();
@@ -76,7 +99,8 @@ export async function selectBackend(requested: Backend = 'auto'): Promise<Backen
         gpu = cudaLibrariesLoaded() === true;
         if (!gpu) notices.push('tfjs-node-gpu loaded but CUDA is not in use (it needs CUDA 11.2 and cuDNN 8.1): computing on the CPU');
       }
-      selected = { requested, active: kind, tfBackend: name, gpu, notices };
+      if (adapter) gpu = !adapter.software;
+      selected = { requested, active: kind, tfBackend: name, gpu, notices, ...(adapter ? { adapter } : {}) };
       return selected;
     } catch (err) {
       notices.push(`${kind}: ${shortReason(err)}`);

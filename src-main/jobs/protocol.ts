@@ -42,7 +42,14 @@ const phase = z.enum(['train', 'lottery']);
 export const TrainingEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('started'),
-    backend: z.object({ requested: z.string(), active: z.string(), tfBackend: z.string(), gpu: z.boolean(), notices: z.array(z.string()) }),
+    backend: z.object({
+      requested: z.string(),
+      active: z.string(),
+      tfBackend: z.string(),
+      gpu: z.boolean(),
+      notices: z.array(z.string()),
+      adapter: z.object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string(), software: z.boolean() }).optional(),
+    }),
     parameters: anyNumber,
     totalSteps: anyNumber,
     baselines: metrics,

@@ -122,7 +122,7 @@ export const Lottery = z.strictObject({
     .describe('same: keep the geometry that produced the mask (the paper’s intent); fresh: the reference’s new embedding'),
 });
 
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const Backend = z.enum(BACKENDS);
 export type Backend = z.infer<typeof Backend>;
 

@@ -19,6 +19,8 @@ export const RunRecord = z.object({
   configHash: z.string(),
   backend: z.string().nullable(),
   backendNotices: z.array(z.string()),
+  /** The device the backend computed on: the WebGPU adapter, or CUDA; null on CPU backends and before start. */
+  backendDevice: z.string().nullable(),
   appVersion: z.string(),
   host: z.string(),
   createdAt: z.number(),

@@ -24,6 +24,8 @@ const BundledRun = z.object({
   startedAt: z.number().nullable(),
   finishedAt: z.number().nullable(),
   backend: z.string().nullable(),
+  // Absent in bundles written before schema v5.
+  backendDevice: z.string().nullable().optional(),
   error: z.string().nullable(),
   result: z.unknown().nullable(),
   finalMetric: z.number().nullable(),
@@ -82,6 +84,7 @@ export function exportBundle(store: RunStore, runIds: string[]): Buffer {
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,
       backend: r.backend,
+      backendDevice: r.backendDevice,
       error: r.error,
       result: r.result,
       finalMetric: r.finalMetric,
@@ -148,7 +151,7 @@ export function importBundle(store: RunStore, bytes: Buffer): string[] {
     for (const r of bundle.runs) {
       store.createRun(r.config, { id: r.id, status: r.status });
       store.db.prepare('UPDATE runs SET name = ?, created_at = ? WHERE id = ?').run(r.name, r.createdAt, r.id);
-      store.update(r.id, { startedAt: r.startedAt ?? undefined, finishedAt: r.finishedAt ?? undefined, backend: r.backend ?? undefined, error: r.error, result: r.result ?? undefined, finalMetric: r.finalMetric, finalSparsity: r.finalSparsity });
+      store.update(r.id, { startedAt: r.startedAt ?? undefined, finishedAt: r.finishedAt ?? undefined, backend: r.backend ?? undefined, backendDevice: r.backendDevice ?? null, error: r.error, result: r.result ?? undefined, finalMetric: r.finalMetric, finalSparsity: r.finalSparsity });
       for (const t of r.tags) store.tag(r.id, t);
       for (const n of r.notes) store.db.prepare('INSERT INTO notes (run_id, created_at, text) VALUES (?, ?, ?)').run(r.id, n.createdAt, n.text);
       store.appendMetrics(r.id, r.metrics.map(([name, step, value, phase]) => ({ name, step, value: value ?? NaN, phase })));

@@ -160,6 +160,13 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE epochs_v4 RENAME TO epochs;
     `,
   },
+  {
+    version: 5,
+    description: 'the compute device a run used (WebGPU adapter or CUDA), beside its backend',
+    sql: `
+      ALTER TABLE runs ADD COLUMN backend_device TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

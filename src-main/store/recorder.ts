@@ -2,6 +2,7 @@
 // the buffer holds `maxRows` rows or `intervalMs` has passed, and always at epoch ends and at the end, so a
 // crash loses at most one interval of step metrics.
 import type { TrainingEvent } from '../engine/training/events';
+import { deviceLabel } from '../engine/webgpu';
 import type { RunStore } from './run-store';
 
 export interface RecorderOptions {
@@ -41,7 +42,7 @@ export class RunRecorder {
     const s = this.store;
     switch (e.type) {
       case 'started':
-        s.update(this.runId, { status: 'running', backend: e.backend.active, backendNotices: e.backend.notices, startedAt: Date.now(), totalSteps: e.totalSteps, error: null });
+        s.update(this.runId, { status: 'running', backend: e.backend.active, backendDevice: deviceLabel(e.backend), backendNotices: e.backend.notices, startedAt: Date.now(), totalSteps: e.totalSteps, error: null });
         break;
       case 'metrics':
         this.push(e.phase, e.step, e.values);

@@ -26,6 +26,7 @@ interface RunRow {
   priority: number;
   backend: string | null;
   backend_notices: string | null;
+  backend_device: string | null;
   app_version: string;
   host: string;
   created_at: number;
@@ -156,6 +157,7 @@ export class RunStore {
       configHash: r.config_hash,
       backend: r.backend,
       backendNotices: r.backend_notices ? JSON.parse(r.backend_notices) : [],
+      backendDevice: r.backend_device,
       appVersion: r.app_version,
       host: r.host,
       createdAt: r.created_at,
@@ -181,9 +183,11 @@ export class RunStore {
   }
 
   /** The backend the most recently started run loaded, with its fallback notices. */
-  latestBackend(): { backend: string; notices: string[] } | null {
-    const r = this.db.prepare('SELECT backend, backend_notices FROM runs WHERE backend IS NOT NULL ORDER BY started_at DESC LIMIT 1').get() as { backend: string; backend_notices: string | null } | undefined;
-    return r ? { backend: r.backend, notices: r.backend_notices ? JSON.parse(r.backend_notices) : [] } : null;
+  latestBackend(): { backend: string; device: string | null; notices: string[] } | null {
+    const r = this.db.prepare('SELECT backend, backend_device, backend_notices FROM runs WHERE backend IS NOT NULL ORDER BY started_at DESC LIMIT 1').get() as
+      | { backend: string; backend_device: string | null; backend_notices: string | null }
+      | undefined;
+    return r ? { backend: r.backend, device: r.backend_device, notices: r.backend_notices ? JSON.parse(r.backend_notices) : [] } : null;
   }
 
   /** Resolves a full id or a unique prefix. */
@@ -238,11 +242,12 @@ export class RunStore {
     return rows.map((r) => this.toRecord(r, tags.get(r.id) ?? []));
   }
 
-  update(id: string, fields: Partial<{ status: RunStatus; backend: string; backendNotices: string[]; startedAt: number; finishedAt: number; error: string | null; progressStep: number; totalSteps: number; etaMs: number | null; result: unknown; finalMetric: number | null; finalSparsity: number | null; name: string }>): void {
+  update(id: string, fields: Partial<{ status: RunStatus; backend: string; backendDevice: string | null; backendNotices: string[]; startedAt: number; finishedAt: number; error: string | null; progressStep: number; totalSteps: number; etaMs: number | null; result: unknown; finalMetric: number | null; finalSparsity: number | null; name: string }>): void {
     const map: Record<string, [string, unknown]> = {
       status: ['status', fields.status],
       backend: ['backend', fields.backend],
       backendNotices: ['backend_notices', fields.backendNotices && JSON.stringify(fields.backendNotices)],
+      backendDevice: ['backend_device', fields.backendDevice],
       startedAt: ['started_at', fields.startedAt],
       finishedAt: ['finished_at', fields.finishedAt],
       error: ['error', fields.error],

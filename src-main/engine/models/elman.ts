@@ -43,7 +43,7 @@ export const SPARSE_INFERENCE_MIN_SPARSITY = 0.8;
  */
 export function sparseInference(whh: tf.Variable, act: Activation): SparseRecurrence | null {
   if (act !== 'relu' || !['wasm', 'cpu'].includes(tf.getBackend())) return null;
-  const w = whh.dataSync();
+  const w = whh.dataSync(); // wasm/cpu only (checked above): synchronous reads are fine there
   let zeros = 0;
   for (let k = 0; k < w.length; k++) if (w[k] === 0) zeros++;
   if (zeros / w.length < SPARSE_INFERENCE_MIN_SPARSITY) return null;

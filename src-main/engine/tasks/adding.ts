@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AddingTask as AddingConfig } from '../../schema/experiment';
 import { AddingRnn, sparseInference } from '../models/elman';
+import { readAndDispose, readScalar } from '../read';
 import { deriveRng, type Rng } from '../random';
 import { AdamW, type Optimizer } from '../training/optimizers';
 import type { Prunable, ScheduleTiming } from '../training/pruning';
@@ -108,14 +109,14 @@ export class AddingTask implements Task {
     return { loss };
   }
 
-  private evaluate(): Metrics {
+  private async evaluate(): Promise<Metrics> {
     const sparse = sparseInference(this.model.whh, this.model.activation);
-    return tf.tidy(() => {
-      const s = this.testSet;
-      const pred = this.model.forward(tf.tensor3d(s.inputs, [s.steps, s.batch, 2]), sparse);
-      const mse = tf.losses.meanSquaredError(tf.tensor1d(s.targets), pred).dataSync()[0];
-      return { mse, loss: mse };
-    });
+    const s = this.testSet;
+    const mse = await readAndDispose(
+      tf.tidy(() => tf.losses.meanSquaredError(tf.tensor1d(s.targets), this.model.forward(tf.tensor3d(s.inputs, [s.steps, s.batch, 2]), sparse))),
+      readScalar,
+    );
+    return { mse, loss: mse };
   }
 
   async validate(): Promise<Metrics> {

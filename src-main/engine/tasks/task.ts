@@ -18,8 +18,12 @@ export interface StepContext {
 export interface StepResult {
   /** Task loss (without the penalty), a scalar to differentiate. */
   loss: tf.Scalar;
-  /** Cheap metrics of the training batch, computed from tensors already in hand. */
-  metrics?: () => Metrics;
+  /**
+   * Cheap metrics of the training batch from tensors already in hand. Called inside the step, it keeps the
+   * tensors it needs and returns a reader that resolves them after the step (reads are asynchronous:
+   * engine/read.ts) and disposes them.
+   */
+  metrics?: () => () => Promise<Metrics>;
 }
 
 export interface Task {

@@ -1,6 +1,7 @@
 // Checkpoint container: one self-describing binary blob (no filesystem here; the store decides where it goes).
 // Layout: magic 'MWCKPT01' | u32 header length | UTF-8 JSON header | float32 payload (4-byte aligned).
 import * as tf from '@tensorflow/tfjs';
+import { readFloats } from '../read';
 
 const MAGIC = 'MWCKPT01';
 
@@ -31,13 +32,12 @@ interface Entry {
   length: number;
 }
 
-export function encodeCheckpoint(meta: CheckpointMeta, tensors: Record<string, tf.Tensor>): Uint8Array {
+export async function encodeCheckpoint(meta: CheckpointMeta, tensors: Record<string, tf.Tensor>): Promise<Uint8Array> {
   const entries: Entry[] = [];
   const arrays: Float32Array[] = [];
   let offset = 0;
   for (const [name, t] of Object.entries(tensors)) {
-    const data = t.dataSync() as Float32Array;
-    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+    const f32 = await readFloats(t);
     entries.push({ name, shape: t.shape, offset, length: f32.length });
     arrays.push(f32);
     offset += f32.length;

@@ -1,6 +1,7 @@
 // Optimizers with state we own (tfjs has no AdamW, and checkpoints must carry the moments).
 // AdamW: Loshchilov & Hutter decoupled decay, as torch.optim.AdamW (decay p ← p·(1 − lr·wd) before the Adam step).
 import * as tf from '@tensorflow/tfjs';
+import { readAndDispose, readScalar } from '../read';
 
 export interface OptimizerState {
   step: number;
@@ -108,15 +109,15 @@ export class Sgd implements Optimizer {
   dispose(): void {}
 }
 
-/** Global-norm gradient clipping (torch.nn.utils.clip_grad_norm_): returns new gradients and the pre-clip norm. */
-export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): { grads: Record<string, tf.Tensor>; norm: number } {
-  const norm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+/**
+ * Global-norm gradient clipping (torch.nn.utils.clip_grad_norm_): returns the pre-clip norm and either the same
+ * gradients (no clipping needed) or new, scaled ones; the caller owns and disposes both.
+ */
+export async function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): Promise<{ grads: Record<string, tf.Tensor>; norm: number }> {
+  const norm = await readAndDispose(tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))))), readScalar);
   const scale = Math.min(1, maxNorm / (norm + 1e-6));
   if (scale >= 1) return { grads, norm };
   const clipped: Record<string, tf.Tensor> = {};
-  for (const [k, g] of Object.entries(grads)) {
-    clipped[k] = tf.mul(g, scale);
-    g.dispose();
-  }
+  for (const [k, g] of Object.entries(grads)) clipped[k] = tf.mul(g, scale);
   return { grads: clipped, norm };
 }

@@ -9,6 +9,7 @@ import type { MatrixSnapshot, Phase, RunResult } from './events';
 import type { Optimizer } from './optimizers';
 import { MaskSet, smallWeightFraction } from './pruning';
 import { ModuliRegularizer } from './regularizer';
+import { readFloats } from '../read';
 
 export interface PhaseState {
   phase: Phase;
@@ -117,23 +118,27 @@ export function restore(state: PhaseState, ckpt: Checkpoint): void {
   state.pruneAmount = ckpt.meta.pruneAmount;
 }
 
-export function measureSparsity(state: PhaseState): RunResult['sparsity'] {
-  const s = state.masks.sparsity();
+export async function measureSparsity(state: PhaseState): Promise<RunResult['sparsity']> {
+  const s = await state.masks.sparsity();
   const small: Record<string, number> = {};
-  for (const m of state.task.recurrent()) small[m.name] = smallWeightFraction(m.variable);
+  for (const m of state.task.recurrent()) small[m.name] = await smallWeightFraction(m.variable);
   return { ...s, smallWeightFraction: small };
 }
 
-export function snapshot(state: PhaseState): MatrixSnapshot[] {
-  const orders = state.regularizer.orders();
-  return state.task.recurrent().map((m, i) => ({
-    name: m.name,
-    rows: m.variable.shape[0]!,
-    cols: m.variable.shape[1]!,
-    gates: m.gates,
-    weights: Float32Array.from(m.variable.dataSync()),
-    mask: state.masks.masks.get(m.name) ? Float32Array.from(state.masks.masks.get(m.name)!.dataSync()) : null,
-    order: orders[i],
+export async function snapshot(state: PhaseState): Promise<MatrixSnapshot[]> {
+  const orders = await state.regularizer.orders();
+  return Promise.all(state.task.recurrent().map(async (m, i) => {
+    const mask = state.masks.masks.get(m.name);
+    return {
+      name: m.name,
+      rows: m.variable.shape[0]!,
+      cols: m.variable.shape[1]!,
+      gates: m.gates,
+      // Copies: the snapshot outlives the variables.
+      weights: Float32Array.from(await readFloats(m.variable)),
+      mask: mask ? Float32Array.from(await readFloats(mask)) : null,
+      order: orders[i],
+    };
   }));
 }
 

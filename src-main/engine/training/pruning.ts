@@ -2,6 +2,7 @@
 // One global threshold over all listed matrices together (torch's global_unstructured + L1Unstructured):
 // exactly round(amount · total) entries are masked, already-masked entries first, so masks are nested.
 import * as tf from '@tensorflow/tfjs';
+import { readAndDispose, readFloats, readScalar } from '../read';
 
 export type ScheduleKind = 'linear' | 'cubic';
 
@@ -43,9 +44,12 @@ export class MaskSet {
   constructor(readonly targets: Prunable[]) {}
 
   /** Prunes globally so that exactly round(amount·total) entries are masked; returns the magnitude threshold. */
-  pruneTo(amount: number): number {
-    const values = this.targets.map((t) => t.variable.dataSync() as Float32Array);
-    const maskValues = this.targets.map((t) => (this.masks.get(t.name)?.dataSync() as Float32Array | undefined) ?? null);
+  async pruneTo(amount: number): Promise<number> {
+    const values = await Promise.all(this.targets.map((t) => readFloats(t.variable)));
+    const maskValues = await Promise.all(this.targets.map((t) => {
+      const m = this.masks.get(t.name);
+      return m ? readFloats(m) : null;
+    }));
     const total = values.reduce((s, v) => s + v.length, 0);
     const k = Math.round(amount * total);
     // Key: −1 for already-masked entries (they go first: masks never regrow), else |w|.
@@ -95,14 +99,14 @@ export class MaskSet {
   }
 
   /** Fraction of masked entries per matrix and globally. */
-  sparsity(): { global: number; perMatrix: Record<string, number> } {
+  async sparsity(): Promise<{ global: number; perMatrix: Record<string, number> }> {
     const perMatrix: Record<string, number> = {};
     let masked = 0;
     let total = 0;
     for (const t of this.targets) {
       const size = t.variable.size;
       const m = this.masks.get(t.name);
-      const zeros = m ? size - tf.tidy(() => tf.sum(m).dataSync()[0]) : 0;
+      const zeros = m ? size - (await readAndDispose(tf.sum(m), readScalar)) : 0;
       perMatrix[t.name] = zeros / size;
       masked += zeros;
       total += size;
@@ -129,6 +133,6 @@ export class MaskSet {
 }
 
 /** The reference's navigation sparsity measure: fraction of |w| < 1e−3 (counts pruned and tiny weights). */
-export function smallWeightFraction(w: tf.Tensor, tol = 1e-3): number {
-  return tf.tidy(() => tf.mean(tf.cast(tf.less(tf.abs(w), tol), 'float32')).dataSync()[0]);
+export function smallWeightFraction(w: tf.Tensor, tol = 1e-3): Promise<number> {
+  return readAndDispose(tf.tidy(() => tf.mean(tf.cast(tf.less(tf.abs(w), tol), 'float32'))), readScalar);
 }

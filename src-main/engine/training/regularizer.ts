@@ -8,6 +8,7 @@ import { pointsTensor, type Points } from '../geometry/space';
 import { spaceById } from '../geometry/spaces';
 import { weightingTensor, type WeightingParams } from '../geometry/weighting';
 import { deriveRng, shuffleInPlace } from '../random';
+import { readFloats } from '../read';
 
 export interface RecurrentMatrix {
   name: string;
@@ -111,18 +112,18 @@ export class ModuliRegularizer {
   }
 
   /** Current points of each layer's embedding (learned coordinates included). */
-  currentPoints(): Array<Points | null> {
-    return this.layers.map((l) => {
+  currentPoints(): Promise<Array<Points | null>> {
+    return Promise.all(this.layers.map(async (l) => {
       if (!l.coords) return l.embedding.rows;
-      const data = l.coords.dataSync();
+      const data = await readFloats(l.coords);
       return { n: l.coords.shape[0]!, dim: l.coords.shape[1]!, coords: Float64Array.from(data) };
-    });
+    }));
   }
 
   /** Embedding order per layer (recomputed for learned embeddings). */
-  orders(): Int32Array[] {
+  async orders(): Promise<Int32Array[]> {
     const space = spaceById(this.config.penalty.space);
-    return this.currentPoints().map((p, i) => (p && space && this.layers[i].coords ? space.order(p) : this.layers[i].embedding.order));
+    return (await this.currentPoints()).map((p, i) => (p && space && this.layers[i].coords ? space.order(p) : this.layers[i].embedding.order));
   }
 
   dispose(): void {

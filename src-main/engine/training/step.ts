@@ -3,6 +3,7 @@
 // damping and global-norm clipping, then the optimizer update. Masks are applied by the caller afterwards.
 import * as tf from '@tensorflow/tfjs';
 import type { Metrics, StepContext } from '../tasks/task';
+import { readAndDispose, readFloats } from '../read';
 import { clipByGlobalNorm } from './optimizers';
 import type { PhaseState } from './phase';
 
@@ -28,23 +29,22 @@ export interface StepValues extends Metrics {
   gradNorm: number;
 }
 
-export function optimizationStep(state: PhaseState, ctx: StepContext, o: { lambda: number; wantMetrics: boolean; trainable: EpochTrainables }): StepValues {
+export async function optimizationStep(state: PhaseState, ctx: StepContext, o: { lambda: number; wantMetrics: boolean; trainable: EpochTrainables }): Promise<StepValues> {
   const { task, regularizer, optimizer } = state;
   const trainable = o.trainable.variables;
   const keyOf = new Map(Object.entries(trainable).map(([k, v]) => [v.name, k]));
   const plainL1 = task.plainL1();
-  return tf.tidy(() => {
-    let taskLoss = 0;
-    let penalty = 0;
-    let taskMetrics: Metrics = {};
+  let readMetrics: (() => Promise<Metrics>) | null = null;
+  // Forward and backward in one scope; what is read later (loss terms, gradients) is returned from it.
+  const { losses, grads } = tf.tidy(() => {
+    let terms: tf.Scalar[] = [];
     const { value, grads: byVarName } = tf.variableGrads(() => {
       const r = task.trainStep(ctx);
       const pen = regularizer.penalty();
       const l1 = plainL1.length ? tf.addN(plainL1.map((w) => tf.mean(tf.abs(w)))) : tf.scalar(0);
       const total = tf.add(r.loss, tf.mul(tf.add(pen, l1), o.lambda)) as tf.Scalar;
-      taskLoss = r.loss.dataSync()[0];
-      penalty = pen.dataSync()[0];
-      if (o.wantMetrics && r.metrics) taskMetrics = r.metrics();
+      terms = [tf.keep(r.loss), tf.keep(pen)];
+      if (o.wantMetrics && r.metrics) readMetrics = r.metrics();
       return total;
     }, Object.values(trainable));
     const grads: Record<string, tf.Tensor> = {};
@@ -53,8 +53,25 @@ export function optimizationStep(state: PhaseState, ctx: StepContext, o: { lambd
       const s = task.embeddingGradScale(ctx.epoch);
       for (const k of o.trainable.embeddingKeys) grads[k] = tf.mul(grads[k], s);
     }
-    const clipped = task.clipNorm !== null ? clipByGlobalNorm(grads, task.clipNorm) : { grads, norm: NaN };
-    optimizer.apply(trainable, clipped.grads);
-    return { loss: value.dataSync()[0], taskLoss, penalty, gradNorm: clipped.norm, ...taskMetrics };
+    // One tensor so the three values come back in one read (one GPU round trip).
+    const losses = tf.stack([value, ...terms]);
+    tf.dispose(terms);
+    return { losses, grads };
   });
+  let gradNorm = NaN;
+  try {
+    let update = grads;
+    if (task.clipNorm !== null) {
+      const clipped = await clipByGlobalNorm(grads, task.clipNorm);
+      update = clipped.grads;
+      gradNorm = clipped.norm;
+    }
+    tf.tidy(() => optimizer.apply(trainable, update));
+    if (update !== grads) tf.dispose(Object.values(update));
+  } finally {
+    tf.dispose(Object.values(grads));
+  }
+  const [loss, taskLoss, penalty] = await readAndDispose(losses, readFloats);
+  const taskMetrics = readMetrics ? await (readMetrics as () => Promise<Metrics>)() : {};
+  return { loss, taskLoss, penalty, gradNorm, ...taskMetrics };
 }

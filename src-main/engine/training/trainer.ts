@@ -87,7 +87,7 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
         if (phase === 'train' && epoch < task.epochs) {
           const amount = scheduledAmount(config.pruning.schedule, config.pruning.target, epoch, task.scheduleTiming);
           if (amount > state.pruneAmount) {
-            threshold = masks.pruneTo(amount);
+            threshold = await masks.pruneTo(amount);
             state.pruneAmount = amount;
           }
         }
@@ -98,13 +98,13 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
       for (let step = firstStep; step < stepsPerEpoch; step++) {
         const command = control();
         if (command !== 'run') {
-          if (command === 'pause') emitCheckpoint(state, epoch, step);
+          if (command === 'pause') await emitCheckpoint(state, epoch, step);
           emit({ type: 'stopped', reason: command === 'pause' ? 'paused' : 'cancelled', step: globalStep });
           disposeAll(state, trainState);
           throw new RunStopped(command === 'pause' ? 'paused' : 'cancelled');
         }
         const wantMetrics = (globalStep + 1) % metricsEvery === 0 || step === stepsPerEpoch - 1;
-        const values = optimizationStep(state, { phase, epoch, step }, { lambda, wantMetrics, trainable: epochTrainable });
+        const values = await optimizationStep(state, { phase, epoch, step }, { lambda, wantMetrics, trainable: epochTrainable });
         masks.apply();
         regularizer.projectEmbeddings();
         task.afterStep?.();
@@ -130,13 +130,13 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
 
       const valid = await task.validate({ phase, epoch, step: stepsPerEpoch });
       task.endEpoch?.(valid, optimizer);
-      const sparsity = measureSparsity(state);
+      const sparsity = await measureSparsity(state);
       finalSparsity = sparsity;
       emit({ type: 'epoch', phase, epoch, step: globalStep, pruneAmount: state.pruneAmount, threshold, sparsity, valid, learningRate: optimizer.learningRate });
       if (epoch === 0 || epoch === epochs - 1 || (epoch + 1) % snapshotEvery === 0) {
-        emit({ type: 'snapshot', phase, epoch, step: globalStep, matrices: snapshot(state) });
+        emit({ type: 'snapshot', phase, epoch, step: globalStep, matrices: await snapshot(state) });
       }
-      emitCheckpoint(state, epoch + 1, 0);
+      await emitCheckpoint(state, epoch + 1, 0);
     }
 
     const test = await task.test();
@@ -161,9 +161,9 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
     return result;
   }
 
-  function emitCheckpoint(state: PhaseState, epoch: number, step: number) {
+  async function emitCheckpoint(state: PhaseState, epoch: number, step: number) {
     const meta = checkpointMeta(state, { epoch, step, globalStep, trainResult });
-    emit({ type: 'checkpoint', phase: state.phase, epoch, step, bytes: encodeCheckpoint(meta, checkpointTensors(state)) });
+    emit({ type: 'checkpoint', phase: state.phase, epoch, step, bytes: await encodeCheckpoint(meta, checkpointTensors(state)) });
   }
 }
 

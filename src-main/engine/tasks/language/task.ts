@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LanguageTask as LanguageConfig } from '../../../schema/experiment';
 import { LanguageModel, type LmState } from '../../models/language-model';
+import { readAndDispose, readInts, readScalar } from '../../read';
 import { deriveRng } from '../../random';
 import { Sgd, type Optimizer } from '../../training/optimizers';
 import type { Prunable, ScheduleTiming } from '../../training/pruning';
@@ -129,7 +130,7 @@ export class LanguageTask implements Task {
     this.nextState = null;
   }
 
-  private evaluate(data: Batched): Metrics {
+  private async evaluate(data: Batched): Promise<Metrics> {
     let state = this.model.initialState(data.batch);
     let nllSum = 0;
     let correct = 0;
@@ -138,15 +139,15 @@ export class LanguageTask implements Task {
       const w = window(data, i, this.config.bptt);
       const out = tf.tidy(() => {
         const r = this.model.forward(tf.tensor2d(w.inputs, [w.length, data.batch], 'int32'), state, null);
-        const nll = tokenNll(r.logits, w.targets).dataSync()[0];
-        const argmax = tf.argMax(r.logits, 1).dataSync();
-        return { nll, argmax, state: { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) } };
+        return { nll: tokenNll(r.logits, w.targets), argmax: tf.argMax(r.logits, 1), state: { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) } };
       });
       this.disposeState(state);
       state = out.state;
+      const nll = await readAndDispose(out.nll, readScalar);
+      const argmax = await readAndDispose(out.argmax, readInts);
       const m = w.targets.length;
-      nllSum += out.nll * m;
-      for (let k = 0; k < m; k++) if (out.argmax[k] === w.targets[k]) correct++;
+      nllSum += nll * m;
+      for (let k = 0; k < m; k++) if (argmax[k] === w.targets[k]) correct++;
       count += m;
     }
     this.disposeState(state);

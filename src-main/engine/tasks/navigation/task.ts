@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NavigationTask as NavigationConfig } from '../../../schema/experiment';
 import { NavigationRnn, sparseInference } from '../../models/elman';
 import { softmaxCrossEntropy } from '../../ops/cross-entropy';
+import { readAndDispose, readInts, readScalar } from '../../read';
 import { deriveRng } from '../../random';
 import { AdamW, type Optimizer } from '../../training/optimizers';
 import type { Prunable, ScheduleTiming } from '../../training/pruning';
@@ -100,10 +101,16 @@ export class NavigationTask implements Task {
   }
 
   /** Decoding errors (m) per row. */
-  decodingErrors(logits: tf.Tensor2D, positions: Float64Array): Float64Array {
-    const top = tf.tidy(() => tf.topk(logits, TOP_K).indices);
-    const idx = top.dataSync() as Int32Array;
-    top.dispose();
+  async decodingErrors(logits: tf.Tensor2D, positions: Float64Array): Promise<Float64Array> {
+    return this.errorsFromTopK(await readAndDispose(NavigationTask.topCells(logits), readInts), positions);
+  }
+
+  /** Indices of the TOP_K most active place cells per row (int32, rows × TOP_K). */
+  private static topCells(logits: tf.Tensor2D): tf.Tensor {
+    return tf.tidy(() => tf.topk(logits, TOP_K).indices);
+  }
+
+  private errorsFromTopK(idx: Int32Array, positions: Float64Array): Float64Array {
     const decoded = this.placeCells.decodeTopK(idx, TOP_K);
     const errs = new Float64Array(decoded.length / 2);
     for (let r = 0; r < errs.length; r++) errs[r] = Math.hypot(decoded[2 * r] - positions[2 * r], decoded[2 * r + 1] - positions[2 * r + 1]);
@@ -131,7 +138,10 @@ export class NavigationTask implements Task {
     const loss = NavigationTask.crossEntropy(logits, batch.targetCode);
     return {
       loss,
-      metrics: () => NavigationTask.errorMetrics(this.decodingErrors(logits, batch.positions)),
+      metrics: () => {
+        const top = tf.keep(NavigationTask.topCells(logits));
+        return async () => NavigationTask.errorMetrics(this.errorsFromTopK(await readAndDispose(top, readInts), batch.positions));
+      },
     };
   }
 
@@ -143,8 +153,8 @@ export class NavigationTask implements Task {
       const rng = deriveRng(this.seed, `${purpose}:${i}`);
       const batch = this.makeBatch(generateTrajectories(this.config.batchSize, this.config.sequenceLength, this.config.boxSize, rng));
       const logits = tf.tidy(() => this.model.forward(batch.velocity, batch.initCode, sparse));
-      lossSum += tf.tidy(() => NavigationTask.crossEntropy(logits, batch.targetCode).dataSync()[0]);
-      errs.push(...this.decodingErrors(logits, batch.positions));
+      lossSum += await readAndDispose(tf.tidy(() => NavigationTask.crossEntropy(logits, batch.targetCode)), readScalar);
+      errs.push(...(await this.decodingErrors(logits, batch.positions)));
       tf.dispose([logits, batch.velocity, batch.initCode, batch.targetCode]);
     }
     return { loss: lossSum / batches, ...NavigationTask.errorMetrics(Float64Array.from(errs)) };
