@@ -5,7 +5,8 @@
 // a GPU: each model gets 2 warm-up and 5 timed steps, fewer when one step is slow.
 // Exits 1 with the reason when there is no hardware adapter. `--allow-software` runs the same script on a
 // software adapter (SwiftShader) at tiny sizes, to check the script itself; its numbers mean nothing.
-//   npm run bench:gpu [-- --json] [-- --allow-software]
+// `--profile` adds the ten ops with the most kernel time in one step of each model (what to fuse next).
+//   npm run bench:gpu [-- --json] [-- --allow-software] [-- --profile]
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +15,11 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '../src-main/engine/backend';
 import { adapterLabel, probeAdapter } from '../src-main/engine/webgpu';
 import { presetConfig } from '../src-main/schema/presets';
-import { timeSteps } from './step-timer';
+import { profileStep, timeSteps } from './step-timer';
 
-const { values: args } = parseArgs({ options: { json: { type: 'boolean', default: false }, 'allow-software': { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: { json: { type: 'boolean', default: false }, 'allow-software': { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } },
+});
 const started = performance.now();
 const out = (line: Record<string, unknown>, text: string) => console.log(args.json ? JSON.stringify(line) : text);
 
@@ -68,6 +71,11 @@ for (const [name, config] of [
   const first = await timeSteps(config, { steps: 1, warmup: 0 });
   const steps = first.msPerStep > 20_000 ? 1 : first.msPerStep > 5_000 ? 3 : 5;
   const timing = await timeSteps(config, { steps, warmup: 2 });
+  if (args.profile) {
+    const kernels = await profileStep(config);
+    const top = typeof kernels === 'string' ? kernels : kernels.slice(0, 10);
+    out({ model: name, profile: top }, `  ${name} kernel time per step: ${typeof top === 'string' ? top : top.map((k) => `${k.kernel} ${k.ms} ms (${k.calls}×)`).join(', ')}`);
+  }
   out({ model: name, shape, steps, ...timing }, `${name} (${shape}): ${timing.msPerStep} ms/step (median of ${steps}), ${timing.gflops} GFLOP/s, ${timing.tensorMB} MB in tensors, ${timing.rssMB} MB RSS`);
 }
 const memory = tf.memory();

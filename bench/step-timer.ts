@@ -80,3 +80,31 @@ export async function timeSteps(config: ExperimentConfig, o: { steps: number; wa
   opt.dispose();
   return timing;
 }
+
+/**
+ * Kernel time per op over one training step (tf.profile), largest first: which ops dominate the step. On
+ * WebGPU the times need the adapter's timestamp-query feature; without it tfjs reports none and this says so.
+ */
+export async function profileStep(config: ExperimentConfig): Promise<Array<{ kernel: string; ms: number; calls: number }> | string> {
+  const task = createTask(config, 'init');
+  const reg = new ModuliRegularizer(config.regularization, task.recurrent(), config.seed);
+  const opt = task.createOptimizer();
+  task.beginEpoch({ phase: 'train', epoch: 0, step: 0 });
+  await step(task, reg, config.regularization.lambda, opt, 0);
+  const info = await tf.profile(() => step(task, reg, config.regularization.lambda, opt, 1) as unknown as tf.TensorContainer);
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  let timed = false;
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : NaN;
+    if (Number.isFinite(ms)) timed = true;
+    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += Number.isFinite(ms) ? ms : 0;
+    e.calls++;
+    byKernel.set(k.name, e);
+  }
+  task.dispose();
+  reg.dispose();
+  opt.dispose();
+  if (!timed) return 'no kernel times (the adapter lacks timestamp-query)';
+  return [...byKernel].map(([kernel, e]) => ({ kernel, ms: +e.ms.toFixed(2), calls: e.calls })).sort((a, b) => b.ms - a.ms);
+}

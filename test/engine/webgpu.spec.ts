@@ -1,7 +1,7 @@
 // The WebGPU backend (Dawn through the `webgpu` package) against the cpu backend, on tiny sizes. No GPU is
 // needed: Debian's chromium ships SwiftShader's Vulkan driver, a CPU emulation of a GPU that Dawn accepts
-// (`--backend webgpu` may use it; `auto` never does). CI installs it (.ci/run); elsewhere these tests are
-// skipped with the reason printed, unless CI is set, where a missing adapter fails.
+// (`--backend webgpu` may use it; `auto` never does). .ci/run installs it and sets MODULI_REQUIRE_WEBGPU, so a
+// missing adapter fails there; elsewhere these tests are skipped with the reason printed.
 //
 // Tolerance: the GPU sums in a different order (tree reductions in workgroups) than the cpu backend's
 // sequential loops, so float32 results differ in the last bits (~1e-7 relative per reduction). Through 24–30
@@ -33,7 +33,7 @@ const TOLERANCE = 1e-4;
 
 if (!probe.adapter) {
   console.warn(`WebGPU tests skipped: ${probe.reason} (install chromium and libvulkan1 for SwiftShader)`);
-  it.runIf(process.env.CI)('CI provides a WebGPU adapter (SwiftShader from chromium + libvulkan1)', () => {
+  it.runIf(process.env.MODULI_REQUIRE_WEBGPU)('CI provides a WebGPU adapter (SwiftShader from chromium + libvulkan1)', () => {
     expect.fail(probe.reason);
   });
 }

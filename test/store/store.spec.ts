@@ -84,6 +84,11 @@ describe('run store', () => {
     expect(schemaVersion(store.db)).toBe(SCHEMA_VERSION);
     expect(store.getRun('old1')!.status).toBe('finished');
     expect(store.latestMetrics('old1')).toEqual({ loss: 0.4 });
+    // v5: the device column exists, empty for old runs, and takes a value.
+    expect(store.getRun('old1')!.backendDevice).toBeNull();
+    store.update('old1', { backend: 'webgpu', backendDevice: 'nvidia hopper (driver 580)' });
+    expect(store.getRun('old1')!.backendDevice).toBe('nvidia hopper (driver 580)');
+    expect(store.latestBackend()).toEqual({ backend: 'webgpu', device: 'nvidia hopper (driver 580)', notices: [] });
     store.close();
   });
 
