@@ -1,8 +1,9 @@
 // Records the per-step training loss of three tiny runs (navigation, adding, language model) on the wasm
-// backend. test/engine/loss-curves.spec.ts compares the current engine with the curves recorded *before*
-// the performance work of issue #8 (test/fixtures/loss-curves-before-perf.json, recorded at commit 94aec02
-// with this script), so an optimisation that changes the maths beyond float rounding fails a test.
-//   node bin/run-ts.mjs scripts/record-loss-curves.ts > curves.json
+// backend. test/engine/loss-curves.spec.ts compares the engine with test/fixtures/loss-curves.json (written
+// by this script) and with the curves recorded before the performance work of issue #8
+// (loss-curves-before-perf.json, commit 94aec02), so a change to the maths beyond float rounding fails.
+// Re-record only for a deliberate change to the maths, and say why in the spec.
+//   node bin/run-ts.mjs scripts/record-loss-curves.ts > test/fixtures/loss-curves.json
 import { resolve } from 'node:path';
 import { runExperiment } from '../src-main/engine/training/trainer';
 import { ExperimentConfig } from '../src-main/schema/experiment';

@@ -93,6 +93,16 @@ describe('workbench UI in a browser', () => {
     await expect.poll(async () => page.textContent('[data-test="heatmap-hover"]')).toMatch(/connection \d+ → \d+ · w = -?[\d.e-]+ · (kept|pruned)/);
     await page.waitForSelector('[data-test="colour-bar"]');
     await page.waitForSelector('[data-test="distance-profile"] canvas', { timeout: 30_000 });
+    // Pruning steps are marked on the training charts; the x axis switches to epochs and wall time.
+    expect(Number(await page.getAttribute('[data-test="chart-loss"]', 'data-markers'))).toBeGreaterThan(0);
+    expect(Number(await page.getAttribute('[data-test="chart-sparsity"]', 'data-markers'))).toBeGreaterThan(0);
+    await page.selectOption('[data-test="x-axis"]', 'epoch');
+    await expect.poll(() => page.getAttribute('[data-test="chart-loss"]', 'data-x-name')).toBe('epoch');
+    await page.selectOption('[data-test="x-axis"]', 'time');
+    await expect.poll(() => page.getAttribute('[data-test="chart-loss"]', 'data-x-name')).toBe('wall time (s)');
+    const [timeCsv] = await Promise.all([page.waitForEvent('download'), page.click('[data-test="chart-loss"] >> text=CSV')]);
+    expect(readFileSync(await timeCsv.path(), 'utf8').split('\n')[0]).toMatch(/^wall time \(s\),/);
+    await page.selectOption('[data-test="x-axis"]', 'step');
     await expect.poll(async () => store.getRun(ids[1])!.status, { timeout: 120_000 }).toBe('finished');
 
     await page.goto(`${server.url.split('?')[0]}#/compare/${ids.join(',')}`);
@@ -100,7 +110,8 @@ describe('workbench UI in a browser', () => {
     await page.waitForSelector('text=± ');
     await page.screenshot({ path: join(SHOTS, 'compare.png') });
     // The status bar names the backend the runs actually loaded, with its fallbacks.
-    await expect.poll(async () => page.textContent('[data-test="status-bar"]'), { timeout: 10_000 }).toMatch(/backend: wasm \(2 fallbacks: tensorflow-gpu: not installed; tensorflow: not installed\)/);
+    // (webgpu's reason depends on the machine's Vulkan drivers; auto never takes a software adapter.)
+    await expect.poll(async () => page.textContent('[data-test="status-bar"]'), { timeout: 10_000 }).toMatch(/backend: wasm \(3 fallbacks: webgpu: [^;]+; tensorflow-gpu: not installed; tensorflow: not installed\)/);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test="chart-compare"] >> text=PNG')]);
     const file = join(dir, 'chart.png');
@@ -126,9 +137,9 @@ describe('workbench UI in a browser', () => {
     await page.selectOption('select[name="template"]', 'adding-controls');
     await page.fill('input[name="seeds"]', '2');
     await expect.poll(() => page.textContent('[data-test="run-count"]')).toMatch(/4 configurations × 2 seeds = 8 runs/);
-    // Multi-selects: drop two configurations, one seed, a tiny network.
+    // Multi-selects: drop two configurations (keep the geometry and its permuted control), one seed, a tiny network.
     await page.uncheck('input[name="arms"][value="L1"]');
-    await page.uncheck('input[name="arms"][value="permuted DoG⁻¹"]');
+    await page.uncheck('input[name="arms"][value="no regulariser"]');
     await page.fill('input[name="seeds"]', '1');
     await page.fill('input[name="hidden"]', '16');
     await expect.poll(() => page.textContent('[data-test="run-count"]')).toMatch(/2 configurations × 1 seed = 2 runs/);
@@ -144,7 +155,7 @@ describe('workbench UI in a browser', () => {
     await expect.poll(async () => (await page.$$('[data-test="study-grid"] td.finished')).length, { timeout: 240_000 }).toBe(2);
     // The report fills in as runs finish: both cells 1/1 with the structure column, the figures drawn.
     await expect.poll(() => page.textContent('[data-test="study-report"]'), { timeout: 30_000 }).toMatch(/torus DoG⁻¹1\/1/);
-    expect(await page.textContent('[data-test="study-report"]')).toMatch(/no regulariser1\/1/);
+    expect(await page.textContent('[data-test="study-report"]')).toMatch(/permuted DoG⁻¹1\/1/);
     expect(await page.textContent('[data-test="study-report"] thead')).toContain('kept-length ratio');
     await page.waitForSelector('[data-test="chart-metric-vs-sparsity"] canvas');
     await page.screenshot({ path: join(SHOTS, 'study.png'), fullPage: true });
@@ -155,6 +166,10 @@ describe('workbench UI in a browser', () => {
     expect(csv).toMatch(/^torus DoG⁻¹,0,/m);
     expect(csv).toMatch(/^torus DoG⁻¹,9[45](\.\d+)?,/m);
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE study_id = ?').get(studyId)).toEqual({ n: 2 });
+    // The permuted control's run page draws its distance profile too (beside the geometry-blind reference).
+    const permuted = store.db.prepare("SELECT id FROM runs WHERE study_id = ? AND json_extract(config_json, '$.regularization.penalty.permute') = 1").get(studyId) as { id: string };
+    await page.goto(`${server.url.split('?')[0]}#/run/${permuted.id}`);
+    await page.waitForSelector('[data-test="distance-profile"] canvas', { timeout: 30_000 });
   }, 300_000);
 
   it('says when the server is gone, reconnects when it is back, and a reload works without a new token', async () => {

@@ -154,6 +154,11 @@ describe('runs', () => {
     expect(after(full.events).length).toBeGreaterThan(0);
     expect(after(resumed.events)).toEqual(after(full.events));
     expect(resumed.result.test).toEqual(full.result.test);
+    // Wall time continues from the checkpoint's instead of restarting at 0 (the charts' time axis).
+    const wall = (ev: TrainingEvent[]) => ev.flatMap((e) => (e.type === 'metrics' ? [e.values.wall_time_s] : []));
+    const checkpointSeconds = decodeCheckpoint(ckpt.bytes).meta.elapsedMs! / 1000;
+    expect(wall(resumed.events)[0]).toBeGreaterThanOrEqual(checkpointSeconds);
+    for (const w of [wall(full.events), wall(resumed.events)]) w.forEach((x, i) => i > 0 && expect(x).toBeGreaterThanOrEqual(w[i - 1]));
   });
 
   it('pause writes a checkpoint mid-epoch, and resuming it finishes like an uninterrupted run', async () => {

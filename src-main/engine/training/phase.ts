@@ -38,7 +38,7 @@ export function checkpointTensors(state: PhaseState): Record<string, tf.Tensor> 
 }
 
 /** The scalar part of a checkpoint: where to resume and the state that is not a tensor. */
-export function checkpointMeta(state: PhaseState, at: { epoch: number; step: number; globalStep: number; trainResult: Record<string, number> | undefined }): CheckpointMeta {
+export function checkpointMeta(state: PhaseState, at: { epoch: number; step: number; globalStep: number; trainResult: Record<string, number> | undefined; elapsedMs: number }): CheckpointMeta {
   return {
     phase: state.phase,
     epoch: at.epoch,
@@ -49,6 +49,7 @@ export function checkpointMeta(state: PhaseState, at: { epoch: number; step: num
     taskState: state.task.saveState?.() ?? {},
     pruneAmount: state.pruneAmount,
     trainResult: at.trainResult,
+    elapsedMs: at.elapsedMs,
   };
 }
 

@@ -34,6 +34,7 @@ export async function optimizationStep(state: PhaseState, ctx: StepContext, o: {
   const trainable = o.trainable.variables;
   const keyOf = new Map(Object.entries(trainable).map(([k, v]) => [v.name, k]));
   const plainL1 = task.plainL1();
+  const maskOf = new Map(state.masks.targets.flatMap((t) => (state.masks.masks.get(t.name) ? [[t.variable.name, state.masks.masks.get(t.name)!] as const] : [])));
   let readMetrics: (() => Promise<Metrics>) | null = null;
   // Forward and backward in one scope; what is read later (loss terms, gradients) is returned from it.
   const { losses, grads } = tf.tidy(() => {
@@ -48,7 +49,12 @@ export async function optimizationStep(state: PhaseState, ctx: StepContext, o: {
       return total;
     }, Object.values(trainable));
     const grads: Record<string, tf.Tensor> = {};
-    for (const [name, g] of Object.entries(byVarName)) grads[keyOf.get(name)!] = g;
+    // Pruned entries get no gradient, as in the reference (torch.nn.utils.prune trains weight_orig through
+    // weight = weight_orig ⊙ mask): they must not count in the clipping norm (adding, language model).
+    for (const [name, g] of Object.entries(byVarName)) {
+      const mask = maskOf.get(name);
+      grads[keyOf.get(name)!] = mask ? tf.mul(g, mask) : g;
+    }
     if (o.trainable.embeddingKeys.length && task.embeddingGradScale) {
       const s = task.embeddingGradScale(ctx.epoch);
       for (const k of o.trainable.embeddingKeys) grads[k] = tf.mul(grads[k], s);

@@ -49,6 +49,8 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
   const progressInterval = opts.progressIntervalMs ?? 1000;
   const started = Date.now();
   const resume: Checkpoint | null = opts.resume ? decodeCheckpoint(opts.resume) : null;
+  /** Training time of this run so far: earlier sessions (from the checkpoint) plus this one. */
+  const trainingMs = () => (resume?.meta.elapsedMs ?? 0) + (Date.now() - started);
   const { lambda } = config.regularization;
 
   const phases: Phase[] = config.lottery.enabled ? ['train', 'lottery'] : ['train'];
@@ -111,7 +113,8 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
         globalStep++;
         if (!Number.isFinite(values.loss)) diverged = true;
         if (wantMetrics) {
-          const v: Metrics = { loss: values.loss, task_loss: values.taskLoss, penalty: values.penalty, learning_rate: optimizer.learningRate };
+          // wall_time_s: training time since the run began, across pauses and resumes (the charts' time axis).
+          const v: Metrics = { loss: values.loss, task_loss: values.taskLoss, penalty: values.penalty, learning_rate: optimizer.learningRate, wall_time_s: trainingMs() / 1000 };
           if (Number.isFinite(values.gradNorm)) v.grad_norm = values.gradNorm;
           for (const [k, x] of Object.entries(values)) if (!['loss', 'taskLoss', 'penalty', 'gradNorm'].includes(k)) v[`train_${k}`] = x;
           emit({ type: 'metrics', phase, epoch, step: globalStep, values: v });
@@ -162,7 +165,7 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
   }
 
   async function emitCheckpoint(state: PhaseState, epoch: number, step: number) {
-    const meta = checkpointMeta(state, { epoch, step, globalStep, trainResult });
+    const meta = checkpointMeta(state, { epoch, step, globalStep, trainResult, elapsedMs: trainingMs() });
     emit({ type: 'checkpoint', phase: state.phase, epoch, step, bytes: await encodeCheckpoint(meta, checkpointTensors(state)) });
   }
 }

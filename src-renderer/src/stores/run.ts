@@ -5,6 +5,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { ApiResult, RunRecord } from '../../../src-main/api/contract';
 import type { PlotSeries } from '../../../src-main/charts/line-option';
+import { WALL_TIME_SERIES } from '../../../src-main/charts/x-axis';
 import { client, type LiveEvent } from '../api/client';
 import { coalesce, useLiveStore } from './live';
 
@@ -12,7 +13,7 @@ type SnapshotMeta = ApiResult<'snapshots'>[number];
 type SnapshotData = ApiResult<'snapshot'>;
 
 /** Series the run view plots: training loss and metrics, validation metrics, sparsity, lottery. */
-const PLOTTED = (n: string) => n === 'loss' || n === 'task_loss' || n === 'penalty' || n.startsWith('valid_') || n.startsWith('train_') || n.startsWith('sparsity') || n.startsWith('lottery/');
+const PLOTTED = (n: string) => n === WALL_TIME_SERIES || n === 'loss' || n === 'task_loss' || n === 'penalty' || n.startsWith('valid_') || n.startsWith('train_') || n.startsWith('sparsity') || n.startsWith('lottery/');
 /** Series written once per epoch (reloaded at epoch ends; step series arrive live). */
 const PER_EPOCH = (n: string) => n.startsWith('valid_') || n.startsWith('sparsity') || n.startsWith('lottery/valid_');
 
