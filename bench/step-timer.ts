@@ -53,8 +53,9 @@ async function step(task: Task, reg: ModuliRegularizer, lambda: number, opt: Ret
 }
 
 /** Builds the task, runs `warmup` untimed and `steps` timed steps on the active tfjs backend, and disposes it. */
-export async function timeSteps(config: ExperimentConfig, o: { steps: number; warmup: number }): Promise<StepTiming> {
+export async function timeSteps(config: ExperimentConfig, o: { steps: number; warmup: number; prepare?: (task: Task) => void }): Promise<StepTiming> {
   const task = createTask(config, 'init');
+  o.prepare?.(task);
   const reg = new ModuliRegularizer(config.regularization, task.recurrent(), config.seed);
   const opt = task.createOptimizer();
   task.beginEpoch({ phase: 'train', epoch: 0, step: 0 });

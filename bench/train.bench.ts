@@ -11,6 +11,7 @@ import { ExperimentConfig } from '../src-main/schema/experiment';
 import { presetConfig } from '../src-main/schema/presets';
 import { loadBackendModule } from '../src-main/engine/backend';
 import { probeAdapter, adapterLabel } from '../src-main/engine/webgpu';
+import type { Task } from '../src-main/engine/tasks/task';
 import { timeSteps } from './step-timer';
 
 const { values: args } = parseArgs({
@@ -22,10 +23,27 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3' },
     corpus: { type: 'string', default: '../shared/data/wikitext-2' },
     json: { type: 'boolean', default: false },
+    sparsity: { type: 'string' },
   },
 });
 
 let adapter: string | null = null;
+
+/** Magnitude-prunes the task's W_hh matrices to `sparsity` (weights zeroed); with `sparse`, switches the task to sparse steps. */
+function pruneRecurrent(task: Task, sparsity: number, sparse: boolean): boolean {
+  const masks = new Map<string, Float32Array>();
+  for (const m of task.recurrent()) {
+    const w = m.variable.dataSync() as Float32Array;
+    const sorted = Float32Array.from(w, Math.abs).sort();
+    const threshold = sorted[Math.min(sorted.length - 1, Math.round(sparsity * sorted.length))];
+    const mask = Float32Array.from(w, (x) => (Math.abs(x) < threshold ? 0 : 1));
+    m.variable.assign(tf.tensor(Float32Array.from(w, (x, i) => x * mask[i]), m.variable.shape));
+    masks.set(m.name, mask);
+  }
+  if (!sparse) return false;
+  task.useSparseTraining?.(masks);
+  return Object.values(task as unknown as { model?: { trainingKernel: unknown } }).length > 0 && (task as unknown as { model?: { trainingKernel: unknown } }).model?.trainingKernel != null;
+}
 
 /** 'tensorflow' tries tfjs-node-gpu, then tfjs-node; 'wasm' and 'cpu' are always present. */
 async function useBackend(name: string): Promise<boolean> {
@@ -81,5 +99,19 @@ for (const backend of args.backend!.split(',')) {
     console.log(
       args.json ? JSON.stringify(line) : `${line.task} N=${hidden} ${backend}: ${t.msPerStep} ms/step, ${t.gflops} GFLOP/s, ${t.tensors} tensors (${t.tensorMB} MB), ${t.rssMB} MB RSS${backend === 'webgpu' ? ` on ${adapter}` : ''}`,
     );
+    // The pruned phase: W_hh magnitude-pruned to --sparsity, stepped dense (masked weights, full products)
+    // and sparse (the kernels of ops/sparse/training.ts, where the backend and activation allow them).
+    for (const sparsity of args.sparsity ? args.sparsity.split(',').map(Number) : []) {
+      for (const sparse of [false, true]) {
+        let used = false;
+        const ts = await timeSteps(config, { steps, warmup, prepare: (task) => (used = pruneRecurrent(task, sparsity, sparse)) });
+        if (sparse && !used) {
+          if (!args.json) console.error(`N=${hidden} ${backend}: no sparse training path here (it needs wasm or cpu and ReLU)`);
+          continue;
+        }
+        const l = { task: args.task, hidden, backend, sparsity, sparse, ...ts, ratioToDense: +(ts.msPerStep / t.msPerStep).toFixed(3) };
+        console.log(args.json ? JSON.stringify(l) : `${l.task} N=${hidden} ${backend} W_hh ${(100 * sparsity).toFixed(0)} % pruned, ${sparse ? 'sparse' : 'dense'} steps: ${ts.msPerStep} ms/step (${l.ratioToDense}× the unpruned dense step)`);
+      }
+    }
   }
 }

@@ -1,8 +1,9 @@
 // Elman RNNs: h_t = act(W_ih·x_t + W_hh·h_{t−1} (+ b)). Weights use PyTorch's [out, in] layout, so W_hh[i, j]
 // is the connection from neuron j (pre) to neuron i (post), as in the reference.
 import * as tf from '@tensorflow/tfjs';
-import { fusedElman, type Activation } from '../ops/elman';
+import { fusedElman, sparseTrainingElman, type Activation } from '../ops/elman';
 import { SparseRecurrence, toCsr } from '../ops/sparse/recurrence';
+import { SparseTrainingKernel } from '../ops/sparse/training';
 import type { Rng } from '../random';
 import { linear, uniformVariable, zerosVariable } from './init';
 
@@ -16,9 +17,11 @@ function activate(x: tf.Tensor, act: Activation): tf.Tensor2D {
  * Runs the recurrence over a whole sequence. The input projection of all T steps is one matMul
  * ([T·B, in] · W_ihᵀ), then each step adds W_hh·h. Returns every hidden state [T·B, N] (time-major).
  */
-export function elmanUnroll(inputs: tf.Tensor3D, h0: tf.Tensor2D, wih: tf.Tensor2D, whh: tf.Tensor2D, act: Activation, bias?: tf.Tensor1D, sparse?: SparseRecurrence | null): tf.Tensor2D {
+export function elmanUnroll(inputs: tf.Tensor3D, h0: tf.Tensor2D, wih: tf.Tensor2D, whh: tf.Tensor2D, act: Activation, bias?: tf.Tensor1D, sparse?: SparseRecurrence | SparseTrainingKernel | null): tf.Tensor2D {
   const [T, B, I] = inputs.shape;
   const projected = linear(tf.reshape(inputs, [T * B, I]) as tf.Tensor2D, wih, bias);
+  // Training with a pruned W_hh: forward and backward over the kept connections only (ops/sparse/training.ts).
+  if (sparse instanceof SparseTrainingKernel) return sparseTrainingElman(projected, h0, whh, sparse);
   // Inference with a pruned W_hh: the SIMD sparse kernel (no gradient; evaluation only).
   if (sparse) return tf.tensor2d(sparse.run(projected.dataSync() as Float32Array, h0.dataSync() as Float32Array, B, 'relu'), [T * B, whh.shape[0]]);
   // wasm: one fused op with a hand-derived gradient (ops/elman.ts); native backends: tfjs autodiff.
@@ -50,12 +53,30 @@ export function sparseInference(whh: tf.Variable, act: Activation): SparseRecurr
   return new SparseRecurrence(toCsr(w, whh.shape[0]!));
 }
 
+/** From this fraction of pruned W_hh entries on, training uses the sparse kernels (bench/train.bench.ts --sparsity). */
+export const SPARSE_TRAINING_MIN_SPARSITY = 0.9;
+
+/**
+ * The sparse training kernel for a W_hh mask, or null where it does not apply: no mask or too dense, a tanh
+ * network (the kernel implements ReLU), or a backend other than wasm/cpu (the kernel reads its inputs
+ * synchronously; tfjs-node and WebGPU keep their dense products).
+ */
+export function sparseTrainingFor(mask: ArrayLike<number> | null, n: number, act: Activation): SparseTrainingKernel | null {
+  if (!mask || act !== 'relu' || !['wasm', 'cpu'].includes(tf.getBackend())) return null;
+  let zeros = 0;
+  for (let k = 0; k < mask.length; k++) if (mask[k] === 0) zeros++;
+  // Half an entry of tolerance: round(0.9·N²) masked entries must count as 90 %.
+  return zeros + 0.5 >= SPARSE_TRAINING_MIN_SPARSITY * mask.length ? new SparseTrainingKernel(mask, n) : null;
+}
+
 /** Navigation RNN (reference navigation/model1.py): h0 = Enc·placecode(x0); ReLU RNN without bias; Dec → place-cell logits. */
 export class NavigationRnn {
   readonly encoder: tf.Variable;
   readonly wih: tf.Variable;
   readonly whh: tf.Variable;
   readonly decoder: tf.Variable;
+  /** Set while W_hh is pruned enough to train sparsely (sparseTrainingFor); used by training steps only. */
+  trainingKernel: SparseTrainingKernel | null = null;
 
   constructor(
     readonly hidden: number,
@@ -75,7 +96,7 @@ export class NavigationRnn {
   }
 
   /** velocity [T, B, 2], initial place code [B, Np] → logits [T·B, Np] (time-major). */
-  forward(velocity: tf.Tensor3D, initCode: tf.Tensor2D, sparse?: SparseRecurrence | null): tf.Tensor2D {
+  forward(velocity: tf.Tensor3D, initCode: tf.Tensor2D, sparse?: SparseRecurrence | SparseTrainingKernel | null): tf.Tensor2D {
     const h0 = linear(initCode, this.encoder as tf.Tensor2D);
     const hs = elmanUnroll(velocity, h0, this.wih as tf.Tensor2D, this.whh as tf.Tensor2D, this.activation, undefined, sparse);
     return linear(hs, this.decoder as tf.Tensor2D);
@@ -93,6 +114,8 @@ export class AddingRnn {
   readonly bias: tf.Variable;
   readonly h2o: tf.Variable;
   readonly outBias: tf.Variable;
+  /** Set while W_hh is pruned enough to train sparsely (sparseTrainingFor); used by training steps only. */
+  trainingKernel: SparseTrainingKernel | null = null;
 
   constructor(
     readonly hidden: number,
@@ -112,7 +135,7 @@ export class AddingRnn {
   }
 
   /** inputs [T, B, 2] → predictions [B]. */
-  forward(inputs: tf.Tensor3D, sparse?: SparseRecurrence | null): tf.Tensor1D {
+  forward(inputs: tf.Tensor3D, sparse?: SparseRecurrence | SparseTrainingKernel | null): tf.Tensor1D {
     const [T, B] = inputs.shape;
     const hs = elmanUnroll(inputs, tf.zeros([B, this.hidden]), this.wih as tf.Tensor2D, this.whh as tf.Tensor2D, this.activation, this.bias as tf.Tensor1D, sparse);
     const last = tf.slice(hs, [(T - 1) * B, 0], [B, this.hidden]) as tf.Tensor2D;

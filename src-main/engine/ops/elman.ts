@@ -6,6 +6,7 @@
 // act'(h) is written in terms of the output: relu → [h > 0], tanh → 1 − h².
 // Used on wasm, where transposed matMuls are slow; equal to tfjs autodiff (test/engine/ops.spec.ts).
 import * as tf from '@tensorflow/tfjs';
+import type { SparseTrainingKernel } from './sparse/training';
 
 export type Activation = 'relu' | 'tanh';
 
@@ -61,5 +62,26 @@ export function fusedElman(x: tf.Tensor2D, h0: tf.Tensor2D, w: tf.Tensor2D, a: A
   const key = `${a}:${steps}`;
   let f = cache.get(key);
   if (!f) cache.set(key, (f = makeFused(a, steps)));
+  return f(x, h0, w);
+}
+
+/**
+ * The ReLU recurrence through a pruned W_hh as one op on the sparse training kernel (ops/sparse/training.ts):
+ * same inputs and output as fusedElman, gradients for x, h0 and W (zero at pruned connections). wasm and cpu
+ * only: it reads its inputs synchronously.
+ */
+export function sparseTrainingElman(x: tf.Tensor2D, h0: tf.Tensor2D, w: tf.Tensor2D, kernel: SparseTrainingKernel): tf.Tensor2D {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xs, h0s, ws] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const batch = h0s.shape[0];
+    const H = kernel.forward(ws.dataSync() as Float32Array, xs.dataSync() as Float32Array, h0s.dataSync() as Float32Array, batch);
+    return {
+      value: tf.tensor2d(H, xs.shape),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+        const g = kernel.backward((dy as tf.Tensor).dataSync() as Float32Array);
+        return [tf.tensor2d(g.dX, xs.shape), tf.tensor2d(g.dh0, h0s.shape), tf.tensor2d(g.dW, ws.shape)];
+      },
+    };
+  }) as (x: tf.Tensor2D, h0: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
   return f(x, h0, w);
 }

@@ -3,7 +3,7 @@
 // the reference; we add a fixed held-out test set. Trivial baseline: predicting 1.0 gives MSE 1/6.
 import * as tf from '@tensorflow/tfjs';
 import type { AddingTask as AddingConfig } from '../../schema/experiment';
-import { AddingRnn, sparseInference } from '../models/elman';
+import { AddingRnn, sparseInference, sparseTrainingFor } from '../models/elman';
 import { readAndDispose, readScalar } from '../read';
 import { deriveRng, type Rng } from '../random';
 import { AdamW, type Optimizer } from '../training/optimizers';
@@ -102,9 +102,13 @@ export class AddingTask implements Task {
     return Math.min(this.config.batchSize, rest);
   }
 
+  useSparseTraining(masks: Map<string, Float32Array>): void {
+    this.model.trainingKernel = sparseTrainingFor(masks.get('W_hh') ?? null, this.model.hidden, this.model.activation);
+  }
+
   trainStep(ctx: StepContext): StepResult {
     const s = generateAddingSamples(this.batchSize(ctx.step), this.config.sequenceLength, deriveRng(this.seed, `adding:${ctx.phase}:${ctx.epoch}:${ctx.step}`));
-    const pred = this.model.forward(tf.tensor3d(s.inputs, [s.steps, s.batch, 2]));
+    const pred = this.model.forward(tf.tensor3d(s.inputs, [s.steps, s.batch, 2]), this.model.trainingKernel);
     const loss = tf.losses.meanSquaredError(tf.tensor1d(s.targets), pred) as tf.Scalar;
     return { loss };
   }

@@ -48,6 +48,11 @@ export interface Task {
   beginEpoch(ctx: StepContext): void;
   /** Builds the loss for one step; called inside the gradient tape. */
   trainStep(ctx: StepContext): StepResult;
+  /**
+   * The current masks of the recurrent matrices (by name), at every epoch start: a task may switch its training
+   * steps to sparse kernels once they are pruned enough (Elman tasks, models/elman.ts sparseTrainingFor).
+   */
+  useSparseTraining?(masks: Map<string, Float32Array>): void;
   /** After the optimizer step (e.g. keep carried hidden state). */
   afterStep?(): void;
   /** Validation metrics at the end of an epoch (primary metric included). */

@@ -119,6 +119,17 @@ export function restore(state: PhaseState, ckpt: Checkpoint): void {
   state.pruneAmount = ckpt.meta.pruneAmount;
 }
 
+/** Hands the recurrent matrices' current masks to the task (it may switch to sparse training steps). */
+export async function syncSparseTraining(state: PhaseState): Promise<void> {
+  if (!state.task.useSparseTraining) return;
+  const masks = new Map<string, Float32Array>();
+  for (const m of state.task.recurrent()) {
+    const mask = state.masks.masks.get(m.name);
+    if (mask) masks.set(m.name, await readFloats(mask));
+  }
+  state.task.useSparseTraining(masks);
+}
+
 export async function measureSparsity(state: PhaseState): Promise<RunResult['sparsity']> {
   const s = await state.masks.sparsity();
   const small: Record<string, number> = {};

@@ -6,7 +6,7 @@ import { createTask, type TaskFactoryOptions } from '../tasks';
 import type { Metrics, Task } from '../tasks/task';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint';
 import type { Phase, RunResult, TrainingEvent } from './events';
-import { buildPhase, checkpointMeta, checkpointTensors, disposeAll, measureSparsity, restore, snapshot, type PhaseState } from './phase';
+import { buildPhase, checkpointMeta, checkpointTensors, disposeAll, measureSparsity, restore, snapshot, syncSparseTraining, type PhaseState } from './phase';
 import { scheduledAmount } from './pruning';
 import { optimizationStep, trainableFor } from './step';
 
@@ -20,6 +20,8 @@ export interface TrainerOptions extends TaskFactoryOptions {
   metricsEvery?: number;
   /** Emit weight snapshots at the end of every k-th epoch (the first and last always). */
   snapshotEvery?: number;
+  /** Train through pruned recurrent matrices with the sparse kernels where they apply (default true). */
+  sparseTraining?: boolean;
   /** Minimum interval between progress events. */
   progressIntervalMs?: number;
 }
@@ -95,6 +97,7 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
         }
         task.beginEpoch({ phase, epoch, step: 0 });
       }
+      if (opts.sparseTraining !== false) await syncSparseTraining(state);
       const epochTrainable = trainableFor(state, epoch);
 
       for (let step = firstStep; step < stepsPerEpoch; step++) {

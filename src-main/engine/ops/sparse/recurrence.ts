@@ -53,23 +53,26 @@ interface WasmApi {
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-interface KernelExports {
+export interface KernelExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   recur(n: number, bp: number, steps: number, rowPtr: number, col: number, val: number, x: number, h0: number, h: number, relu: number): void;
   pack(src: number, dst: number, steps: number, batch: number, n: number, bp: number, rank: number): void;
   unpack(src: number, dst: number, steps: number, batch: number, n: number, bp: number, rank: number): void;
+  reluBack(g: number, d: number, h: number, dz: number, floats: number): void;
+  transposeProduct(n: number, bp: number, rowPtr: number, col: number, val: number, src: number, dst: number): void;
+  sddmm(n: number, bp: number, steps: number, rowPtr: number, col: number, dz: number, h0: number, h: number, dval: number): void;
 }
 
 let compiled: object | null = null;
 
 /** A fresh instance (own memory) of the once-compiled kernel: every matrix keeps its CSR to itself. */
-function loadKernel(): KernelExports {
+export function loadKernel(): KernelExports {
   if (!compiled) compiled = new wasm.Module(Uint8Array.from(atob(RECURRENCE_WASM_BASE64), (c) => c.charCodeAt(0)));
   return new wasm.Instance(compiled).exports as KernelExports;
 }
 
-const LANES = 16;
-const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
+export const LANES = 16;
+export const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
 /** A pruned W_hh ready for repeated sequences: CSR copied into the kernel's memory once. */
 export class SparseRecurrence {
   readonly nnz: number;

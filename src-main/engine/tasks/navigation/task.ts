@@ -3,7 +3,7 @@
 // mean centre of the top-3 cells, with the fraction of errors ≥ 10/20/50 cm.
 import * as tf from '@tensorflow/tfjs';
 import type { NavigationTask as NavigationConfig } from '../../../schema/experiment';
-import { NavigationRnn, sparseInference } from '../../models/elman';
+import { NavigationRnn, sparseInference, sparseTrainingFor } from '../../models/elman';
 import { softmaxCrossEntropy } from '../../ops/cross-entropy';
 import { readAndDispose, readInts, readScalar } from '../../read';
 import { deriveRng } from '../../random';
@@ -132,9 +132,13 @@ export class NavigationTask implements Task {
     return { error_cm: (100 * sum) / n, frac_err_ge_10cm: e10 / n, frac_err_ge_20cm: e20 / n, frac_err_ge_50cm: e50 / n };
   }
 
+  useSparseTraining(masks: Map<string, Float32Array>): void {
+    this.model.trainingKernel = sparseTrainingFor(masks.get('W_hh') ?? null, this.model.hidden, this.model.activation);
+  }
+
   trainStep(ctx: StepContext): StepResult {
     const batch = this.batchFor(ctx);
-    const logits = this.model.forward(batch.velocity, batch.initCode);
+    const logits = this.model.forward(batch.velocity, batch.initCode, this.model.trainingKernel);
     const loss = NavigationTask.crossEntropy(logits, batch.targetCode);
     return {
       loss,
