@@ -125,7 +125,7 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
     studyFigures: (id: string) => studyFigures(store, id),
     studyReport: async (id: string, format: 'md' | 'csv' | 'latex' | 'json') => {
       const d = studyDetail(store, id, await structuresOf(finishedStudyRuns(store, id)));
-      return renderReport(d.cells, format, { title: d.info.name, primary: d.primary });
+      return renderReport(d.cells, format, { title: d.info.name, primary: d.primary, task: d.info.task });
     },
     studyTemplates: () => ({ templates: templateInfos(), arms: ARMS }),
     /** After a restart or a pause: unfinished runs of the study continue (the desktop app and web mode). */

@@ -7,7 +7,7 @@ import { summarizeStudy, type CellSummary, type StudyRow } from '../engine/study
 import { runStructure, type MatrixStructure } from '../engine/study/structure';
 import type { ExperimentConfig } from '../schema/experiment';
 import { StudySpec, type StudySpecInput } from '../schema/study';
-import { primaryMetricOf } from '../schema/experiment';
+import { primaryMetricOf, TASKS, type TaskName } from '../schema/experiment';
 import type { RunStore } from '../store/run-store';
 import { NotFoundError } from '../store/errors';
 import type { StudyListRow, StudyRunRow } from '../store/studies';
@@ -41,7 +41,7 @@ export function resumeStudy(store: RunStore, runner: JobRunner, idOrPrefix: stri
 export interface StudyInfo {
   id: string;
   name: string;
-  task: string;
+  task: TaskName;
   createdAt: number;
   spec: StudySpec;
 }
@@ -49,7 +49,9 @@ export interface StudyInfo {
 export function studyInfo(store: RunStore, idOrPrefix: string): StudyInfo {
   const row = store.studies.find(idOrPrefix);
   const spec = StudySpec.parse(JSON.parse(row.specJson));
-  const task = (spec.base as { task?: { task?: string } }).task?.task ?? 'adding';
+  const named = (spec.base as { task?: { task?: unknown } }).task?.task;
+  // The spec's base config was validated when the study was created, so the task is there.
+  const task: TaskName = TASKS.find((t) => t === named) ?? 'adding';
   return { id: row.id, name: row.name, task, createdAt: row.createdAt, spec };
 }
 

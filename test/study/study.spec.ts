@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { expandStudy } from '../../src-main/schema/study-grid';
-import { mean, sampleStd, studentTwoSidedP, welchTTest } from '../../src-main/engine/study/stats';
+import { compareMeans, mean, sampleStd, studentTwoSidedP, varianceRatioTest, welchTTest } from '../../src-main/engine/study/stats';
+import { judgeClaims } from '../../src-main/engine/study/paper';
+import { renderReport } from '../../src-main/engine/study/report';
 import { structureMetrics } from '../../src-main/engine/study/structure';
 import { presetConfig } from '../../src-main/schema/presets';
 
@@ -129,5 +131,46 @@ describe('study reports', () => {
     expect(runs.find((r) => r.cell === 'no regulariser')!.config.regularization.lambda).toBe(0);
     expect(runs.find((r) => r.cell === 'permuted DoG⁻¹')!.config.regularization.penalty).toMatchObject({ permute: true, invert: true, weighting: 'dog' });
     expect(runs).toHaveLength(5);
+  });
+});
+
+describe('reports against the paper', () => {
+  const cell = (name: string, values: number[]) => ({ cell: name, runs: values.length, finished: values.length, diverged: 0, metric: { mean: values.reduce((a, b) => a + b, 0) / values.length, std: 0, values }, sparsity: 0.9, lottery: null, locality: null, vs: {} });
+
+  it('effect sizes: Welch difference, 95 % CI and Cohen d; variance-ratio F-test (checked against scipy)', () => {
+    const d = compareMeans([1, 2, 3, 4, 5], [3, 4, 5, 6, 7])!;
+    expect(d.diff).toBe(-2);
+    expect(d.p).toBeCloseTo(0.0805162, 5);
+    expect(d.ci[0]).toBeCloseTo(-4.306004, 4);
+    expect(d.ci[1]).toBeCloseTo(0.306004, 4);
+    expect(d.d).toBeCloseTo(-1.264911, 5);
+    expect(varianceRatioTest([1, 2, 3, 4, 5], [1, 1.5, 2, 2.5, 3])!.p).toBeCloseTo(0.208, 5);
+  });
+
+  it('verdict per claim: holds, does not hold, not shown at this scale, not testable here', () => {
+    const holds = judgeClaims('navigation', [cell('torus DoG⁻¹', [5, 6, 7, 6, 5]), cell('no regulariser', [70, 80, 75, 90, 60])]);
+    expect(holds.map((v) => v.verdict)).toEqual(['holds']);
+    expect(holds[0].evidence).toMatch(/Welch t-test p = .*95 % CI .*Cohen's d .*n = 5 \+ 5/);
+    const against = judgeClaims('navigation', [cell('torus DoG⁻¹', [20, 21, 22, 20, 21]), cell('permuted DoG⁻¹', [10, 11, 10, 12, 11])]);
+    expect(against.map((v) => v.verdict)).toEqual(['does not hold']);
+    const unclear = judgeClaims('navigation', [cell('torus DoG⁻¹', [10, 30, 15, 25]), cell('permuted DoG⁻¹', [12, 28, 20, 22])]);
+    expect(unclear.map((v) => v.verdict)).toEqual(['not shown at this scale']);
+    const few = judgeClaims('navigation', [cell('torus DoG⁻¹', [10]), cell('L1', [12, 13])]);
+    expect(few.map((v) => v.verdict)).toEqual(['not testable here']);
+    const steadier = judgeClaims('language', [cell('torus DoG⁻¹', [400, 401, 402, 401, 400, 402]), cell('no regulariser', [380, 450, 400, 420, 370, 430])]);
+    expect(steadier.find((v) => v.claim.kind === 'steadier')!.verdict).toBe('holds');
+  });
+
+  it('the navigation report carries the authors’ column (their "L1" with no regulariser) and the verdicts; the language report says why it has none', () => {
+    const cells = [cell('torus DoG⁻¹', [5, 6, 7]), cell('L1', [30, 40, 50]), cell('no regulariser', [70, 80, 75])];
+    const md = renderReport(cells, 'md', { title: 't', primary: 'error_cm', task: 'navigation' });
+    expect(md).toContain('authors, mean (std)');
+    expect(md).toMatch(/\| torus DoG⁻¹ \|.*\| 6\.29 \(1\.17\), n = 5 \|/);
+    expect(md).toMatch(/\| L1 \|.*\| – \|/);
+    expect(md).toMatch(/\| no regulariser \|.*78\.64 \(12\.64\), n = 5; their 'L1' \(C ≡ 0\) is a second such sample: 72\.96 \(20\.30\) \|/);
+    expect(md).toMatch(/- \*\*holds\*\* — the torus penalty keeps the decoding error/);
+    const json = JSON.parse(renderReport(cells, 'json', { title: 't', primary: 'error_cm', task: 'navigation' }));
+    expect(json.verdicts.map((v: { verdict: string }) => v.verdict)).toEqual(['holds', 'holds']);
+    expect(renderReport(cells, 'md', { title: 't', primary: 'perplexity', task: 'language' })).toMatch(/No authors' column: the authors published no per-seed language-model numbers/);
   });
 });

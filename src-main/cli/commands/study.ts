@@ -91,7 +91,7 @@ export function studyCommand(): Command {
       const store = openStore(o.db);
       const info = studyInfo(store, id);
       const primary = primaryMetricOf(info.task);
-      process.stdout.write(renderReport(summarizeStudy(studyRows(store, info.id, { structure: o.structure }), primary), o.format, { title: info.name, primary }));
+      process.stdout.write(renderReport(summarizeStudy(studyRows(store, info.id, { structure: o.structure }), primary), o.format, { title: info.name, primary, task: info.task }));
       if (o.figures) for (const f of writeFigures(studyFigures(store, info.id), o.figures, info.name)) process.stderr.write(`wrote ${f}\n`);
       store.close();
     });

@@ -3,6 +3,8 @@
 // no-regulariser and L1 controls. Pure: rows in, tables out.
 import { mean, sampleStd, welchTTest, type WelchResult } from './stats';
 import { CONTROL_ARMS } from './templates';
+import type { TaskName } from '../../schema/experiment';
+import { AUTHORS, authorsCell, judgeClaims, NO_AUTHORS_NUMBERS } from './paper';
 
 export interface StudyRow {
   cell: string;
@@ -71,11 +73,25 @@ export function marker(w: WelchResult | null): string {
 
 const fmt = (x: number, d = 4) => (Number.isFinite(x) ? x.toPrecision(d) : '–');
 
-export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'latex' | 'json', o: { title: string; primary: string }): string {
+export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'latex' | 'json', o: { title: string; primary: string; task?: TaskName }): string {
   const controls = [...new Set(summaries.flatMap((s) => Object.keys(s.vs)))];
-  if (format === 'json') return JSON.stringify({ title: o.title, primary: o.primary, cells: summaries }, null, 2) + '\n';
+  const authors = o.task ? AUTHORS[o.task] : undefined;
+  const verdicts = o.task ? judgeClaims(o.task, summaries) : [];
+  if (format === 'json') {
+    return JSON.stringify({ title: o.title, primary: o.primary, task: o.task, cells: summaries, authors: authors ?? null, verdicts: verdicts.map((v) => ({ claim: v.claim.text, arms: [v.claim.a, v.claim.b], verdict: v.verdict, evidence: v.evidence })) }, null, 2) + '\n';
+  }
   const withLocality = summaries.some((s) => s.locality);
-  const header = ['configuration', 'runs', `${o.primary} (mean ± std)`, 'sparsity', `lottery ${o.primary}`, 'diverged', ...(withLocality ? ['kept-length ratio'] : []), ...controls.map((c) => `vs ${c}`)];
+  const header = [
+    'configuration',
+    'runs',
+    `${o.primary} (mean ± std)`,
+    'sparsity',
+    `lottery ${o.primary}`,
+    'diverged',
+    ...(withLocality ? ['kept-length ratio'] : []),
+    ...controls.map((c) => `vs ${c}`),
+    ...(authors ? ['authors, mean (std)'] : []),
+  ];
   const rows = summaries.map((s) => [
     s.cell,
     `${s.finished}/${s.runs}`,
@@ -85,6 +101,7 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
     String(s.diverged),
     ...(withLocality ? [s.locality ? `${s.locality.mean.toFixed(3)} ± ${s.locality.std.toFixed(3)}` : '–'] : []),
     ...controls.map((c) => (s.vs[c] ? `${marker(s.vs[c])} (p=${fmt(s.vs[c]!.p, 2)})` : '–')),
+    ...(authors && o.task ? [authorsCell(o.task, s.cell)] : []),
   ]);
   if (format === 'csv') {
     const esc = (t: string) => (/[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
@@ -104,7 +121,20 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
     ].join('\n') + '\n';
   }
   const line = (r: string[]) => `| ${r.join(' | ')} |`;
+  const paper = o.task
+    ? [
+        '',
+        '### Against the paper',
+        '',
+        authors ? `Authors' column: ${authors.source}; ${authors.scale}. Their "L1" is C ≡ 0 (no penalty), so it is listed with no regulariser; this study's L1 is C = ones.` : `No authors' column: ${NO_AUTHORS_NUMBERS[o.task] ?? 'no published numbers'}.`,
+        '',
+        ...(verdicts.length ? verdicts.map((v) => `- **${v.verdict}** — ${v.claim.text} (${v.claim.a} vs ${v.claim.b}): ${v.evidence}.`) : ['- no claim of the paper compares two arms of this study']),
+        '',
+        'Verdicts: holds = p < 0.05 in the claimed direction; does not hold = p < 0.05 against it; not shown at this scale = p ≥ 0.05 (the study cannot tell); not testable here = too few finished runs.',
+      ]
+    : [];
   return [`## ${o.title}`, '', line(header), line(header.map(() => '---')), ...rows.map(line), '', 'Markers: Welch t-test on the final metric; * p < 0.05, ** p < 0.01; ↓ lower than the control.',
     ...(withLocality ? ['Kept-length ratio: mean geodesic length of the surviving W_hh connections over the mean of all pairs, in the run’s embedding (the torus for runs without one); 1 is what a geometry-blind mask keeps.'] : []),
+    ...paper,
     ''].join('\n');
 }

@@ -74,3 +74,48 @@ export function welchTTest(a: number[], b: number[]): WelchResult | null {
   const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
   return { t, df, p: studentTwoSidedP(t, df) };
 }
+
+/** Two-sided critical value t* with P(|T| > t*) = alpha for Student's t with df degrees of freedom (bisection). */
+export function studentCritical(df: number, alpha = 0.05): number {
+  let lo = 0;
+  let hi = 1e3;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentTwoSidedP(mid, df) > alpha) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+export interface Difference extends WelchResult {
+  /** mean(a) − mean(b) and its Welch 95 % confidence interval. */
+  diff: number;
+  ci: [number, number];
+  /** Cohen's d with the pooled standard deviation. */
+  d: number;
+  n: [number, number];
+}
+
+/** Welch's test with the effect: difference of means, its 95 % CI, and Cohen's d. */
+export function compareMeans(a: number[], b: number[]): Difference | null {
+  const w = welchTTest(a, b);
+  if (!w) return null;
+  const se = Math.sqrt(sampleStd(a) ** 2 / a.length + sampleStd(b) ** 2 / b.length);
+  const diff = mean(a) - mean(b);
+  const half = studentCritical(w.df) * se;
+  const pooled = Math.sqrt(((a.length - 1) * sampleStd(a) ** 2 + (b.length - 1) * sampleStd(b) ** 2) / (a.length + b.length - 2));
+  return { ...w, diff, ci: [diff - half, diff + half], d: pooled > 0 ? diff / pooled : NaN, n: [a.length, b.length] };
+}
+
+/** Two-sided F-test of equal variances (var(a) / var(b)); needs ≥ 2 values in each group. */
+export function varianceRatioTest(a: number[], b: number[]): { ratio: number; p: number; n: [number, number] } | null {
+  if (a.length < 2 || b.length < 2) return null;
+  const va = sampleStd(a) ** 2;
+  const vb = sampleStd(b) ** 2;
+  if (vb === 0 || va === 0) return null;
+  const f = va / vb;
+  const d1 = a.length - 1;
+  const d2 = b.length - 1;
+  const cdf = incompleteBeta((d1 * f) / (d1 * f + d2), d1 / 2, d2 / 2);
+  return { ratio: f, p: Math.min(1, 2 * Math.min(cdf, 1 - cdf)), n: [a.length, b.length] };
+}
