@@ -1,5 +1,6 @@
 // The headless entry point: `npx moduli <command>`. Every GUI action has a command here.
 import { Command, CommanderError } from 'commander';
+import { backendCommand } from './commands/backend';
 import { geometryCommand } from './commands/geometry';
 import { runsCommand } from './commands/runs';
 import { serveCommand } from './commands/serve';
@@ -23,6 +24,7 @@ program.addCommand(trainCommand());
 program.addCommand(runsCommand());
 program.addCommand(serveCommand());
 program.addCommand(studyCommand());
+program.addCommand(backendCommand());
 const configure = (c: Command) => {
   c.exitOverride().showHelpAfterError('(add --help for usage)').configureOutput(output);
   c.commands.forEach(configure);

@@ -5,6 +5,7 @@
 // synchronously too). README "Compute backends" says which GPUs and drivers are expected to work.
 
 import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 /** What the GPU adapter says about itself (recorded with every run that uses it). */
 export interface AdapterInfo {
@@ -33,6 +34,9 @@ async function installNavigatorGpu(): Promise<GpuLike> {
   // A literal specifier: `webgpu` is a regular dependency (bundlers keep it external: it loads a .node addon).
   const dawn = (await import('webgpu')) as unknown as { create(flags: string[]): GpuLike; globals: Record<string, unknown> };
   Object.assign(globalThis, dawn.globals);
+  // Vulkan's window-system layer complains on stderr when XDG_RUNTIME_DIR is unset (servers, CI); compute
+  // does not use it, so give it a harmless value rather than print the complaint on every run.
+  process.env.XDG_RUNTIME_DIR ??= tmpdir();
   const created = dawn.create([]);
   const g = globalThis as unknown as { navigator?: object };
   // Node ≥ 21 and Electron's utility process already have a navigator; Node 20 has none.
@@ -85,9 +89,53 @@ export function deviceLabel(b: { active: string; gpu: boolean; adapter?: Adapter
   return b.active === 'tensorflow-gpu' && b.gpu ? 'CUDA (tfjs-node-gpu)' : null;
 }
 
-/** The adapter WebGPU would use here, or null with the reason none is available. */
-export async function probeAdapter(): Promise<{ adapter: AdapterInfo | null; reason: string }> {
+type Probe = { adapter: AdapterInfo | null; reason: string };
+
+/**
+ * The adapter WebGPU would use here, or null with the reason none is available. In Node the probe runs in a
+ * short child process (≈ 0.3 s): Dawn writes its driver warnings (a refused lavapipe, XDG_RUNTIME_DIR) to the
+ * process's stderr, and a CPU-only machine should not see them on every run. In Electron (whose binary cannot
+ * run as Node in the packaged app) it runs in process.
+ */
+export async function probeAdapter(): Promise<Probe> {
   if (!vulkanDriverListed()) return { adapter: null, reason: `no Vulkan driver installed (no ICD manifest in ${VULKAN_ICD_DIRS.slice(0, 2).join(' or ')})` };
+  if (!process.versions.electron) return probeInChild();
+  return probeInProcess();
+}
+
+const CHILD_PROBE = `
+const { create, globals } = await import(process.argv[1]);
+Object.assign(globalThis, globals);
+const a = await create([]).requestAdapter(${JSON.stringify({ powerPreference: 'high-performance' })});
+const info = a ? a.info ?? {} : null;
+process.stdout.write(JSON.stringify(a ? { info: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, isFallbackAdapter: info.isFallbackAdapter }, isFallbackAdapter: a.isFallbackAdapter } : null));
+process.exit(0);
+`;
+
+async function probeInChild(): Promise<Probe> {
+  const { execFile } = await import('node:child_process');
+  const { createRequire } = await import('node:module');
+  const { pathToFileURL } = await import('node:url');
+  let entry: string;
+  try {
+    entry = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
+  } catch (err) {
+    return { adapter: null, reason: `the webgpu package could not be found (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` };
+  }
+  return new Promise((done) => {
+    execFile(process.execPath, ['--input-type=module', '-e', CHILD_PROBE, entry], { timeout: 30_000, encoding: 'utf8', env: { XDG_RUNTIME_DIR: tmpdir(), ...process.env } }, (error, stdout) => {
+      if (error) return done({ adapter: null, reason: `the WebGPU probe failed (${error.message.split('\n')[0].slice(0, 160)})` });
+      try {
+        const a = JSON.parse(stdout) as { info?: Record<string, unknown>; isFallbackAdapter?: boolean } | null;
+        done(a ? { adapter: describeAdapter(a), reason: '' } : { adapter: null, reason: 'no WebGPU adapter found (no Vulkan/Metal/D3D12 GPU driver usable by Dawn)' });
+      } catch {
+        done({ adapter: null, reason: `the WebGPU probe printed no answer (${stdout.slice(0, 120)})` });
+      }
+    });
+  });
+}
+
+async function probeInProcess(): Promise<Probe> {
   let g: GpuLike;
   try {
     g = await installNavigatorGpu();
@@ -95,7 +143,7 @@ export async function probeAdapter(): Promise<{ adapter: AdapterInfo | null; rea
     return { adapter: null, reason: `the webgpu package could not be loaded (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` };
   }
   const a = await g.requestAdapter(ADAPTER_OPTIONS);
-  if (!a) return { adapter: null, reason: 'no WebGPU adapter found (no Vulkan/Metal/D3D12 GPU driver visible to Dawn)' };
+  if (!a) return { adapter: null, reason: 'no WebGPU adapter found (no Vulkan/Metal/D3D12 GPU driver usable by Dawn)' };
   return { adapter: describeAdapter(a), reason: '' };
 }
 

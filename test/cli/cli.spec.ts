@@ -20,6 +20,19 @@ function moduli(...args: string[]): Promise<{ code: number; out: string; err: st
 const TINY = ['--task', 'adding', '--preset', 'quick', '--set', 'task.epochs=2', '--set', 'task.samplesPerEpoch=160', '--set', 'task.hidden=16', '--set', 'task.sequenceLength=8', '--set', 'task.stabiliserEpochs=0', '--quiet'];
 
 describe('moduli CLI', async () => {
+  it('backend names the backend a run would use and why better ones were passed over, without driver noise on stderr', async () => {
+    const r = await moduli('backend', '--json');
+    expect(r.code, r.err).toBe(0);
+    const info = JSON.parse(r.out) as { active: string; notices: string[] };
+    expect(['webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm']).toContain(info.active);
+    // auto probes WebGPU in a child process: Dawn's Vulkan warnings (e.g. a refused lavapipe) stay out of sight.
+    if (info.active !== 'webgpu') expect(info.notices[0]).toMatch(/^webgpu: /);
+    expect(r.err).toBe('');
+    const bad = await moduli('backend', '--backend', 'cuda');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^moduli: option '--backend <backend>' argument 'cuda' is invalid/);
+  });
+
   it('geometry distance prints the Klein distance across the glide reflection', async () => {
     const r = await moduli('geometry', 'distance', '--space', 'klein', '0.5,2', '9.5,8');
     expect(r.code).toBe(0);
