@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { binnedCurves, metricVsSparsity, type Band } from '../engine/study/figures';
 import { expandStudy } from '../schema/study-grid';
+import { paperComparison, type PaperComparison } from '../engine/study/paper';
 import { summarizeStudy, type CellSummary, type StudyRow } from '../engine/study/report';
 import { runStructure, type MatrixStructure } from '../engine/study/structure';
 import type { ExperimentConfig } from '../schema/experiment';
@@ -113,6 +114,8 @@ export interface StudyDetail {
   primary: string;
   runs: Array<{ id: string; cell: string; seed: number; status: string; progress: number; etaMs: number | null; finalMetric: number | null; finalSparsity: number | null }>;
   cells: CellSummary[];
+  /** The authors' numbers and a verdict per claim of the paper (engine/study/paper.ts). */
+  paper: PaperComparison;
 }
 
 /** Everything the study view shows: the grid with per-run status and the report as it stands. */
@@ -129,7 +132,8 @@ export function studyDetail(store: RunStore, idOrPrefix: string, structure: Stru
     finalMetric: r.final_metric,
     finalSparsity: r.final_sparsity,
   }));
-  return { info, primary, runs, cells: summarizeStudy(studyRows(store, info.id, { structure }), primary) };
+  const cells = summarizeStudy(studyRows(store, info.id, { structure }), primary);
+  return { info, primary, runs, cells, paper: paperComparison(info.task, cells) };
 }
 
 export interface StudyFigures {

@@ -157,6 +157,8 @@ describe('workbench UI in a browser', () => {
     await expect.poll(() => page.textContent('[data-test="study-report"]'), { timeout: 30_000 }).toMatch(/torus DoG⁻¹1\/1/);
     expect(await page.textContent('[data-test="study-report"]')).toMatch(/permuted DoG⁻¹1\/1/);
     expect(await page.textContent('[data-test="study-report"] thead')).toContain('kept-length ratio');
+    // Against the paper: the adding problem has no authors' numbers; one seed per arm cannot test a claim.
+    expect(await page.textContent('[data-test="study-verdicts"]')).toMatch(/not testable here — the torus beats its permuted control/);
     await page.waitForSelector('[data-test="chart-metric-vs-sparsity"] canvas');
     await page.screenshot({ path: join(SHOTS, 'study.png'), fullPage: true });
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test="chart-metric-vs-sparsity"] >> text=CSV')]);

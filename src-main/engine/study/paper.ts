@@ -101,6 +101,27 @@ export function judgeClaims(task: TaskName, cells: CellSummary[]): ClaimVerdict[
   });
 }
 
+/** What the study view shows against the paper: the authors' numbers per arm (or why there are none) and the verdicts. */
+export interface PaperComparison {
+  scale: string | null;
+  source: string | null;
+  /** Why there is no authors' column, when there is none. */
+  missing: string | null;
+  authors: Record<string, string>;
+  verdicts: Array<{ claim: string; a: string; b: string; verdict: string; evidence: string }>;
+}
+
+export function paperComparison(task: TaskName, cells: CellSummary[]): PaperComparison {
+  const table = AUTHORS[task];
+  return {
+    scale: table?.scale ?? null,
+    source: table?.source ?? null,
+    missing: table ? null : (NO_AUTHORS_NUMBERS[task] ?? 'no published numbers'),
+    authors: Object.fromEntries(cells.map((c) => [c.cell, authorsCell(task, c.cell)])),
+    verdicts: judgeClaims(task, cells).map((v) => ({ claim: v.claim.text, a: v.claim.a, b: v.claim.b, verdict: v.verdict, evidence: v.evidence })),
+  };
+}
+
 /** The authors' cell for an arm, as a table cell ('–' where they have none). */
 export function authorsCell(task: TaskName, arm: string): string {
   const c = AUTHORS[task]?.cells[arm];
