@@ -2,7 +2,9 @@
 //   {"task","hidden","backend","msPerStep","gflops","tensors","tensorMB","rssMB"} (+ "adapter" on webgpu)
 // msPerStep is the median of --steps timed steps after --warmup steps, each ending with a read of the loss
 // (bench/step-timer.ts); gflops counts the matMul FLOPs of forward + backward (≈ 3× forward); tensors,
-// tensorMB and rssMB are read after the timed steps (a leak shows as growth).
+// tensorMB and rssMB are read after the timed steps (a leak shows as growth). With --sparsity, lines for the
+// pruned phase add {sparsity, sparse, ratioToDense}; their gflops is the dense-equivalent rate (dense FLOPs
+// over the time), so a sparse step's speed-up shows in both msPerStep and gflops.
 // Usage: npm run bench:train -- --task navigation --hidden 256,512,1024 [--backend webgpu,wasm,cpu,tensorflow] [--json]
 // webgpu uses whatever adapter Dawn finds, a software one (SwiftShader) included: the adapter is printed.
 import * as tf from '@tensorflow/tfjs';
@@ -37,7 +39,9 @@ function pruneRecurrent(task: Task, sparsity: number, sparse: boolean): boolean 
     const sorted = Float32Array.from(w, Math.abs).sort();
     const threshold = sorted[Math.min(sorted.length - 1, Math.round(sparsity * sorted.length))];
     const mask = Float32Array.from(w, (x) => (Math.abs(x) < threshold ? 0 : 1));
-    m.variable.assign(tf.tensor(Float32Array.from(w, (x, i) => x * mask[i]), m.variable.shape));
+    const pruned = tf.tensor(Float32Array.from(w, (x, i) => x * mask[i]), m.variable.shape);
+    m.variable.assign(pruned);
+    pruned.dispose();
     masks.set(m.name, mask);
   }
   if (!sparse) return false;
