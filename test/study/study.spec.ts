@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expandStudy } from '../../src-main/schema/study-grid';
-import { compareMeans, mean, sampleStd, studentTwoSidedP, varianceRatioTest, welchTTest } from '../../src-main/engine/study/stats';
+import { brownForsythe, compareMeans, mean, sampleStd, studentTwoSidedP, welchTTest } from '../../src-main/engine/study/stats';
 import { judgeClaims } from '../../src-main/engine/study/paper';
 import { renderReport } from '../../src-main/engine/study/report';
 import { structureMetrics } from '../../src-main/engine/study/structure';
@@ -137,14 +137,20 @@ describe('study reports', () => {
 describe('reports against the paper', () => {
   const cell = (name: string, values: number[]) => ({ cell: name, runs: values.length, finished: values.length, diverged: 0, metric: { mean: values.reduce((a, b) => a + b, 0) / values.length, std: 0, values }, sparsity: 0.9, lottery: null, locality: null, vs: {} });
 
-  it('effect sizes: Welch difference, 95 % CI and Cohen d; variance-ratio F-test (checked against scipy)', () => {
+  it('effect sizes: Welch difference, 95 % CI and Cohen d; Brown–Forsythe spread test (checked against scipy)', () => {
     const d = compareMeans([1, 2, 3, 4, 5], [3, 4, 5, 6, 7])!;
     expect(d.diff).toBe(-2);
     expect(d.p).toBeCloseTo(0.0805162, 5);
     expect(d.ci[0]).toBeCloseTo(-4.306004, 4);
     expect(d.ci[1]).toBeCloseTo(0.306004, 4);
     expect(d.d).toBeCloseTo(-1.264911, 5);
-    expect(varianceRatioTest([1, 2, 3, 4, 5], [1, 1.5, 2, 2.5, 3])!.p).toBeCloseTo(0.208, 5);
+    // scipy.stats.levene(a, b, center='median')
+    expect(brownForsythe([1, 2, 3, 4, 5], [1, 1.5, 2, 2.5, 3])!.p).toBeCloseTo(0.1894037, 5);
+    expect(brownForsythe([400, 401, 402, 401, 400, 402], [380, 450, 400, 420, 370, 430])!.p).toBeCloseTo(0.0015105, 6);
+    // One failed seed does not make a spread difference (the classic F-test gives p = 3e-6 here; scipy 0.274).
+    const torus = [0.00351, 0.00629, 0.0141, 0.00155, 0.00258, 0.00808, 0.00417, 0.0164];
+    const none = [0.0303, 0.00459, 0.00322, 0.00909, 0.00513, 0.167, 0.00632, 0.0213];
+    expect(brownForsythe(torus, none)!.p).toBeCloseTo(0.2742372, 5);
   });
 
   it('verdict per claim: holds, does not hold, not shown at this scale, not testable here', () => {

@@ -7,7 +7,7 @@
 // no-regulariser sample. This project's "L1" arm is a real all-ones penalty (C = ones); the authors' "L1" row
 // is therefore shown beside "no regulariser", never beside our L1.
 import type { TaskName } from '../../schema/experiment';
-import { compareMeans, varianceRatioTest } from './stats';
+import { brownForsythe, compareMeans } from './stats';
 import type { CellSummary } from './report';
 
 export interface AuthorsCell {
@@ -51,7 +51,7 @@ type Verdict = 'holds' | 'does not hold' | 'not shown at this scale' | 'not test
 export interface Claim {
   task: TaskName;
   text: string;
-  /** 'lower': arm a's primary metric is lower than arm b's (Welch); 'steadier': arm a varies less across seeds (F-test). */
+  /** 'lower': arm a's primary metric is lower than arm b's (Welch); 'steadier': arm a varies less across seeds (Brown–Forsythe). */
   kind: 'lower' | 'steadier';
   a: string;
   b: string;
@@ -64,6 +64,7 @@ export const CLAIMS: Claim[] = [
   { task: 'navigation', kind: 'lower', a: 'Klein DoG⁻¹', b: 'no regulariser', text: 'the Klein bottle, like the torus, beats no regulariser' },
   { task: 'adding', kind: 'lower', a: 'torus DoG⁻¹', b: 'no regulariser', text: 'the torus penalty keeps the adding MSE at the target sparsity lower than no regulariser' },
   { task: 'adding', kind: 'lower', a: 'torus DoG⁻¹', b: 'permuted DoG⁻¹', text: 'the torus beats its permuted control' },
+  { task: 'adding', kind: 'steadier', a: 'torus DoG⁻¹', b: 'no regulariser', text: 'stability: the torus penalty varies less across seeds than no regulariser' },
   { task: 'language', kind: 'steadier', a: 'torus DoG⁻¹', b: 'no regulariser', text: 'stability: the torus penalty varies less across seeds than no regulariser' },
   { task: 'language', kind: 'steadier', a: 'torus DoG⁻¹', b: 'L1', text: 'stability: the torus penalty varies less across seeds than a real L1 penalty' },
   { task: 'language', kind: 'lower', a: 'torus DoG⁻¹', b: 'no regulariser', text: 'the torus penalty keeps perplexity lower than no regulariser' },
@@ -85,10 +86,10 @@ export function judgeClaims(task: TaskName, cells: CellSummary[]): ClaimVerdict[
     const a = byName.get(claim.a)!.metric.values;
     const b = byName.get(claim.b)!.metric.values;
     if (claim.kind === 'steadier') {
-      const v = varianceRatioTest(a, b);
+      const v = brownForsythe(a, b);
       if (!v) return { claim, verdict: 'not testable here', evidence: `needs ≥ 2 finished runs with spread in each arm (n = ${a.length} + ${b.length})` };
-      const verdict: Verdict = v.p >= 0.05 ? 'not shown at this scale' : v.ratio < 1 ? 'holds' : 'does not hold';
-      return { claim, verdict, evidence: `F-test of variances: var ratio ${f(v.ratio)}, p = ${f(v.p, 2)}, n = ${a.length} + ${b.length}` };
+      const verdict: Verdict = v.p >= 0.05 ? 'not shown at this scale' : v.steadierA ? 'holds' : 'does not hold';
+      return { claim, verdict, evidence: `Brown–Forsythe test of spread p = ${f(v.p, 2)}, variance ratio ${f(v.ratio)}, n = ${a.length} + ${b.length}` };
     }
     const d = compareMeans(a, b);
     if (!d) return { claim, verdict: 'not testable here', evidence: `needs ≥ 2 finished runs in each arm (n = ${a.length} + ${b.length})` };
