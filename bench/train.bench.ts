@@ -46,7 +46,8 @@ function pruneRecurrent(task: Task, sparsity: number, sparse: boolean): boolean 
   }
   if (!sparse) return false;
   task.useSparseTraining?.(masks);
-  return Object.values(task as unknown as { model?: { trainingKernel: unknown } }).length > 0 && (task as unknown as { model?: { trainingKernel: unknown } }).model?.trainingKernel != null;
+  // Elman tasks keep the kernel on their model; it stays null where sparse steps do not apply.
+  return (task as unknown as { model?: { trainingKernel?: unknown } }).model?.trainingKernel != null;
 }
 
 /** 'tensorflow' tries tfjs-node-gpu, then tfjs-node; 'wasm' and 'cpu' are always present. */
