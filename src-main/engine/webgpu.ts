@@ -106,7 +106,7 @@ export async function probeAdapter(): Promise<Probe> {
 const CHILD_PROBE = `
 const { create, globals } = await import(process.argv[1]);
 Object.assign(globalThis, globals);
-const a = await create([]).requestAdapter(${JSON.stringify({ powerPreference: 'high-performance' })});
+const a = await create([]).requestAdapter(${JSON.stringify(ADAPTER_OPTIONS)});
 const info = a ? a.info ?? {} : null;
 process.stdout.write(JSON.stringify(a ? { info: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, isFallbackAdapter: info.isFallbackAdapter }, isFallbackAdapter: a.isFallbackAdapter } : null));
 process.exit(0);

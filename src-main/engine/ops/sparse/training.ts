@@ -4,7 +4,7 @@
 // gradient of a pruned connection is never computed (it is zero by definition: docs/method.md §4).
 // The CSR structure comes from the mask and changes only when the mask does (once per epoch); the values are
 // gathered from the current W at every forward pass.
-import { align, loadKernel, LANES, type KernelExports } from './recurrence';
+import { align, loadKernel, LANES, toCsr, type KernelExports } from './recurrence';
 
 interface Layout {
   steps: number;
@@ -39,21 +39,12 @@ export class SparseTrainingKernel {
     readonly n: number,
   ) {
     if (mask.length !== n * n) throw new Error(`sparse training: mask has ${mask.length} entries for ${n}×${n}`);
-    let nnz = 0;
-    for (let q = 0; q < mask.length; q++) if (mask[q] !== 0) nnz++;
+    // The CSR of the mask's kept entries, in W's own numbering (no reordering).
+    const { rowPtr, col } = toCsr(mask, n);
+    const nnz = col.length;
     this.nnz = nnz;
     this.flat = new Int32Array(nnz);
-    const rowPtr = new Int32Array(n + 1);
-    const col = new Int32Array(nnz);
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        if (mask[i * n + j] === 0) continue;
-        this.flat[k] = i * n + j;
-        col[k++] = j;
-      }
-      rowPtr[i + 1] = k;
-    }
+    for (let i = 0; i < n; i++) for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) this.flat[k] = i * n + col[k];
     const rp = 0;
     const c = align(rp + 4 * (n + 1));
     const v = align(c + 4 * nnz);
