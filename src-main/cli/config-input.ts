@@ -74,14 +74,14 @@ export function addExperimentOptions(cmd: Command): Command {
 }
 
 /** `key=value`: value parsed as JSON when it is valid JSON (numbers, booleans, objects), else a string. */
-export function parseAssignment(text: string): [string, unknown] {
+export function parseAssignment(text: string, option = '--set'): [string, unknown] {
   const eq = text.indexOf('=');
-  if (eq <= 0) throw new UsageError(`--set '${text}': expected path=value, e.g. task.hidden=256`);
+  if (eq <= 0) throw new UsageError(`${option} '${text}': expected path=value, e.g. task.hidden=256`);
   const path = text.slice(0, eq);
   try {
     assertConfigPath(path);
   } catch (e) {
-    throw new UsageError(`--set ${(e as Error).message}`);
+    throw new UsageError(`${option} ${(e as Error).message}`);
   }
   const raw = text.slice(eq + 1);
   try {

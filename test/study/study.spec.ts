@@ -123,6 +123,33 @@ describe('study reports', () => {
     expect(renderReport(s, 'csv', { title: 'demo', primary: 'mse' }).split('\n')[0]).toBe('configuration,runs,mse (mean ± std),sparsity,lottery mse,diverged,vs no regulariser,vs L1');
   });
 
+  it('grid studies compare each arm with the controls and judge claims at the same axis values', async () => {
+    const { summarizeStudy, splitCell } = await import('../../src-main/engine/study/report');
+    expect(splitCell('torus DoG⁻¹ · hidden=256')).toEqual({ arm: 'torus DoG⁻¹', group: 'hidden=256' });
+    expect(splitCell('L1')).toEqual({ arm: 'L1', group: '' });
+    expect(splitCell('a · b · lambda=0.1 · hidden=128')).toEqual({ arm: 'a · b', group: 'lambda=0.1 · hidden=128' });
+    // At N = 128 the torus beats L1; at N = 256 it does not: a comparison across sizes would hide both.
+    const rows = [
+      ...[10, 11, 12].map((v, i) => row('torus DoG⁻¹ · hidden=128', i + 1, v)),
+      ...[30, 31, 32].map((v, i) => row('L1 · hidden=128', i + 1, v)),
+      ...[40, 41, 42].map((v, i) => row('torus DoG⁻¹ · hidden=256', i + 1, v)),
+      ...[20, 21, 22].map((v, i) => row('L1 · hidden=256', i + 1, v)),
+    ];
+    const s = summarizeStudy(rows, 'mse');
+    expect(s.find((c) => c.cell === 'torus DoG⁻¹ · hidden=128')!.vs.L1!.t).toBeLessThan(0);
+    expect(s.find((c) => c.cell === 'torus DoG⁻¹ · hidden=256')!.vs.L1!.t).toBeGreaterThan(0);
+    const verdicts = judgeClaims('navigation', s);
+    expect(verdicts.map((v) => [v.group, v.verdict])).toEqual([['hidden=128', 'holds'], ['hidden=256', 'does not hold']]);
+  });
+
+  it('the scaling template crosses torus, its permuted control and L1 with hidden sizes', async () => {
+    const { studyTemplate } = await import('../../src-main/engine/study/templates');
+    const { runs, cells } = expandStudy(studyTemplate('navigation-scaling', 'quick', [1, 2]));
+    expect(cells.map((c) => c.label)).toContain('permuted DoG⁻¹ · hidden=512');
+    expect(runs).toHaveLength(3 * 3 * 2);
+    expect(runs.find((r) => r.cell === 'L1 · hidden=256')!.config.task).toMatchObject({ hidden: 256 });
+  });
+
   it('templates fix the reference controls: L1 is an all-ones penalty and "no regulariser" has λ = 0', async () => {
     const { studyTemplate } = await import('../../src-main/engine/study/templates');
     const { runs } = expandStudy(studyTemplate('navigation-controls', 'quick', [1]));

@@ -14,6 +14,14 @@ const heavy = () => import('./study-heavy');
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
+/** "task.hidden=128,256" → ['task.hidden', [128, 256]]: each value parsed like a --set value. */
+function parseAxis(text: string): [string, unknown[]] {
+  const eq = text.indexOf('=');
+  if (eq < 1 || eq === text.length - 1) throw new UsageError(`--axis '${text}': expected path=value1,value2,…`);
+  const path = text.slice(0, eq);
+  return [path, text.slice(eq + 1).split(',').map((v) => parseAssignment(`${path}=${v.trim()}`, '--axis')[1])];
+}
+
 export function studyCommand(): Command {
   const cmd = new Command('study').description('multi-seed studies: the paper’s experiment sets, reports with statistics');
   const db = () => new Option('--db <file>', 'run database');
@@ -35,8 +43,9 @@ export function studyCommand(): Command {
     .option('--no-wait', 'create and queue only (run it later with `study resume` or `study export-slurm`)')
     .option('--corpus <dir>', 'language model: folder with train.txt, valid.txt, test.txt')
     .option('--set <path=value>', 'override a field of every run, e.g. --set pruning.target=0.8 (repeatable)', collect, [])
+    .option('--axis <path=v1,v2,…>', 'a grid axis: one cell per value, e.g. --axis task.hidden=128,256,1024 (repeatable; replaces a template axis of that path)', collect, [])
     .addOption(db())
-    .action(async (what: string, o: { scale: 'quick' | 'paper'; seeds: number; concurrency?: number; wait: boolean; db?: string; corpus?: string; set: string[] }) => {
+    .action(async (what: string, o: { scale: 'quick' | 'paper'; seeds: number; concurrency?: number; wait: boolean; db?: string; corpus?: string; set: string[]; axis: string[] }) => {
       if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new UsageError(`--seeds must be a positive integer`);
       let spec;
       if (STUDY_TEMPLATES.includes(what)) spec = studyTemplate(what, o.scale, Array.from({ length: o.seeds }, (_, i) => i + 1));
@@ -49,6 +58,10 @@ export function studyCommand(): Command {
       }
       if (o.corpus) for (const split of ['train', 'valid', 'test']) setPath(spec.base, `task.corpus.${split}`, join(o.corpus, `${split}.txt`));
       for (const a of o.set) setPath(spec.base, ...parseAssignment(a));
+      for (const a of o.axis) {
+        const [path, values] = parseAxis(a);
+        spec.axes = { ...(spec.axes ?? {}), [path]: values };
+      }
       const { JobRunner, nodeForkHost, createStudy, drive } = await heavy();
       const store = openStore(o.db);
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.wait ? o.concurrency : 0, ownerKind: 'study' });

@@ -8,7 +8,7 @@
 // is therefore shown beside "no regulariser", never beside our L1.
 import type { TaskName } from '../../schema/experiment';
 import { brownForsythe, compareMeans } from './stats';
-import type { CellSummary } from './report';
+import { joinCell, splitCell, type CellSummary } from './report';
 
 export interface AuthorsCell {
   mean: number;
@@ -72,6 +72,8 @@ export const CLAIMS: Claim[] = [
 
 export interface ClaimVerdict {
   claim: Claim;
+  /** The axis values both arms share in a grid study (e.g. "hidden=256"); '' for a plain study. */
+  group: string;
   verdict: Verdict;
   /** The test and its numbers, in words. */
   evidence: string;
@@ -79,23 +81,28 @@ export interface ClaimVerdict {
 
 const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toPrecision(d) : '–');
 
-/** One verdict per claim of the task whose two arms are in the study. */
+/** One verdict per claim of the task whose two arms are in the study; per axis group in a grid study. */
 export function judgeClaims(task: TaskName, cells: CellSummary[]): ClaimVerdict[] {
   const byName = new Map(cells.map((c) => [c.cell, c]));
-  return CLAIMS.filter((c) => c.task === task && byName.has(c.a) && byName.has(c.b)).map((claim) => {
-    const a = byName.get(claim.a)!.metric.values;
-    const b = byName.get(claim.b)!.metric.values;
+  const groups = [...new Set(cells.map((c) => splitCell(c.cell).group))];
+  const pairs = groups.flatMap((group) =>
+    CLAIMS.filter((c) => c.task === task && byName.has(joinCell(c.a, group)) && byName.has(joinCell(c.b, group))).map((claim) => ({ claim, group })),
+  );
+  return pairs.map(({ claim, group }) => {
+    const a = byName.get(joinCell(claim.a, group))!.metric.values;
+    const b = byName.get(joinCell(claim.b, group))!.metric.values;
     if (claim.kind === 'steadier') {
       const v = brownForsythe(a, b);
-      if (!v) return { claim, verdict: 'not testable here', evidence: `needs ≥ 2 finished runs with spread in each arm (n = ${a.length} + ${b.length})` };
+      if (!v) return { claim, group, verdict: 'not testable here', evidence: `needs ≥ 2 finished runs with spread in each arm (n = ${a.length} + ${b.length})` };
       const verdict: Verdict = v.p >= 0.05 ? 'not shown at this scale' : v.steadierA ? 'holds' : 'does not hold';
-      return { claim, verdict, evidence: `Brown–Forsythe test of spread p = ${f(v.p, 2)}, variance ratio ${f(v.ratio)}, n = ${a.length} + ${b.length}` };
+      return { claim, group, verdict, evidence: `Brown–Forsythe test of spread p = ${f(v.p, 2)}, variance ratio ${f(v.ratio)}, n = ${a.length} + ${b.length}` };
     }
     const d = compareMeans(a, b);
-    if (!d) return { claim, verdict: 'not testable here', evidence: `needs ≥ 2 finished runs in each arm (n = ${a.length} + ${b.length})` };
+    if (!d) return { claim, group, verdict: 'not testable here', evidence: `needs ≥ 2 finished runs in each arm (n = ${a.length} + ${b.length})` };
     const verdict: Verdict = d.p >= 0.05 ? 'not shown at this scale' : d.diff < 0 ? 'holds' : 'does not hold';
     return {
       claim,
+      group,
       verdict,
       evidence: `Welch t-test p = ${f(d.p, 2)}, difference ${f(d.diff)} [95 % CI ${f(d.ci[0])}, ${f(d.ci[1])}], Cohen's d ${f(d.d, 2)}, n = ${a.length} + ${b.length}`,
     };
@@ -109,7 +116,7 @@ export interface PaperComparison {
   /** Why there is no authors' column, when there is none. */
   missing: string | null;
   authors: Record<string, string>;
-  verdicts: Array<{ claim: string; a: string; b: string; verdict: string; evidence: string }>;
+  verdicts: Array<{ claim: string; a: string; b: string; group: string; verdict: string; evidence: string }>;
 }
 
 export function paperComparison(task: TaskName, cells: CellSummary[]): PaperComparison {
@@ -118,8 +125,8 @@ export function paperComparison(task: TaskName, cells: CellSummary[]): PaperComp
     scale: table?.scale ?? null,
     source: table?.source ?? null,
     missing: table ? null : (NO_AUTHORS_NUMBERS[task] ?? 'no published numbers'),
-    authors: Object.fromEntries(cells.map((c) => [c.cell, authorsCell(task, c.cell)])),
-    verdicts: judgeClaims(task, cells).map((v) => ({ claim: v.claim.text, a: v.claim.a, b: v.claim.b, verdict: v.verdict, evidence: v.evidence })),
+    authors: Object.fromEntries(cells.map((c) => [c.cell, authorsCell(task, splitCell(c.cell).arm)])),
+    verdicts: judgeClaims(task, cells).map((v) => ({ claim: v.claim.text, a: v.claim.a, b: v.claim.b, group: v.group, verdict: v.verdict, evidence: v.evidence })),
   };
 }
 

@@ -34,6 +34,21 @@ export interface CellSummary {
 /** A Welch test against a control, with its marker as the tables print it. */
 export type Comparison = WelchResult & { marker: string };
 
+/**
+ * A cell label is the arm name followed by the axis values of a grid study, " · "-separated
+ * ("torus DoG⁻¹ · hidden=256", schema/study-grid.ts). Arms are compared with controls of the same axis values.
+ */
+export function splitCell(label: string): { arm: string; group: string } {
+  const parts = label.split(' · ');
+  let k = parts.length;
+  while (k > 0 && /^[A-Za-z_][\w]*=/.test(parts[k - 1])) k--;
+  return { arm: parts.slice(0, k).join(' · '), group: parts.slice(k).join(' · ') };
+}
+
+export function joinCell(arm: string, group: string): string {
+  return group ? `${arm} · ${group}` : arm;
+}
+
 const finite = (xs: Array<number | undefined | null>) => xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
 
 export function summarizeStudy(rows: StudyRow[], primary: string): CellSummary[] {
@@ -45,9 +60,11 @@ export function summarizeStudy(rows: StudyRow[], primary: string): CellSummary[]
     const lot = finite(own.map((r) => r.lottery?.[primary]));
     const loc = finite(own.map((r) => r.locality));
     const vs: Record<string, Comparison | null> = {};
+    const { arm, group } = splitCell(cell);
     for (const control of Object.values(CONTROL_ARMS)) {
-      if (!cells.includes(control) || control === cell) continue;
-      const w = welchTTest(m, values(control));
+      const controlCell = joinCell(control, group);
+      if (!cells.includes(controlCell) || control === arm) continue;
+      const w = welchTTest(m, values(controlCell));
       vs[control] = w ? { ...w, marker: marker(w) } : null;
     }
     return {
@@ -78,7 +95,7 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
   const authors = o.task ? AUTHORS[o.task] : undefined;
   const verdicts = o.task ? judgeClaims(o.task, summaries) : [];
   if (format === 'json') {
-    return JSON.stringify({ title: o.title, primary: o.primary, task: o.task, cells: summaries, authors: authors ?? null, verdicts: verdicts.map((v) => ({ claim: v.claim.text, arms: [v.claim.a, v.claim.b], verdict: v.verdict, evidence: v.evidence })) }, null, 2) + '\n';
+    return JSON.stringify({ title: o.title, primary: o.primary, task: o.task, cells: summaries, authors: authors ?? null, verdicts: verdicts.map((v) => ({ claim: v.claim.text, arms: [v.claim.a, v.claim.b], group: v.group, verdict: v.verdict, evidence: v.evidence })) }, null, 2) + '\n';
   }
   const withLocality = summaries.some((s) => s.locality);
   const header = [
@@ -101,7 +118,7 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
     String(s.diverged),
     ...(withLocality ? [s.locality ? `${s.locality.mean.toFixed(3)} ± ${s.locality.std.toFixed(3)}` : '–'] : []),
     ...controls.map((c) => (s.vs[c] ? `${marker(s.vs[c])} (p=${fmt(s.vs[c]!.p, 2)})` : '–')),
-    ...(authors && o.task ? [authorsCell(o.task, s.cell)] : []),
+    ...(authors && o.task ? [authorsCell(o.task, splitCell(s.cell).arm)] : []),
   ]);
   if (format === 'csv') {
     const esc = (t: string) => (/[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
@@ -128,7 +145,7 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
         '',
         authors ? `Authors' column: ${authors.source}; ${authors.scale}. Their "L1" is C ≡ 0 (no penalty), so it is listed with no regulariser; this study's L1 is C = ones.` : `No authors' column: ${NO_AUTHORS_NUMBERS[o.task] ?? 'no published numbers'}.`,
         '',
-        ...(verdicts.length ? verdicts.map((v) => `- **${v.verdict}** — ${v.claim.text} (${v.claim.a} vs ${v.claim.b}): ${v.evidence}.`) : ['- no claim of the paper compares two arms of this study']),
+        ...(verdicts.length ? verdicts.map((v) => `- **${v.verdict}**${v.group ? ` at ${v.group}` : ''} — ${v.claim.text} (${v.claim.a} vs ${v.claim.b}): ${v.evidence}.`) : ['- no claim of the paper compares two arms of this study']),
         '',
         'Verdicts: holds = p < 0.05 in the claimed direction; does not hold = p < 0.05 against it; not shown at this scale = p ≥ 0.05 (the study cannot tell); not testable here = too few finished runs.',
       ]

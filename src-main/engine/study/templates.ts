@@ -24,9 +24,18 @@ export const ARMS = {
 
 export type ArmName = keyof typeof ARMS;
 
-const SETS: Record<string, { task: TaskName; arms: ArmName[]; description: string }> = {
+const SETS: Record<string, { task: TaskName; arms: ArmName[]; axes?: Record<string, unknown[]>; description: string }> = {
   'navigation-paper': { task: 'navigation', arms: Object.keys(ARMS) as ArmName[], description: 'all nine navigation configurations of the paper' },
   'navigation-controls': { task: 'navigation', arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none, 'Klein DoG⁻¹'], description: 'the navigation claim: torus vs controls, and the Klein bottle' },
+  // Issue #16: where does the geometry beat its permuted control? The quick preset at growing N, λ fixed
+  // (docs/studies/lambda-across-sizes.md measures why a fixed λ is comparable across N). `--axis
+  // task.hidden=…` runs other sizes (1024 and up on a GPU or overnight).
+  'navigation-scaling': {
+    task: 'navigation',
+    arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1],
+    axes: { 'task.hidden': [128, 256, 512] },
+    description: 'torus vs its permuted control (and L1) over hidden sizes N = 128, 256, 512',
+  },
   'adding-controls': { task: 'adding', arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none], description: 'adding problem: torus vs controls' },
   'language-controls': { task: 'language', arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none], description: 'language model: torus vs controls' },
 };
@@ -37,6 +46,7 @@ export interface TemplateInfo {
   name: string;
   task: TaskName;
   arms: ArmName[];
+  axes?: Record<string, unknown[]>;
   description: string;
 }
 
@@ -55,6 +65,7 @@ export function studyTemplate(name: string, scale: PresetName, seeds: number[]):
     name: `${name} (${scale})`,
     base: presetConfig(set.task, scale) as unknown as Record<string, unknown>,
     arms: set.arms.map((a) => ({ name: a, overrides: { ...ARMS[a] } })),
+    axes: structuredClone(set.axes ?? {}),
     seeds,
   };
 }
