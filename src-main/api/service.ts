@@ -122,7 +122,10 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
     runStructure: (id: string) => structureOf(exists(id)),
     listStudies: () => listStudies(store),
     getStudy: async (id: string) => studyDetail(store, id, await structuresOf(finishedStudyRuns(store, id))),
-    studyFigures: (id: string) => studyFigures(store, id),
+    studyFigures: async (id: string) => {
+      const structures = await structuresOf(finishedStudyRuns(store, id));
+      return studyFigures(store, id, { structure: structures });
+    },
     studyReport: async (id: string, format: 'md' | 'csv' | 'latex' | 'json') => {
       const d = studyDetail(store, id, await structuresOf(finishedStudyRuns(store, id)));
       return renderReport(d.cells, format, { title: d.info.name, primary: d.primary, task: d.info.task });

@@ -77,7 +77,8 @@ export function buildBandOption(bands: Band[], s: BandOptionSettings): Record<st
 /** Exactly the plotted numbers (x in the plotted unit), one row per point. */
 export function bandsCsv(bands: Band[], xName: string, xPercent = false): string {
   const esc = (t: string) => (/[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
-  const lines = [`configuration,${esc(xName)},mean,std,n`];
+  const spread = bands.some((b) => b.spread === 'ci95') ? 'ci95_half_width' : 'std';
+  const lines = [`configuration,${esc(xName)},mean,${spread},n`];
   for (const b of bands) b.x.forEach((x, i) => lines.push([esc(b.cell), xPercent ? 100 * x : x, b.mean[i], b.std[i], b.n[i]].join(',')));
   return lines.join('\n') + '\n';
 }
@@ -86,7 +87,7 @@ function tex(t: string): string {
   return t.replace(/([\\{}_^%$#&])/g, '\\$1').replace('⁻¹', '$^{-1}$');
 }
 
-/** pgfplots: the mean as a line and mean ± std filled between (needs \usepgfplotslibrary{fillbetween}). */
+/** pgfplots: the mean as a line and mean ± std (or ± the 95 % CI half-width) filled between (needs \usepgfplotslibrary{fillbetween}). */
 export function bandsPgfplots(bands: Band[], s: Pick<BandOptionSettings, 'title' | 'xName' | 'yName' | 'xPercent'>): string {
   const sx = (x: number) => +(s.xPercent ? 100 * x : x).toPrecision(6);
   const lines = [

@@ -1,10 +1,10 @@
 // Creating and reading studies: expand the spec, enqueue every run tagged with its study and cell, and
 // gather what reports, figures and the study view need.
 import { randomBytes } from 'node:crypto';
-import { binnedCurves, metricVsSparsity, type Band } from '../engine/study/figures';
+import { binnedCurves, distanceProfileBand, metricVsAxis, metricVsSparsity, type Band } from '../engine/study/figures';
 import { expandStudy } from '../schema/study-grid';
 import { paperComparison, type PaperComparison } from '../engine/study/paper';
-import { summarizeStudy, type CellSummary, type StudyRow } from '../engine/study/report';
+import { splitCell, summarizeStudy, type CellSummary, type StudyRow } from '../engine/study/report';
 import { runStructure, type MatrixStructure } from '../engine/study/structure';
 import type { ExperimentConfig } from '../schema/experiment';
 import { StudySpec, type StudySpecInput } from '../schema/study';
@@ -142,14 +142,37 @@ export interface StudyFigures {
   metricVsSparsity: Band[];
   /** Training loss binned on a common step grid, per configuration. */
   trainingLoss: Band[];
+  /** Grid studies with one numeric axis (e.g. hidden=128, 256, …): final metric vs that axis per arm, mean ± 95 % CI. */
+  metricVsAxis: { axis: string; bands: Band[] } | null;
+  /** Kept fraction of W_hh vs geodesic distance per configuration, grouped by axis values ('' for a plain study). */
+  distanceProfiles: Array<{ group: string; bands: Band[] }>;
 }
 
-export function studyFigures(store: RunStore, idOrPrefix: string, bins = 100): StudyFigures {
+/** The single numeric axis of a grid study's cell labels ("hidden=256" → hidden, 256), or null. */
+function numericAxis(cells: string[]): { axis: string; valueOf: (cell: string) => number } | null {
+  const groups = cells.map((c) => splitCell(c).group);
+  const parsed = groups.map((g) => /^([A-Za-z_]\w*)=(-?[\d.eE+-]+)$/.exec(g));
+  if (!parsed.length || parsed.some((m) => !m) || new Set(parsed.map((m) => m![1])).size !== 1) return null;
+  return { axis: parsed[0]![1], valueOf: (cell) => Number(/=(.*)$/.exec(splitCell(cell).group)![1]) };
+}
+
+export function studyFigures(store: RunStore, idOrPrefix: string, o: { bins?: number; structure?: StructureSource } = {}): StudyFigures {
   const info = studyInfo(store, idOrPrefix);
   const primary = primaryMetricOf(info.task);
   const rows = studyRunRows(store, info.id);
   const cells = [...new Set(rows.map((r) => r.study_cell))];
   const of = (cell: string) => rows.filter((r) => r.study_cell === cell);
+  const finalValues = (cell: string) =>
+    of(cell).flatMap((r) => {
+      if (r.status !== 'finished' || !r.result_json) return [];
+      const result = JSON.parse(r.result_json) as { test: Record<string, number>; diverged: boolean };
+      const v = result.test?.[primary];
+      return !result.diverged && Number.isFinite(v) ? [v] : [];
+    });
+  const axis = numericAxis(cells);
+  const arms = [...new Set(cells.map((c) => splitCell(c).arm))];
+  const structureOf = typeof o.structure === 'function' ? o.structure : o.structure ? (id: string) => runStructureOf(store, id) : null;
+  const groups = [...new Set(cells.map((c) => splitCell(c).group))];
   return {
     primary,
     metricVsSparsity: cells.map((cell) =>
@@ -162,9 +185,20 @@ export function studyFigures(store: RunStore, idOrPrefix: string, bins = 100): S
       binnedCurves(
         cell,
         of(cell).map((r) => store.series(r.id, 'loss', 100_000)),
-        bins,
+        o.bins ?? 100,
       ),
     ),
+    metricVsAxis: axis
+      ? { axis: axis.axis, bands: arms.map((arm) => metricVsAxis(arm, cells.filter((c) => splitCell(c).arm === arm).map((c) => ({ x: axis.valueOf(c), values: finalValues(c) })))) }
+      : null,
+    distanceProfiles: structureOf
+      ? groups.map((group) => ({
+          group,
+          bands: cells
+            .filter((c) => splitCell(c).group === group)
+            .map((cell) => distanceProfileBand(splitCell(cell).arm, of(cell).filter((r) => r.status === 'finished').flatMap((r) => structureOf(r.id)?.slice(0, 1).map((m) => m.distanceProfile) ?? []))),
+        }))
+      : [],
   };
 }
 

@@ -160,6 +160,8 @@ describe('workbench UI in a browser', () => {
     // Against the paper: the adding problem has no authors' numbers; one seed per arm cannot test a claim.
     expect(await page.textContent('[data-test="study-verdicts"]')).toMatch(/not testable here — the torus beats its permuted control/);
     await page.waitForSelector('[data-test="chart-metric-vs-sparsity"] canvas');
+    // The distance profile of each configuration's pruned W_hh, measured in a worker process.
+    await page.waitForSelector('[data-test="chart-distance-profile"] canvas', { timeout: 30_000 });
     await page.screenshot({ path: join(SHOTS, 'study.png'), fullPage: true });
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test="chart-metric-vs-sparsity"] >> text=CSV')]);
     const csv = readFileSync(await download.path(), 'utf8');

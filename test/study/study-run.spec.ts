@@ -41,7 +41,14 @@ describe('a study run', () => {
       expect(c.locality!.mean).toBeGreaterThan(0);
       expect(c.locality!.mean).toBeLessThan(2);
     }
-    const figs = studyFigures(store, studyId, 10);
+    const figs = studyFigures(store, studyId, { bins: 10, structure: true });
+    // Distance profiles: one band per arm, both seeds, kept fractions within [0, 1]; no numeric axis here.
+    expect(figs.distanceProfiles.map((g) => [g.group, g.bands.map((b) => b.cell)])).toEqual([['', ['torus DoG⁻¹', 'no regulariser']]]);
+    for (const b of figs.distanceProfiles[0].bands) {
+      expect(b.n.every((k) => k === 2)).toBe(true);
+      expect(b.mean.every((m) => m >= 0 && m <= 1)).toBe(true);
+    }
+    expect(figs.metricVsAxis).toBeNull();
     expect(figs.metricVsSparsity.map((b) => b.n)).toEqual([[2, 2], [2, 2]]);
     expect(figs.metricVsSparsity[0].x[1]).toBeCloseTo(0.5, 2);
     expect(figs.trainingLoss[0].x.length).toBeGreaterThan(1);

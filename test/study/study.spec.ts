@@ -142,6 +142,21 @@ describe('study reports', () => {
     expect(verdicts.map((v) => [v.group, v.verdict])).toEqual([['hidden=128', 'holds'], ['hidden=256', 'does not hold']]);
   });
 
+  it('figures of a grid study: metric vs a numeric axis with 95 % CIs, distance profiles as kept fractions', async () => {
+    const { metricVsAxis, distanceProfileBand, ci95HalfWidth } = await import('../../src-main/engine/study/figures');
+    // t(0.975, 4) = 2.776445; std of 1..5 = 1.581139.
+    expect(ci95HalfWidth([1, 2, 3, 4, 5])).toBeCloseTo((2.776445 * 1.581139) / Math.sqrt(5), 4);
+    const band = metricVsAxis('torus', [{ x: 512, values: [1, 2, 3] }, { x: 128, values: [10, 12] }, { x: 256, values: [] }]);
+    expect(band).toMatchObject({ x: [128, 512], mean: [11, 2], n: [2, 3], spread: 'ci95' });
+    const profile = distanceProfileBand('torus', [
+      { edges: [0, 1, 2], pairs: [10, 20], kept: [5, 2] },
+      { edges: [0, 1, 2], pairs: [10, 20], kept: [7, 4] },
+    ]);
+    expect(profile.x).toEqual([0.25, 0.75]);
+    expect(profile.mean[0]).toBeCloseTo(0.6, 12);
+    expect(profile.mean[1]).toBeCloseTo(0.15, 12);
+  });
+
   it('the scaling template crosses torus, its permuted control and L1 with hidden sizes', async () => {
     const { studyTemplate } = await import('../../src-main/engine/study/templates');
     const { runs, cells } = expandStudy(studyTemplate('navigation-scaling', 'quick', [1, 2]));

@@ -34,7 +34,7 @@ export async function drive(store: RunStore, runner: JobRunner, studyId: string)
   await runner.waitAll();
 }
 
-/** The study's two figures as SVG (with legend), CSV of exactly the plotted points, and pgfplots. */
+/** The study's figures (metric vs sparsity, training loss, metric vs a grid axis, distance profiles) as SVG (with legend), CSV of exactly the plotted points, and pgfplots. */
 export function writeFigures(figs: StudyFigures, dir: string, title: string): string[] {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
@@ -50,6 +50,20 @@ export function writeFigures(figs: StudyFigures, dir: string, title: string): st
   emit('training-loss.svg', optionToSvg(buildBandOption(figs.trainingLoss, { ...loss, dark: false }), 900, 480));
   emit('training-loss.csv', bandsCsv(figs.trainingLoss, 'step'));
   emit('training-loss.tex', bandsPgfplots(figs.trainingLoss, loss));
+  if (figs.metricVsAxis) {
+    const { axis, bands } = figs.metricVsAxis;
+    const s = { title: `${title}: test ${figs.primary} vs ${axis} (mean ± 95 % CI over seeds)`, xName: axis, yName: figs.primary };
+    emit(`metric-vs-${axis}.svg`, optionToSvg(buildBandOption(bands, { ...s, dark: false }), 900, 480));
+    emit(`metric-vs-${axis}.csv`, bandsCsv(bands, axis));
+    emit(`metric-vs-${axis}.tex`, bandsPgfplots(bands, s));
+  }
+  for (const { group, bands } of figs.distanceProfiles) {
+    const name = `distance-profile${group ? `-${group.replace(/[^\w=.-]+/g, '_')}` : ''}`;
+    const s = { title: `${title}${group ? ` (${group})` : ''}: kept fraction of W_hh vs geodesic distance (mean ± std over seeds)`, xName: 'distance / largest distance', yName: 'kept fraction' };
+    emit(`${name}.svg`, optionToSvg(buildBandOption(bands, { ...s, dark: false }), 900, 480));
+    emit(`${name}.csv`, bandsCsv(bands, s.xName));
+    emit(`${name}.tex`, bandsPgfplots(bands, s));
+  }
   return written;
 }
 

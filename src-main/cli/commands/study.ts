@@ -105,7 +105,7 @@ export function studyCommand(): Command {
       const info = studyInfo(store, id);
       const primary = primaryMetricOf(info.task);
       process.stdout.write(renderReport(summarizeStudy(studyRows(store, info.id, { structure: o.structure }), primary), o.format, { title: info.name, primary, task: info.task }));
-      if (o.figures) for (const f of writeFigures(studyFigures(store, info.id), o.figures, info.name)) process.stderr.write(`wrote ${f}\n`);
+      if (o.figures) for (const f of writeFigures(studyFigures(store, info.id, { structure: o.structure }), o.figures, info.name)) process.stderr.write(`wrote ${f}\n`);
       store.close();
     });
 

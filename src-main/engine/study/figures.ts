@@ -1,7 +1,7 @@
 // The data behind a study's figures, aggregated over seeds: the validation metric against sparsity along the
 // pruning schedule, and training curves binned on a common step grid. Pure: series in, bands out; the
 // renderer and the CLI draw them (and export exactly these numbers).
-import { mean, sampleStd } from './stats';
+import { mean, sampleStd, studentCritical } from './stats';
 
 export interface Band {
   cell: string;
@@ -11,6 +11,48 @@ export interface Band {
   std: number[];
   /** Seeds contributing to each point (runs still going contribute to the points they reached). */
   n: number[];
+  /** What the ± of `std` is: the sample std (default) or the half-width of the mean's 95 % confidence interval. */
+  spread?: 'std' | 'ci95';
+}
+
+/** Half-width of the 95 % confidence interval of the mean of xs (Student t); NaN below two values. */
+export function ci95HalfWidth(xs: number[]): number {
+  return xs.length < 2 ? NaN : (studentCritical(xs.length - 1) * sampleStd(xs)) / Math.sqrt(xs.length);
+}
+
+/**
+ * A grid study's final metric against a numeric axis (e.g. hidden size N) for one arm: mean and 95 % CI over
+ * seeds at each axis value, in increasing order.
+ */
+export function metricVsAxis(arm: string, points: Array<{ x: number; values: number[] }>): Band {
+  const out: Band = { cell: arm, x: [], mean: [], std: [], n: [], spread: 'ci95' };
+  for (const p of [...points].sort((a, b) => a.x - b.x)) {
+    if (!p.values.length) continue;
+    out.x.push(p.x);
+    out.mean.push(mean(p.values));
+    out.std.push(p.values.length > 1 ? ci95HalfWidth(p.values) : 0);
+    out.n.push(p.values.length);
+  }
+  return out;
+}
+
+/**
+ * The distance profile of a cell (structure.ts): per distance bin, the fraction of pairs whose connection
+ * survived pruning, mean ± std over seeds. x is the bin centre relative to the largest distance, so spaces and
+ * sizes share one axis. A geometry-blind mask is flat at the kept fraction.
+ */
+export function distanceProfileBand(cell: string, profiles: Array<{ edges: number[]; pairs: number[]; kept: number[] }>): Band {
+  const out: Band = { cell, x: [], mean: [], std: [], n: [] };
+  const bins = Math.max(0, ...profiles.map((p) => p.pairs.length));
+  for (let b = 0; b < bins; b++) {
+    const fractions = profiles.filter((p) => p.pairs[b] > 0).map((p) => p.kept[b] / p.pairs[b]);
+    if (!fractions.length) continue;
+    out.x.push((b + 0.5) / bins);
+    out.mean.push(mean(fractions));
+    out.std.push(sampleStd(fractions));
+    out.n.push(fractions.length);
+  }
+  return out;
 }
 
 export interface EpochPoint {
