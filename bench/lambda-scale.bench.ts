@@ -5,20 +5,21 @@
 // both on W_hh, after --warmup steps of unregularised training (RMS over 8 fresh batches), for each N. A log-log
 // fit of ratio vs N gives the exponent k with which λ must grow (λ·(N/N_ref)^k) to keep its strength.
 // Prints one JSON line per (N, steps) and a final {fit} line.
-//   npm run bench:lambda -- [--hidden 64,128,256,512,1024] [--warmup 100,400] [--seeds 1,2]
+//   npm run bench:lambda -- [--hidden 64,128,256,512,1024] [--warmup 100,400] [--seeds 1,2] [--preset quick|paper]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src-main/engine/backend';
 import { readFloats } from '../src-main/engine/read';
 import { buildPhase, disposeAll } from '../src-main/engine/training/phase';
 import { optimizationStep, trainableFor } from '../src-main/engine/training/step';
-import { presetConfig } from '../src-main/schema/presets';
+import { presetConfig, type PresetName } from '../src-main/schema/presets';
 
 const { values: args } = parseArgs({
   options: {
     hidden: { type: 'string', default: '64,128,256,512,1024' },
     warmup: { type: 'string', default: '100,400' },
     seeds: { type: 'string', default: '1,2' },
+    preset: { type: 'string', default: 'quick' },
   },
 });
 const sizes = args.hidden.split(',').map(Number);
@@ -50,8 +51,9 @@ async function gradientScales(state: ReturnType<typeof buildPhase>, step: number
 const points: Array<{ n: number; ratio: number; steps: number }> = [];
 for (const n of sizes) {
   for (const seed of seeds) {
-    // The quick navigation preset at size N, torus DoG⁻¹ (the paper's main arm).
-    const config = presetConfig('navigation', 'quick', {
+    // The navigation preset (quick: Gaussian code, T 20, batch 64; paper: DoG code, T 50, batch 200, Np 512) at
+    // size N, torus DoG⁻¹ (the paper's main arm).
+    const config = presetConfig('navigation', args.preset as PresetName, {
       seed,
       backend: 'wasm',
       task: { task: 'navigation', hidden: n },
@@ -68,7 +70,7 @@ for (const n of sizes) {
       const g = await gradientScales(state, steps + 1);
       const ratio = g.penalty / g.task;
       points.push({ n, ratio, steps });
-      console.log(JSON.stringify({ hidden: n, seed, steps, taskRms: +g.task.toExponential(3), penaltyRmsPerLambda: +g.penalty.toExponential(3), ratio: +ratio.toExponential(3) }));
+      console.log(JSON.stringify({ preset: args.preset, hidden: n, seed, steps, taskRms: +g.task.toExponential(3), penaltyRmsPerLambda: +g.penalty.toExponential(3), ratio: +ratio.toExponential(3) }));
     }
     console.error(`N=${n} seed ${seed}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     disposeAll(state, null);

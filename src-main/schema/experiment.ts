@@ -95,8 +95,24 @@ export const Regularization = z.strictObject({
   lambda: z.number().min(0).default(0.1).describe('λ, the penalty coefficient (the reference calls it weight_decay)'),
   power: z.union([z.literal(1), z.literal(2)]).default(1).describe('p in |W|^p'),
   learnEmbedding: z.boolean().default(false).describe('learn the embedding end to end (C rebuilt every step)'),
+  // Size scaling of λ (docs/studies/lambda-across-sizes.md): the reference uses λ as given at every N (exponent 0).
+  lambdaExponent: z
+    .number()
+    .min(0)
+    .max(3)
+    .default(0)
+    .describe('k in λ_eff = λ·(N/lambdaReferenceN)^k; 0 (the reference) uses λ as given at every hidden size N; 2 makes the penalty a sum normalised by lambdaReferenceN²'),
+  lambdaReferenceN: positiveInt.default(128).describe('the hidden size at which λ_eff = λ when lambdaExponent > 0'),
 });
 export type Regularization = z.infer<typeof Regularization>;
+
+/**
+ * The λ a run trains with: λ·(N/N_ref)^k. Configs stored before these fields existed have neither: λ as given.
+ */
+export function effectiveLambda(r: Pick<Regularization, 'lambda'> & Partial<Pick<Regularization, 'lambdaExponent' | 'lambdaReferenceN'>>, hidden: number): number {
+  const k = r.lambdaExponent ?? 0;
+  return k === 0 ? r.lambda : r.lambda * (hidden / (r.lambdaReferenceN ?? hidden)) ** k;
+}
 
 export const Pruning = z.strictObject({
   target: z.number().min(0).max(0.999).default(0.9).describe('final global fraction of pruned weights'),

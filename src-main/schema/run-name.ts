@@ -13,7 +13,8 @@ export function penaltyLabel(config: ExperimentConfig): string {
 
 export function defaultRunName(config: ExperimentConfig): string {
   const parts = [config.task.task, penaltyLabel(config)];
-  if (penaltyLabel(config) !== 'no regulariser') parts.push(`λ ${config.regularization.lambda}`);
+  const r = config.regularization;
+  if (penaltyLabel(config) !== 'no regulariser') parts.push(r.lambdaExponent ? `λ ${r.lambda}·(N/${r.lambdaReferenceN})^${r.lambdaExponent}` : `λ ${r.lambda}`);
   parts.push(`N ${config.task.hidden}`, `${+(100 * config.pruning.target).toFixed(1)} %`, `seed ${config.seed}`);
   return parts.join(' · ');
 }

@@ -142,6 +142,24 @@ describe('runs', () => {
     expect(await curve(4)).not.toEqual(a);
   });
 
+  it('λ scales with the hidden size only when asked: loss − task loss = λ·(N/N_ref)^k · penalty at every step', async () => {
+    const { effectiveLambda } = await import('../../src-main/schema/experiment');
+    const ratios = async (regularization: Record<string, unknown>) => {
+      const config = tinyAdding({ regularization: { lambda: 1e-2, penalty: { space: 'torus', weighting: 'dog', invert: true }, ...regularization } });
+      const { events } = await collect(config);
+      return events.flatMap((e) => (e.type === 'metrics' && e.values.penalty > 0 ? [(e.values.loss - e.values.task_loss) / e.values.penalty] : []));
+    };
+    // N = 16: the reference uses λ as given; k = 2 with N_ref = 8 trains with 4λ; k = 1 with N_ref = 32 with λ/2.
+    for (const [extra, expected] of [[{}, 1e-2], [{ lambdaExponent: 2, lambdaReferenceN: 8 }, 4e-2], [{ lambdaExponent: 1, lambdaReferenceN: 32 }, 5e-3]] as const) {
+      const r = await ratios(extra);
+      expect(r.length).toBeGreaterThan(10);
+      for (const x of r) expect(x).toBeCloseTo(expected, 4);
+      expect(effectiveLambda(Regularization.parse({ lambda: 1e-2, ...extra }), 16)).toBeCloseTo(expected, 12);
+    }
+    // A config stored before the fields existed: λ as given.
+    expect(effectiveLambda({ lambda: 0.3 }, 4096)).toBe(0.3);
+  });
+
   it('resume from a checkpoint gives the same next steps as an uninterrupted run', async () => {
     const full = await collect(tinyAdding());
     const ckpt = full.events.find((e) => e.type === 'checkpoint' && e.epoch === 2);

@@ -1,6 +1,6 @@
 // The training loop shared by every task: moduli penalty in the loss, gradual global magnitude pruning at epoch
 // starts, masks enforced after every optimizer step, optional lottery-ticket retrain (docs/method.md §3–5).
-import type { ExperimentConfig } from '../../schema/experiment';
+import { effectiveLambda, type ExperimentConfig } from '../../schema/experiment';
 import { selectBackend, type BackendInfo } from '../backend';
 import { createTask, type TaskFactoryOptions } from '../tasks';
 import type { Metrics, Task } from '../tasks/task';
@@ -53,7 +53,8 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
   const resume: Checkpoint | null = opts.resume ? decodeCheckpoint(opts.resume) : null;
   /** Training time of this run so far: earlier sessions (from the checkpoint) plus this one. */
   const trainingMs = () => (resume?.meta.elapsedMs ?? 0) + (Date.now() - started);
-  const { lambda } = config.regularization;
+  // λ·(N/N_ref)^k when the config scales λ with the hidden size (schema: lambdaExponent); λ itself otherwise.
+  const lambda = effectiveLambda(config.regularization, config.task.hidden);
 
   const phases: Phase[] = config.lottery.enabled ? ['train', 'lottery'] : ['train'];
   const firstTask = createTask(config, 'init', opts);
