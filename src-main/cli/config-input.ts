@@ -45,7 +45,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function addExperimentOptions(cmd: Command): Command {
   cmd
     .addOption(new Option('--task <task>', 'task').choices([...TASKS]))
-    .addOption(new Option('--preset <preset>', 'preset sizes: quick (CPU, minutes) or paper (the paper, GPU)').choices([...PRESET_NAMES]))
+    .addOption(new Option('--preset <preset>', 'preset sizes: quick (CPU, minutes), medium (overnight on a CPU, minutes on a GPU) or paper (the paper, GPU)').choices([...PRESET_NAMES]))
     .option('--config <file>', 'experiment config JSON (any part of an ExperimentConfig; merged over the preset)');
   for (const f of EXPERIMENT_FLAGS) {
     const info = fieldInfo(f.path);

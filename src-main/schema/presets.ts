@@ -1,8 +1,9 @@
-// Two presets per task: `paper` (the paper's sizes, for a GPU) and `quick` (sized to learn within minutes on
-// 2 CPU cores). Presets are partial configs merged under the user's own settings.
+// Three presets per task: `paper` (the paper's sizes, for a GPU), `quick` (sized to learn within minutes on
+// 2 CPU cores) and `medium` (an overnight study on a workstation CPU, minutes per run on a GPU). Presets are
+// partial configs merged under the user's own settings.
 import { ExperimentConfig, type ExperimentConfigInput, type TaskName } from './experiment';
 
-export const PRESET_NAMES = ['paper', 'quick'] as const;
+export const PRESET_NAMES = ['paper', 'medium', 'quick'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 type TaskInput = ExperimentConfigInput['task'];
@@ -26,6 +27,20 @@ const TASK_PRESETS: Record<TaskName, Record<PresetName, TaskInput>> = {
       learningRate: 1e-2,
       validationBatches: 4,
     },
+    // Medium: the quick recipe (Gaussian code, cubic pace, recovery epochs) at N = 1024 with 256 place cells
+    // and 4× the steps (README "Presets"; about an hour per run on one CPU core with sparse training).
+    medium: {
+      task: 'navigation',
+      hidden: 1024,
+      placeCells: 256,
+      placeCellCode: 'gaussian',
+      sequenceLength: 20,
+      batchSize: 64,
+      stepsPerEpoch: 500,
+      epochs: 16,
+      learningRate: 3e-3,
+      validationBatches: 8,
+    },
   },
   language: {
     // The paper's sweep: 3-layer RNN_TANH, 650/650, dropout 0, 15 epochs (docs/method.md §6).
@@ -44,6 +59,21 @@ const TASK_PRESETS: Record<TaskName, Record<PresetName, TaskInput>> = {
       maxTrainWindows: 150,
       maxEvalTokens: 20000,
     },
+    // Medium: two LSTM layers of 256 (a penalty per layer), 8 epochs of 600 windows, 50k evaluation tokens.
+    medium: {
+      task: 'language',
+      corpus: { train: 'train.txt', valid: 'valid.txt', test: 'test.txt' },
+      cell: 'lstm',
+      layers: 2,
+      embeddingSize: 256,
+      hidden: 256,
+      dropout: 0,
+      epochs: 8,
+      batchSize: 20,
+      bptt: 35,
+      maxTrainWindows: 600,
+      maxEvalTokens: 50000,
+    },
   },
   adding: {
     paper: { task: 'adding' },
@@ -57,6 +87,17 @@ const TASK_PRESETS: Record<TaskName, Record<PresetName, TaskInput>> = {
       learningRate: 2e-3,
       testSamples: 1000,
     },
+    // Medium: the paper's network and sequence length (N = 128, T = 50), 30 of its 100 epochs, lr 1e-3.
+    medium: {
+      task: 'adding',
+      sequenceLength: 50,
+      hidden: 128,
+      samplesPerEpoch: 10000,
+      epochs: 30,
+      stabiliserEpochs: 5,
+      learningRate: 1e-3,
+      testSamples: 2000,
+    },
   },
 };
 
@@ -69,6 +110,9 @@ const TASK_DEFAULTS: Record<TaskName, { lambda: number; target: number; power: 1
 
 /** Quick presets train at the target a little longer than the reference: few steps per epoch (README). */
 const QUICK_RECOVERY_EPOCHS: Record<TaskName, number> = { navigation: 3, language: 0, adding: 0 };
+
+/** The small-CPU presets (quick, medium) share the quick recipe's λ, pruning pace and recovery epochs. */
+const cpuRecipe = (preset: PresetName) => preset !== 'paper';
 
 /**
  * The penalty is a mean over N² entries, so its per-weight gradient scales like 1/N² while the task's scales
@@ -87,11 +131,11 @@ const QUICK_SCHEDULE: Partial<Record<TaskName, 'linear' | 'cubic'>> = { navigati
 
 export function presetConfig(task: TaskName, preset: PresetName, overrides: Partial<ExperimentConfigInput> = {}): ExperimentConfig {
   const d = TASK_DEFAULTS[task];
-  const recoveryEpochs = preset === 'quick' ? QUICK_RECOVERY_EPOCHS[task] : 0;
+  const recoveryEpochs = cpuRecipe(preset) ? QUICK_RECOVERY_EPOCHS[task] : 0;
   return ExperimentConfig.parse({
     ...overrides,
     task: { ...TASK_PRESETS[task][preset], ...(overrides.task ?? {}) },
-    regularization: { lambda: preset === 'quick' ? (QUICK_LAMBDA[task] ?? d.lambda) : d.lambda, power: d.power, ...(overrides.regularization ?? {}) },
-    pruning: { target: d.target, recoveryEpochs, ...(preset === 'quick' && QUICK_SCHEDULE[task] ? { schedule: QUICK_SCHEDULE[task] } : {}), ...(overrides.pruning ?? {}) },
+    regularization: { lambda: cpuRecipe(preset) ? (QUICK_LAMBDA[task] ?? d.lambda) : d.lambda, power: d.power, ...(overrides.regularization ?? {}) },
+    pruning: { target: d.target, recoveryEpochs, ...(cpuRecipe(preset) && QUICK_SCHEDULE[task] ? { schedule: QUICK_SCHEDULE[task] } : {}), ...(overrides.pruning ?? {}) },
   });
 }

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { describeTemplate, STUDY_TEMPLATES, studyTemplate } from '../../engine/study/templates';
 import { setPath } from '../../schema/paths';
 import { primaryMetricOf } from '../../schema/experiment';
+import { PRESET_NAMES, type PresetName } from '../../schema/presets';
 import { parseAssignment } from '../config-input';
 import { UsageError } from '../errors';
 import { openStore } from '../store-option';
@@ -37,7 +38,7 @@ export function studyCommand(): Command {
     .command('run')
     .description('create a study from a template or a StudySpec JSON file and run it to completion')
     .argument('<template|file>')
-    .addOption(new Option('--scale <scale>', 'preset scale').choices(['quick', 'paper']).default('quick'))
+    .addOption(new Option('--scale <scale>', 'preset scale').choices([...PRESET_NAMES]).default('quick'))
     .option('--seeds <k>', 'replicate seeds 1..k', (v) => Number(v), 3)
     .option('--concurrency <n>', 'runs at a time', (v) => Number(v))
     .option('--no-wait', 'create and queue only (run it later with `study resume` or `study export-slurm`)')
@@ -45,7 +46,7 @@ export function studyCommand(): Command {
     .option('--set <path=value>', 'override a field of every run, e.g. --set pruning.target=0.8 (repeatable)', collect, [])
     .option('--axis <path=v1,v2,…>', 'a grid axis: one cell per value, e.g. --axis task.hidden=128,256,1024 (repeatable; replaces a template axis of that path)', collect, [])
     .addOption(db())
-    .action(async (what: string, o: { scale: 'quick' | 'paper'; seeds: number; concurrency?: number; wait: boolean; db?: string; corpus?: string; set: string[]; axis: string[] }) => {
+    .action(async (what: string, o: { scale: PresetName; seeds: number; concurrency?: number; wait: boolean; db?: string; corpus?: string; set: string[]; axis: string[] }) => {
       if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new UsageError(`--seeds must be a positive integer`);
       let spec;
       if (STUDY_TEMPLATES.includes(what)) spec = studyTemplate(what, o.scale, Array.from({ length: o.seeds }, (_, i) => i + 1));
