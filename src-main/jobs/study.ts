@@ -30,6 +30,29 @@ export function createStudy(store: RunStore, runner: JobRunner, input: StudySpec
   return { studyId, runIds };
 }
 
+/**
+ * More seeds for an existing study: the runs of every cell for the seeds it lacks are queued beside the old
+ * ones (same base, arms and axes), so the report and its tests cover all seeds. Seeds it has are kept.
+ */
+export function extendStudy(store: RunStore, runner: JobRunner, idOrPrefix: string, seeds: number[]): { studyId: string; runIds: string[] } {
+  const info = studyInfo(store, idOrPrefix);
+  const have = new Set(info.spec.seeds);
+  const added = seeds.filter((s) => !have.has(s));
+  const { spec, runs } = expandStudy({ ...info.spec, seeds: [...info.spec.seeds, ...added] });
+  const existing = new Set(studyRunRows(store, info.id).map((r) => `${r.study_cell}\u0000${r.seed}`));
+  const runIds = store.transaction(() => {
+    store.studies.updateSpec(info.id, spec);
+    return runs
+      .filter((r) => !existing.has(`${r.cell}\u0000${r.seed}`))
+      .map((r) => {
+        const id = runner.enqueue(r.config);
+        store.studies.assignRun(id, info.id, r.cell);
+        return id;
+      });
+  });
+  return { studyId: info.id, runIds };
+}
+
 /** Paused, interrupted and failed runs of a study continue from their checkpoints; queued ones start. */
 export function resumeStudy(store: RunStore, runner: JobRunner, idOrPrefix: string): { studyId: string; resumed: string[] } {
   const { id } = studyInfo(store, idOrPrefix);

@@ -115,9 +115,11 @@ const QUICK_RECOVERY_EPOCHS: Record<TaskName, number> = { navigation: 3, languag
 const cpuRecipe = (preset: PresetName) => preset !== 'paper';
 
 /**
- * The penalty is a mean over N² entries, so its per-weight gradient scales like 1/N² while the task's scales
- * roughly like 1/N: at N = 128 the reference λ = 0.1 is ~30× stronger relative to the task than at N = 4096
- * and, under Adam, drives all of W_hh to zero (measured: 54 cm error at 90 % with λ = 0.1, 12.3 cm with 0.01).
+ * λ of the CPU presets. The reference's λ = 0.1 drove W_hh of the N = 128 navigation network entirely to zero
+ * (measured: 54 cm error at 90 % with λ = 0.1, 12.3 cm with 0.01). Not because the mean over N² entries makes
+ * λ ~N× stronger at small N, as first assumed: measured (docs/studies/lambda-across-sizes.md), the ratio of the
+ * penalty's to the task's gradient on W_hh falls only like N^−0.4, so the paper's λ = 0.1 at N = 4096 is
+ * about λ = 0.025 at N = 128, and 0.01 is within 2.5× of the paper's strength.
  */
 const QUICK_LAMBDA: Partial<Record<TaskName, number>> = { navigation: 0.01 };
 

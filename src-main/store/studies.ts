@@ -43,6 +43,11 @@ export class StudyStore {
     this.db.prepare('INSERT INTO studies (id, name, spec_json, created_at) VALUES (?, ?, ?, ?)').run(id, name, JSON.stringify(spec), Date.now());
   }
 
+  /** A study's spec after it grew (more seeds): the runs it lists are the runs it has. */
+  updateSpec(id: string, spec: unknown): void {
+    this.db.prepare('UPDATE studies SET spec_json = ? WHERE id = ?').run(JSON.stringify(spec), id);
+  }
+
   exists(id: string): boolean {
     return this.db.prepare('SELECT 1 FROM studies WHERE id = ?').get(id) !== undefined;
   }

@@ -8,11 +8,11 @@ import { renderReport, summarizeStudy } from '../../engine/study/report';
 import { nodeForkHost } from '../../jobs/host';
 import { JobRunner } from '../../jobs/runner';
 import { exportSlurm, importSlurmResults } from '../../jobs/slurm';
-import { createStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows, type StudyFigures } from '../../jobs/study';
+import { createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows, type StudyFigures } from '../../jobs/study';
 import type { RunStore } from '../../store/run-store';
 import { formatDuration } from '../progress';
 
-export { renderReport, summarizeStudy, nodeForkHost, JobRunner, exportSlurm, importSlurmResults, createStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows };
+export { renderReport, summarizeStudy, nodeForkHost, JobRunner, exportSlurm, importSlurmResults, createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows };
 
 /** Runs the queue to completion, printing study-wide progress with an ETA as runs finish. */
 export async function drive(store: RunStore, runner: JobRunner, studyId: string): Promise<void> {

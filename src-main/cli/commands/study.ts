@@ -6,6 +6,7 @@ import { describeTemplate, STUDY_TEMPLATES, studyTemplate } from '../../engine/s
 import { setPath } from '../../schema/paths';
 import { primaryMetricOf } from '../../schema/experiment';
 import { PRESET_NAMES, type PresetName } from '../../schema/presets';
+import { parseSeedList } from '../../schema/run-name';
 import { parseAssignment } from '../config-input';
 import { UsageError } from '../errors';
 import { openStore } from '../store-option';
@@ -89,6 +90,31 @@ export function studyCommand(): Command {
       const { studyId } = resumeStudy(store, runner, id);
       await drive(store, runner, studyId);
       runner.dispose();
+      store.close();
+    });
+
+  cmd
+    .command('extend')
+    .description('add seeds to a study: queues every cell for the seeds it lacks and runs them to completion')
+    .argument('<id>')
+    .requiredOption('--seeds <list>', 'the seeds the study should have, e.g. 1-8 or 1,2,5')
+    .option('--concurrency <n>', 'runs at a time', (v) => Number(v))
+    .option('--no-wait', 'queue only (run them later with `study resume`)')
+    .addOption(db())
+    .action(async (id: string, o: { seeds: string; concurrency?: number; wait: boolean; db?: string }) => {
+      let seeds: number[];
+      try {
+        seeds = parseSeedList(o.seeds);
+      } catch (e) {
+        throw new UsageError(`--seeds: ${(e as Error).message}`);
+      }
+      const { JobRunner, nodeForkHost, extendStudy, drive } = await heavy();
+      const store = openStore(o.db);
+      const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.wait ? o.concurrency : 0, ownerKind: 'study' });
+      const { studyId, runIds } = extendStudy(store, runner, id, seeds);
+      process.stdout.write(`study ${studyId}: ${runIds.length} runs queued\n`);
+      if (o.wait) await drive(store, runner, studyId);
+      if (o.wait) runner.dispose();
       store.close();
     });
 

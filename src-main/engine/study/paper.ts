@@ -93,7 +93,7 @@ export function judgeClaims(task: TaskName, cells: CellSummary[]): ClaimVerdict[
     const b = byName.get(joinCell(claim.b, group))!.metric.values;
     if (claim.kind === 'steadier') {
       const v = brownForsythe(a, b);
-      if (!v) return { claim, group, verdict: 'not testable here', evidence: `needs ≥ 2 finished runs with spread in each arm (n = ${a.length} + ${b.length})` };
+      if (!v) return { claim, group, verdict: 'not testable here', evidence: `needs ≥ 3 finished runs with spread in each arm (n = ${a.length} + ${b.length})` };
       const verdict: Verdict = v.p >= 0.05 ? 'not shown at this scale' : v.steadierA ? 'holds' : 'does not hold';
       return { claim, group, verdict, evidence: `Brown–Forsythe test of spread p = ${f(v.p, 2)}, variance ratio ${f(v.ratio)}, n = ${a.length} + ${b.length}` };
     }

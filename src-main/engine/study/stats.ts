@@ -114,7 +114,8 @@ export function compareMeans(a: number[], b: number[]): Difference | null {
  * ratio is var(a) / var(b) for the reader; the direction of the verdict comes from the mean distances.
  */
 export function brownForsythe(a: number[], b: number[]): { ratio: number; p: number; steadierA: boolean; n: [number, number] } | null {
-  if (a.length < 2 || b.length < 2) return null;
+  // With two values both lie equally far from their median: no spread of the distances to test.
+  if (a.length < 3 || b.length < 3) return null;
   const median = (xs: number[]) => {
     const s = [...xs].sort((x, y) => x - y);
     const m = s.length >> 1;
