@@ -45,9 +45,11 @@ export function studyCommand(): Command {
     .option('--no-wait', 'create and queue only (run it later with `study resume` or `study export-slurm`)')
     .option('--corpus <dir>', 'language model: folder with train.txt, valid.txt, test.txt')
     .option('--set <path=value>', 'override a field of every run, e.g. --set pruning.target=0.8 (repeatable)', collect, [])
+    .option('--name <name>', 'the study’s name (reports use it as their title)')
+    .option('--arms <names>', "only these configurations of a template, comma-separated, e.g. 'torus DoG⁻¹,L1'")
     .option('--axis <path=v1,v2,…>', 'a grid axis: one cell per value, e.g. --axis task.hidden=128,256,1024 (repeatable; replaces a template axis of that path)', collect, [])
     .addOption(db())
-    .action(async (what: string, o: { scale: PresetName; seeds: number; concurrency?: number; wait: boolean; db?: string; corpus?: string; set: string[]; axis: string[] }) => {
+    .action(async (what: string, o: { scale: PresetName; seeds: number; concurrency?: number; wait: boolean; db?: string; corpus?: string; set: string[]; axis: string[]; arms?: string; name?: string }) => {
       if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new UsageError(`--seeds must be a positive integer`);
       let spec;
       if (STUDY_TEMPLATES.includes(what)) spec = studyTemplate(what, o.scale, Array.from({ length: o.seeds }, (_, i) => i + 1));
@@ -57,6 +59,14 @@ export function studyCommand(): Command {
         } catch (e) {
           throw new UsageError(`'${what}' is neither a template (${STUDY_TEMPLATES.join(', ')}) nor a readable JSON study file: ${(e as Error).message}`);
         }
+      }
+      if (o.name !== undefined) spec.name = o.name;
+      if (o.arms !== undefined) {
+        const wanted = o.arms.split(',').map((a) => a.trim()).filter(Boolean);
+        const have = (spec.arms ?? []).map((a: { name: string }) => a.name);
+        const unknown = wanted.filter((a) => !have.includes(a));
+        if (unknown.length || !wanted.length) throw new UsageError(`--arms: ${unknown.length ? `no configuration ${unknown.map((a) => `'${a}'`).join(', ')}` : 'name at least one configuration'} in this study; it has ${have.map((a: string) => `'${a}'`).join(', ')}`);
+        spec.arms = spec.arms.filter((a: { name: string }) => wanted.includes(a.name));
       }
       if (o.corpus) for (const split of ['train', 'valid', 'test']) setPath(spec.base, `task.corpus.${split}`, join(o.corpus, `${split}.txt`));
       for (const a of o.set) setPath(spec.base, ...parseAssignment(a));
