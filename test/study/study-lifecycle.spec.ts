@@ -154,6 +154,24 @@ describe('study lifecycle', () => {
     expect((await moduli('study', 'list', '--db', other)).out).toMatch(new RegExp(`${studyId}  2/2 finished`));
   }, 300_000);
 
+  it('study run --arms/--axis/--name shape a template; bad names are refused before anything is queued', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'grid-')), 'runs.sqlite');
+    const ok = await moduli('study', 'run', 'navigation-scaling', '--arms', 'torus DoG⁻¹,L1', '--axis', 'task.hidden=32,48', '--set', 'regularization.lambdaExponent=2', '--name', 'λ·N² check', '--seeds', '2', '--no-wait', '--db', db);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/8 runs queued/);
+    const s = RunStore.open(db);
+    const rows = s.db.prepare("SELECT study_cell AS cell, json_extract(config_json, '$.task.hidden') AS n, json_extract(config_json, '$.regularization.lambdaExponent') AS k FROM runs ORDER BY created_at").all() as Array<{ cell: string; n: number; k: number }>;
+    expect([...new Set(rows.map((r) => r.cell))]).toEqual(['torus DoG⁻¹ · hidden=32', 'torus DoG⁻¹ · hidden=48', 'L1 · hidden=32', 'L1 · hidden=48']);
+    expect(rows.every((r) => r.k === 2 && r.n === Number(r.cell.split('=')[1]))).toBe(true);
+    expect((s.db.prepare('SELECT name FROM studies').get() as { name: string }).name).toBe('λ·N² check');
+    s.close();
+    const bad = await moduli('study', 'run', 'navigation-scaling', '--arms', 'torus', '--no-wait', '--db', db);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--arms: no configuration 'torus'.*'torus DoG⁻¹'/);
+    const badAxis = await moduli('study', 'run', 'navigation-scaling', '--axis', 'task.hiddn=1,2', '--no-wait', '--db', db);
+    expect(badAxis.err).toMatch(/--axis unknown config path 'task.hiddn'; did you mean 'task.hidden'/);
+  }, 60_000);
+
   it('import refuses a folder without a manifest with a clear message', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'study-bad-'));
     const r = await moduli('study', 'import', dir, '--db', join(dir, 'x.sqlite'));
