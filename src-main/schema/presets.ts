@@ -14,7 +14,7 @@ const TASK_PRESETS: Record<TaskName, Record<PresetName, TaskInput>> = {
     paper: { task: 'navigation' },
     // Quick: the plain-softmax place-cell code (the reference's --DoG False) learns within ~2000 CPU steps;
     // with the DoG code the target is nearly uniform (entropy 4.75 of a possible 4.85 nats at Np = 128) and
-    // the error had not moved after 2500 steps (README, "Quick presets").
+    // the error had not moved after 2500 steps (README, "Presets").
     quick: {
       task: 'navigation',
       hidden: 128,
@@ -28,7 +28,7 @@ const TASK_PRESETS: Record<TaskName, Record<PresetName, TaskInput>> = {
       validationBatches: 4,
     },
     // Medium: the quick recipe (Gaussian code, cubic pace, recovery epochs) at N = 1024 with 256 place cells
-    // and 4× the steps (README "Presets"; about an hour per run on one CPU core with sparse training).
+    // and 3.6× the steps (README "Presets"; about an hour per run on one CPU core with sparse training).
     medium: {
       task: 'navigation',
       hidden: 1024,
