@@ -115,8 +115,14 @@ const meanLocality = (m: MatrixStructure[] | null) => (m?.length ? m.reduce((a, 
 /** Structure of a run's pruned W_hh: computed here (CLI) or looked up from results computed elsewhere (server). */
 export type StructureSource = boolean | ((runId: string) => MatrixStructure[] | null);
 
+/** How a StructureSource is asked for one run's structure; null when the structure is not wanted. */
+function structureResolver(store: RunStore, source: StructureSource | undefined): ((runId: string) => MatrixStructure[] | null) | null {
+  if (typeof source === 'function') return source;
+  return source ? (id: string) => runStructureOf(store, id) : null;
+}
+
 export function studyRows(store: RunStore, studyId: string, o: { structure?: StructureSource } = {}): StudyRow[] {
-  const structureOf = typeof o.structure === 'function' ? o.structure : o.structure ? (id: string) => runStructureOf(store, id) : null;
+  const structureOf = structureResolver(store, o.structure);
   return studyRunRows(store, studyId).map((r) => {
     const result = r.result_json ? (JSON.parse(r.result_json) as { test: Record<string, number>; lottery?: Record<string, number>; diverged: boolean }) : null;
     return {
@@ -194,7 +200,7 @@ export function studyFigures(store: RunStore, idOrPrefix: string, o: { bins?: nu
     });
   const axis = numericAxis(cells);
   const arms = [...new Set(cells.map((c) => splitCell(c).arm))];
-  const structureOf = typeof o.structure === 'function' ? o.structure : o.structure ? (id: string) => runStructureOf(store, id) : null;
+  const structureOf = structureResolver(store, o.structure);
   const groups = [...new Set(cells.map((c) => splitCell(c).group))];
   return {
     primary,
@@ -214,6 +220,7 @@ export function studyFigures(store: RunStore, idOrPrefix: string, o: { bins?: nu
     metricVsAxis: axis
       ? { axis: axis.axis, bands: arms.map((arm) => metricVsAxis(arm, cells.filter((c) => splitCell(c).arm === arm).map((c) => ({ x: axis.valueOf(c), values: finalValues(c) })))) }
       : null,
+    // The first recurrent layer's profile (a multi-layer language model shows layer 0).
     distanceProfiles: structureOf
       ? groups.map((group) => ({
           group,
