@@ -8,7 +8,7 @@ import { splitCell, summarizeStudy, type CellSummary, type StudyRow } from '../e
 import { runStructure, type MatrixStructure } from '../engine/study/structure';
 import type { ExperimentConfig } from '../schema/experiment';
 import { StudySpec, type StudySpecInput } from '../schema/study';
-import { primaryMetricOf, TASKS, type TaskName } from '../schema/experiment';
+import { primaryMetricOf, TASKS, TRIVIAL_BASELINE, type TaskName } from '../schema/experiment';
 import type { RunStore } from '../store/run-store';
 import { NotFoundError } from '../store/errors';
 import type { StudyListRow, StudyRunRow } from '../store/studies';
@@ -123,8 +123,9 @@ function structureResolver(store: RunStore, source: StructureSource | undefined)
 
 export function studyRows(store: RunStore, studyId: string, o: { structure?: StructureSource } = {}): StudyRow[] {
   const structureOf = structureResolver(store, o.structure);
+  const baselineKey = TRIVIAL_BASELINE[studyInfo(store, studyId).task];
   return studyRunRows(store, studyId).map((r) => {
-    const result = r.result_json ? (JSON.parse(r.result_json) as { test: Record<string, number>; lottery?: Record<string, number>; diverged: boolean }) : null;
+    const result = r.result_json ? (JSON.parse(r.result_json) as { test: Record<string, number>; lottery?: Record<string, number>; baselines?: Record<string, number>; diverged: boolean }) : null;
     return {
       cell: r.study_cell,
       seed: r.seed,
@@ -134,6 +135,7 @@ export function studyRows(store: RunStore, studyId: string, o: { structure?: Str
       sparsity: r.final_sparsity,
       diverged: result?.diverged ?? false,
       locality: structureOf && r.status === 'finished' ? meanLocality(structureOf(r.id)) : null,
+      baseline: result?.baselines?.[baselineKey] ?? null,
     };
   });
 }

@@ -84,6 +84,13 @@ export type TaskName = (typeof TASKS)[number];
  */
 export const PRIMARY_METRIC: Record<TaskName, string> = { navigation: 'error_cm', language: 'perplexity', adding: 'mse' };
 
+/**
+ * The trivial baseline a trained run must beat, per task (a key of the run's baselines): predicting the start
+ * position (navigation), predicting the mean sum (adding), the training split's unigram model (language model).
+ * Reports count the runs that end worse than it: a recipe that loses to it has failed, whatever its sparsity.
+ */
+export const TRIVIAL_BASELINE: Record<TaskName, string> = { navigation: 'start_position_error_cm', adding: 'trivial_mse', language: 'unigram_test_perplexity' };
+
 export function primaryMetricOf(task: string): string {
   const metric = PRIMARY_METRIC[task as TaskName];
   if (!metric) throw new Error(`unknown task '${task}'`);

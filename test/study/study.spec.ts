@@ -123,6 +123,19 @@ describe('study reports', () => {
     expect(renderReport(s, 'csv', { title: 'demo', primary: 'mse' }).split('\n')[0]).toBe('configuration,runs,mse (mean ± std),sparsity,lottery mse,diverged,vs no regulariser,vs L1');
   });
 
+  it('counts the runs that end worse than the trivial baseline (or diverge) per cell', async () => {
+    const { summarizeStudy, renderReport } = await import('../../src-main/engine/study/report');
+    const rows = [
+      row('torus DoG⁻¹', 1, 10, { baseline: 19 }), row('torus DoG⁻¹', 2, 25, { baseline: 19.5 }), row('torus DoG⁻¹', 3, 12, { baseline: 20 }),
+      row('no regulariser', 1, 12, { baseline: 19 }), row('no regulariser', 2, NaN, { baseline: 19.5, diverged: true }), row('no regulariser', 3, 11, { baseline: 20 }),
+    ];
+    const s = summarizeStudy(rows, 'mse');
+    expect(s.map((c) => c.worseThanBaseline)).toEqual([{ count: 1, of: 3 }, { count: 1, of: 3 }]);
+    expect(renderReport(s, 'md', { title: 't', primary: 'mse' })).toMatch(/\| torus DoG⁻¹ \| 3\/3 \|.*\| 0 \| 1\/3 \|/);
+    // Without baselines (older runs) the column is left out.
+    expect(renderReport(summarizeStudy([row('a', 1, 1), row('a', 2, 2)], 'mse'), 'md', { title: 't', primary: 'mse' })).not.toContain('worse than trivial');
+  });
+
   it('grid studies compare each arm with the controls and judge claims at the same axis values', async () => {
     const { summarizeStudy, splitCell } = await import('../../src-main/engine/study/report');
     expect(splitCell('torus DoG⁻¹ · hidden=256')).toEqual({ arm: 'torus DoG⁻¹', group: 'hidden=256' });
@@ -177,7 +190,7 @@ describe('study reports', () => {
 });
 
 describe('reports against the paper', () => {
-  const cell = (name: string, values: number[]) => ({ cell: name, runs: values.length, finished: values.length, diverged: 0, metric: { mean: values.reduce((a, b) => a + b, 0) / values.length, std: 0, values }, sparsity: 0.9, lottery: null, locality: null, vs: {} });
+  const cell = (name: string, values: number[]) => ({ cell: name, runs: values.length, finished: values.length, diverged: 0, metric: { mean: values.reduce((a, b) => a + b, 0) / values.length, std: 0, values }, sparsity: 0.9, lottery: null, locality: null, worseThanBaseline: null, vs: {} });
 
   it('effect sizes: Welch difference, 95 % CI and Cohen d; Brown–Forsythe spread test (checked against scipy)', () => {
     const d = compareMeans([1, 2, 3, 4, 5], [3, 4, 5, 6, 7])!;

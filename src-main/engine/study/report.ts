@@ -16,6 +16,8 @@ export interface StudyRow {
   diverged: boolean;
   /** Mean over layers of the kept-length ratio (structure.ts); null when not measured. */
   locality?: number | null;
+  /** The run's trivial baseline for the primary metric (schema TRIVIAL_BASELINE), when it reported one. */
+  baseline?: number | null;
 }
 
 export interface CellSummary {
@@ -28,6 +30,8 @@ export interface CellSummary {
   lottery: { mean: number; std: number } | null;
   /** Kept-connection length / all-pairs length in the embedding, mean ± std over seeds (< 1: local). */
   locality: { mean: number; std: number } | null;
+  /** Finished runs that ended worse than their trivial baseline (or diverged), of those with a baseline; null without baselines. */
+  worseThanBaseline: { count: number; of: number } | null;
   vs: Record<string, Comparison | null>;
 }
 
@@ -59,6 +63,8 @@ export function summarizeStudy(rows: StudyRow[], primary: string): CellSummary[]
     const m = values(cell);
     const lot = finite(own.map((r) => r.lottery?.[primary]));
     const loc = finite(own.map((r) => r.locality));
+    const judged = own.filter((r) => r.status === 'finished' && typeof r.baseline === 'number' && Number.isFinite(r.baseline));
+    const failed = judged.filter((r) => r.diverged || !((r.test?.[primary] ?? NaN) <= r.baseline!));
     const vs: Record<string, Comparison | null> = {};
     const { arm, group } = splitCell(cell);
     for (const control of Object.values(CONTROL_ARMS)) {
@@ -76,6 +82,7 @@ export function summarizeStudy(rows: StudyRow[], primary: string): CellSummary[]
       sparsity: mean(finite(own.map((r) => r.sparsity))),
       lottery: lot.length ? { mean: mean(lot), std: sampleStd(lot) } : null,
       locality: loc.length ? { mean: mean(loc), std: sampleStd(loc) } : null,
+      worseThanBaseline: judged.length ? { count: failed.length, of: judged.length } : null,
       vs,
     };
   });
@@ -98,6 +105,7 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
     return JSON.stringify({ title: o.title, primary: o.primary, task: o.task, cells: summaries, authors: authors ?? null, verdicts: verdicts.map((v) => ({ claim: v.claim.text, arms: [v.claim.a, v.claim.b], group: v.group, verdict: v.verdict, evidence: v.evidence })) }, null, 2) + '\n';
   }
   const withLocality = summaries.some((s) => s.locality);
+  const withBaseline = summaries.some((s) => s.worseThanBaseline);
   const header = [
     'configuration',
     'runs',
@@ -105,6 +113,7 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
     'sparsity',
     `lottery ${o.primary}`,
     'diverged',
+    ...(withBaseline ? ['worse than trivial'] : []),
     ...(withLocality ? ['kept-length ratio'] : []),
     ...controls.map((c) => `vs ${c}`),
     ...(authors ? ['authors, mean (std)'] : []),
@@ -116,6 +125,7 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
     Number.isFinite(s.sparsity) ? `${(100 * s.sparsity).toFixed(1)} %` : '–',
     s.lottery ? `${fmt(s.lottery.mean)} ± ${fmt(s.lottery.std, 2)}` : '–',
     String(s.diverged),
+    ...(withBaseline ? [s.worseThanBaseline ? `${s.worseThanBaseline.count}/${s.worseThanBaseline.of}` : '–'] : []),
     ...(withLocality ? [s.locality ? `${s.locality.mean.toFixed(3)} ± ${s.locality.std.toFixed(3)}` : '–'] : []),
     ...controls.map((c) => (s.vs[c] ? `${marker(s.vs[c])} (p=${fmt(s.vs[c]!.p, 2)})` : '–')),
     ...(authors && o.task ? [authorsCell(o.task, splitCell(s.cell).arm)] : []),
@@ -151,6 +161,7 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
       ]
     : [];
   return [`## ${o.title}`, '', line(header), line(header.map(() => '---')), ...rows.map(line), '', 'Markers: Welch t-test on the final metric; * p < 0.05, ** p < 0.01; ↓ lower than the control.',
+    ...(withBaseline ? ['Worse than trivial: finished runs whose final metric is worse than the task’s trivial baseline (navigation: predicting the start position; adding: predicting the mean sum; language model: the unigram model), or that diverged.'] : []),
     ...(withLocality ? ['Kept-length ratio: mean geodesic length of the surviving W_hh connections over the mean of all pairs, in the run’s embedding (the torus for runs without one); 1 is what a geometry-blind mask keeps.'] : []),
     ...paper,
     ''].join('\n');
