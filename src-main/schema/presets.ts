@@ -29,6 +29,8 @@ const TASK_PRESETS: Record<TaskName, Record<PresetName, TaskInput>> = {
     },
     // Medium: the quick recipe (Gaussian code, cubic pace, recovery epochs) at N = 1024 with 256 place cells
     // and 3.6× the steps (README "Presets"; about an hour per run on one CPU core with sparse training).
+    // lr ∝ 1/N from N = 256, the largest size at which the quick lr 1e-2 trained every seed: at N = 512 it
+    // killed 2 of 6 runs within the first 50 steps (docs/studies/navigation-scaling-quick.md).
     medium: {
       task: 'navigation',
       hidden: 1024,
@@ -38,7 +40,7 @@ const TASK_PRESETS: Record<TaskName, Record<PresetName, TaskInput>> = {
       batchSize: 64,
       stepsPerEpoch: 500,
       epochs: 16,
-      learningRate: 3e-3,
+      learningRate: 2.5e-3,
       validationBatches: 8,
     },
   },
