@@ -173,8 +173,8 @@ describe('study reports', () => {
   it('the scaling template crosses torus, its permuted control and L1 with hidden sizes', async () => {
     const { studyTemplate } = await import('../../src-main/engine/study/templates');
     const { runs, cells } = expandStudy(studyTemplate('navigation-scaling', 'quick', [1, 2]));
-    expect(cells.map((c) => c.label)).toContain('permuted DoG⁻¹ · hidden=512');
-    expect(runs).toHaveLength(3 * 3 * 2);
+    expect(cells.map((c) => c.label)).toContain('permuted DoG⁻¹ · hidden=256');
+    expect(runs).toHaveLength(3 * 2 * 2);
     expect(runs.find((r) => r.cell === 'L1 · hidden=256')!.config.task).toMatchObject({ hidden: 256 });
   });
 

@@ -28,13 +28,14 @@ const SETS: Record<string, { task: TaskName; arms: ArmName[]; axes?: Record<stri
   'navigation-paper': { task: 'navigation', arms: Object.keys(ARMS) as ArmName[], description: 'all nine navigation configurations of the paper' },
   'navigation-controls': { task: 'navigation', arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none, 'Klein DoG⁻¹'], description: 'the navigation claim: torus vs controls, and the Klein bottle' },
   // Issue #16: where does the geometry beat its permuted control? The quick preset at growing N, λ fixed
-  // (docs/studies/lambda-across-sizes.md measures why a fixed λ is comparable across N). `--axis
-  // task.hidden=…` runs other sizes (1024 and up on a GPU or overnight).
+  // (docs/studies/lambda-across-sizes.md measures why a fixed λ is comparable across N). The quick lr 1e-2
+  // trains every seed up to N = 256 only: larger sizes need `--axis task.hidden=512 --set
+  // task.learningRate=0.005` (lr ∝ 1/N; docs/studies/navigation-scaling-quick.md), on a GPU or overnight.
   'navigation-scaling': {
     task: 'navigation',
     arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1],
-    axes: { 'task.hidden': [128, 256, 512] },
-    description: 'torus vs its permuted control (and L1) over hidden sizes N = 128, 256, 512',
+    axes: { 'task.hidden': [128, 256] },
+    description: 'torus vs its permuted control (and L1) at N = 128 and 256 (--axis for more sizes)',
   },
   'adding-controls': { task: 'adding', arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none], description: 'adding problem: torus vs controls' },
   'language-controls': { task: 'language', arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none], description: 'language model: torus vs controls' },
