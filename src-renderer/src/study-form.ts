@@ -10,6 +10,7 @@ export interface StudyFormState {
   task: TaskName;
   scale: PresetName;
   corpusDir: string;
+  /** One hidden size (sets the base) or several, comma-separated (an N axis: a scaling study). */
   hidden: string;
   /** Named configurations (the template arms), multi-selected. */
   arms: string[];
@@ -37,7 +38,8 @@ export function buildStudySpec(form: StudyFormState, armTable: Record<string, Re
   if (!Number.isInteger(form.seeds) || form.seeds < 1 || form.seeds > 100) return fail('seeds: a whole number from 1 to 100');
   if (form.task === 'language' && !form.corpusDir.trim()) return fail('the language model needs a corpus folder with train.txt, valid.txt, test.txt');
   const base = presetConfig(form.task, form.scale) as unknown as Record<string, unknown> & { task: Record<string, unknown> };
-  if (form.hidden.trim()) base.task = { ...base.task, hidden: Number(form.hidden) };
+  const sizes = form.hidden.split(/[,\s]+/).filter(Boolean).map(Number);
+  if (sizes.length === 1) base.task = { ...base.task, hidden: sizes[0] };
   if (form.task === 'language') {
     const d = form.corpusDir.trim().replace(/\/+$/, '');
     base.task = { ...base.task, corpus: { train: `${d}/train.txt`, valid: `${d}/valid.txt`, test: `${d}/test.txt` } };
@@ -48,6 +50,7 @@ export function buildStudySpec(form: StudyFormState, armTable: Record<string, Re
     if (values.length > 1) axes[path] = values;
     else if (values.length === 1) baseOverrides[path] = values[0];
   };
+  if (sizes.length > 1) axes['task.hidden'] = sizes;
   axis('regularization.lambda', form.lambdas);
   axis('pruning.target', form.targets);
   axis('regularization.learnEmbedding', form.learnEmbedding);

@@ -137,12 +137,13 @@ describe('workbench UI in a browser', () => {
     await page.selectOption('select[name="template"]', 'adding-controls');
     await page.fill('input[name="seeds"]', '2');
     await expect.poll(() => page.textContent('[data-test="run-count"]')).toMatch(/4 configurations × 2 seeds = 8 runs/);
-    // Multi-selects: drop two configurations (keep the geometry and its permuted control), one seed, a tiny network.
+    // Multi-selects: drop two configurations (keep the geometry and its permuted control), one seed, two tiny
+    // hidden sizes (an N axis: a scaling study from the form).
     await page.uncheck('input[name="arms"][value="L1"]');
     await page.uncheck('input[name="arms"][value="no regulariser"]');
     await page.fill('input[name="seeds"]', '1');
-    await page.fill('input[name="hidden"]', '16');
-    await expect.poll(() => page.textContent('[data-test="run-count"]')).toMatch(/2 configurations × 1 seed = 2 runs/);
+    await page.fill('input[name="hidden"]', '12, 16');
+    await expect.poll(() => page.textContent('[data-test="run-count"]')).toMatch(/4 configurations × 1 seed = 4 runs/);
     await page.fill('input[name="seeds"]', '0');
     await expect.poll(() => page.textContent('[data-test="study-error"]')).toMatch(/seeds/);
     expect(await page.isDisabled('[data-test="launch-study"]')).toBe(true);
@@ -152,24 +153,27 @@ describe('workbench UI in a browser', () => {
 
     await page.waitForSelector('[data-test="study-grid"]', { timeout: 30_000 });
     const studyId = page.url().split('#/study/')[1];
-    await expect.poll(async () => (await page.$$('[data-test="study-grid"] td.finished')).length, { timeout: 240_000 }).toBe(2);
-    // The report fills in as runs finish: both cells 1/1 with the structure column, the figures drawn.
-    await expect.poll(() => page.textContent('[data-test="study-report"]'), { timeout: 30_000 }).toMatch(/torus DoG⁻¹1\/1/);
-    expect(await page.textContent('[data-test="study-report"]')).toMatch(/permuted DoG⁻¹1\/1/);
+    await expect.poll(async () => (await page.$$('[data-test="study-grid"] td.finished')).length, { timeout: 240_000 }).toBe(4);
+    // The report fills in as runs finish: every cell 1/1 with the structure column, the figures drawn.
+    await expect.poll(() => page.textContent('[data-test="study-report"]'), { timeout: 30_000 }).toMatch(/torus DoG⁻¹ · hidden=161\/1/);
+    expect(await page.textContent('[data-test="study-report"]')).toMatch(/permuted DoG⁻¹ · hidden=121\/1/);
     expect(await page.textContent('[data-test="study-report"] thead')).toContain('kept-length ratio');
     // Against the paper: the adding problem has no authors' numbers; one seed per arm cannot test a claim.
-    expect(await page.textContent('[data-test="study-verdicts"]')).toMatch(/not testable here — the torus beats its permuted control/);
+    expect(await page.textContent('[data-test="study-verdicts"]')).toMatch(/not testable here at hidden=12 — the torus beats its permuted control/);
     await page.waitForSelector('[data-test="chart-metric-vs-sparsity"] canvas');
-    // The distance profile of each configuration's pruned W_hh, measured in a worker process.
+    // The distance profile of each configuration's pruned W_hh (one chart per hidden size), measured in a worker
+    // process, and the final metric against the N axis.
     await page.waitForSelector('[data-test="chart-distance-profile"] canvas', { timeout: 30_000 });
+    expect(await page.$$('[data-test="chart-distance-profile"]')).toHaveLength(2);
+    await page.waitForSelector('[data-test="chart-metric-vs-axis"] canvas');
     await page.screenshot({ path: join(SHOTS, 'study.png'), fullPage: true });
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test="chart-metric-vs-sparsity"] >> text=CSV')]);
     const csv = readFileSync(await download.path(), 'utf8');
     expect(csv.split('\n')[0]).toBe('configuration,global sparsity (%),mean,std,n');
     // x in the plotted unit (percent): the first point is before pruning, the last at the preset's 95 %.
-    expect(csv).toMatch(/^torus DoG⁻¹,0,/m);
-    expect(csv).toMatch(/^torus DoG⁻¹,9[45](\.\d+)?,/m);
-    expect(store.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE study_id = ?').get(studyId)).toEqual({ n: 2 });
+    expect(csv).toMatch(/^torus DoG⁻¹ · hidden=12,0,/m);
+    expect(csv).toMatch(/^torus DoG⁻¹ · hidden=16,9[45](\.\d+)?,/m);
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE study_id = ?').get(studyId)).toEqual({ n: 4 });
     // The permuted control's run page draws its distance profile too (beside the geometry-blind reference).
     const permuted = store.db.prepare("SELECT id FROM runs WHERE study_id = ? AND json_extract(config_json, '$.regularization.penalty.permute') = 1").get(studyId) as { id: string };
     await page.goto(`${server.url.split('?')[0]}#/run/${permuted.id}`);

@@ -105,6 +105,15 @@ describe('study form', () => {
     expect(none.overrides['regularization.lambda']).toBe(0);
   });
 
+  it('several hidden sizes make an N axis (a scaling study); one sets the base', () => {
+    const r = buildStudySpec(form({ hidden: '128, 256 512', seeds: 1 }), arms);
+    expect(r.spec!.axes).toEqual({ 'task.hidden': [128, 256, 512] });
+    expect(r.cells).toContain('L1 · hidden=256');
+    expect(r.runs).toBe(2 * 3);
+    expect(buildStudySpec(form({ hidden: '64' }), arms).spec!.base).toMatchObject({ task: { hidden: 64 } });
+    expect(buildStudySpec(form({ hidden: '64, x' }), arms).error).toMatch(/hidden/);
+  });
+
   it('explains what is missing instead of launching', () => {
     expect(buildStudySpec(form({ arms: [] }), arms).error).toMatch(/at least one configuration/);
     expect(buildStudySpec(form({ seeds: 0 }), arms).error).toMatch(/seeds/);
