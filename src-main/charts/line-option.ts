@@ -37,7 +37,8 @@ export function ema(values: number[], weight: number): number[] {
 export function compactNumber(v: number): string {
   if (v === 0 || !Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
-  return a >= 1e5 || a < 1e-3 ? v.toExponential(1) : String(+v.toPrecision(3));
+  // Four significant digits: ticks of a narrow range (0.1655, 0.1660 on an MSE axis) must stay distinct.
+  return a >= 1e5 || a < 1e-3 ? v.toExponential(1) : String(+v.toPrecision(4));
 }
 
 /**

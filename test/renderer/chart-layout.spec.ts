@@ -47,3 +47,11 @@ describe('chart layout at the smallest size', () => {
     checkLegible(optionToSvg(buildBandOption(bands, { title: 'Validation error vs sparsity', xName: 'global sparsity (%)', yName: 'error_cm', xPercent: true, dark: false }), W, H), cells);
   });
 });
+
+describe('axis tick labels', () => {
+  it('keep ticks of a narrow range distinct and short', async () => {
+    const { compactNumber } = await import('../../src-main/charts/line-option');
+    expect([0.1655, 0.1658, 0.166].map(compactNumber)).toEqual(['0.1655', '0.1658', '0.166']);
+    expect([128, 1024, 12.5, 2e-4, 3e6].map(compactNumber)).toEqual(['128', '1024', '12.5', '2.0e-4', '3.0e+6']);
+  });
+});
