@@ -178,6 +178,13 @@ describe('study reports', () => {
     expect(runs.find((r) => r.cell === 'L1 · hidden=256')!.config.task).toMatchObject({ hidden: 256 });
   });
 
+  it('study work for the ETA weighs runs by N²: a finished N = 128 run is a quarter of an N = 256 one', async () => {
+    const { studyWork } = await import('../../src-main/jobs/study');
+    const run = (hidden: number, status: string, progress_step: number | null = null, total_steps: number | null = null) => ({ status, progress_step, total_steps, config_json: JSON.stringify({ task: { hidden } }) });
+    expect(studyWork([run(128, 'finished'), run(256, 'queued')])).toEqual({ done: 128 ** 2, total: 128 ** 2 + 256 ** 2 });
+    expect(studyWork([run(256, 'running', 500, 2000), run(256, 'failed')])).toEqual({ done: 256 ** 2 * 1.25, total: 2 * 256 ** 2 });
+  });
+
   it('templates fix the reference controls: L1 is an all-ones penalty and "no regulariser" has λ = 0', async () => {
     const { studyTemplate } = await import('../../src-main/engine/study/templates');
     const { runs } = expandStudy(studyTemplate('navigation-controls', 'quick', [1]));

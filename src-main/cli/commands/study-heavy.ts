@@ -8,23 +8,24 @@ import { renderReport, summarizeStudy } from '../../engine/study/report';
 import { nodeForkHost } from '../../jobs/host';
 import { JobRunner } from '../../jobs/runner';
 import { exportSlurm, importSlurmResults } from '../../jobs/slurm';
-import { createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows, type StudyFigures } from '../../jobs/study';
+import { createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows, studyWork, type StudyFigures } from '../../jobs/study';
 import type { RunStore } from '../../store/run-store';
 import { formatDuration } from '../progress';
 
 export { renderReport, summarizeStudy, nodeForkHost, JobRunner, exportSlurm, importSlurmResults, createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows };
 
-/** Runs the queue to completion, printing study-wide progress with an ETA as runs finish. */
+/** Runs the queue to completion, printing study-wide progress with an ETA (work-weighted: studyWork) as runs finish. */
 export async function drive(store: RunStore, runner: JobRunner, studyId: string): Promise<void> {
   const started = Date.now();
-  const total = () => studyRows(store, studyId).length;
-  const done = () => studyRows(store, studyId).filter((r) => ['finished', 'failed', 'cancelled'].includes(r.status)).length;
-  const initial = done();
+  const rows = () => store.studies.runs(studyId);
+  const finished = (r: { status: string }) => ['finished', 'failed', 'cancelled'].includes(r.status);
+  const initial = studyWork(rows()).done;
   runner.events.subscribe((e) => {
     if (e.type !== 'finished' && !(e.type === 'status' && e.status === 'failed')) return;
-    const d = done();
-    const rate = (Date.now() - started) / Math.max(1, d - initial);
-    process.stderr.write(`study ${studyId}: ${d}/${total()} runs done, elapsed ${formatDuration(Date.now() - started)}, ETA ${formatDuration(rate * (total() - d))}\n`);
+    const now = rows();
+    const work = studyWork(now);
+    const rate = (Date.now() - started) / Math.max(1e-9, work.done - initial);
+    process.stderr.write(`study ${studyId}: ${now.filter(finished).length}/${now.length} runs done, elapsed ${formatDuration(Date.now() - started)}, ETA ${formatDuration(rate * (work.total - work.done))}\n`);
   });
   process.once('SIGINT', () => {
     process.stderr.write('\ninterrupted: pausing running runs (checkpointed), starting no more; continue with `moduli study resume`\n');
