@@ -2,7 +2,8 @@
 // gather what reports, figures and the study view need.
 import { randomBytes } from 'node:crypto';
 import { binnedCurves, distanceProfileBand, metricVsAxis, metricVsSparsity, type Band } from '../engine/study/figures';
-import { expandStudy } from '../schema/study-grid';
+import { expandStudy, type StudyRun } from '../schema/study-grid';
+import { ENDED_STATUSES } from '../schema/run';
 import { paperComparison, type PaperComparison } from '../engine/study/paper';
 import { splitCell, summarizeStudy, type CellSummary, type StudyRow } from '../engine/study/report';
 import { runStructure, type MatrixStructure } from '../engine/study/structure';
@@ -21,13 +22,18 @@ export function createStudy(store: RunStore, runner: JobRunner, input: StudySpec
   // never a first run already running beside runs not yet created.
   const runIds = store.transaction(() => {
     store.studies.insert(studyId, spec.name, spec);
-    return runs.map((r) => {
-      const id = runner.enqueue(r.config);
-      store.studies.assignRun(id, studyId, r.cell);
-      return id;
-    });
+    return enqueueCellRuns(store, runner, studyId, runs);
   });
   return { studyId, runIds };
+}
+
+/** Queues runs and tags each with its study and cell (inside the caller's transaction). */
+function enqueueCellRuns(store: RunStore, runner: JobRunner, studyId: string, runs: StudyRun[]): string[] {
+  return runs.map((r) => {
+    const id = runner.enqueue(r.config);
+    store.studies.assignRun(id, studyId, r.cell);
+    return id;
+  });
 }
 
 /**
@@ -42,13 +48,7 @@ export function extendStudy(store: RunStore, runner: JobRunner, idOrPrefix: stri
   const existing = new Set(studyRunRows(store, info.id).map((r) => `${r.study_cell}\u0000${r.seed}`));
   const runIds = store.transaction(() => {
     store.studies.updateSpec(info.id, spec);
-    return runs
-      .filter((r) => !existing.has(`${r.cell}\u0000${r.seed}`))
-      .map((r) => {
-        const id = runner.enqueue(r.config);
-        store.studies.assignRun(id, info.id, r.cell);
-        return id;
-      });
+    return enqueueCellRuns(store, runner, info.id, runs.filter((r) => !existing.has(`${r.cell}\u0000${r.seed}`)));
   });
   return { studyId: info.id, runIds };
 }
@@ -65,7 +65,7 @@ export function studyWork(rows: Array<Pick<StudyRunRow, 'status' | 'progress_ste
     const n = (JSON.parse(r.config_json) as { task?: { hidden?: number } }).task?.hidden ?? 1;
     const weight = n * n;
     total += weight;
-    if (['finished', 'failed', 'cancelled'].includes(r.status)) done += weight;
+    if (ENDED_STATUSES.includes(r.status)) done += weight;
     else if (r.status === 'running' && r.total_steps) done += (weight * (r.progress_step ?? 0)) / r.total_steps;
   }
   return { done, total };
@@ -211,14 +211,9 @@ export function studyFigures(store: RunStore, idOrPrefix: string, o: { bins?: nu
   const rows = studyRunRows(store, info.id);
   const cells = [...new Set(rows.map((r) => r.study_cell))];
   const of = (cell: string) => rows.filter((r) => r.study_cell === cell);
-  const finalValues = (cell: string) =>
-    of(cell).flatMap((r) => {
-      if (r.status !== 'finished' || !r.result_json) return [];
-      const result = JSON.parse(r.result_json) as { test: Record<string, number>; diverged: boolean };
-      const v = result.test?.[primary];
-      return !result.diverged && Number.isFinite(v) ? [v] : [];
-    });
   const axis = numericAxis(cells);
+  // The same per-cell final values the report tests (finished, not diverged, finite).
+  const finalValues = axis ? new Map(summarizeStudy(studyRows(store, info.id), primary).map((c) => [c.cell, c.metric.values])) : new Map<string, number[]>();
   const arms = [...new Set(cells.map((c) => splitCell(c).arm))];
   const structureOf = structureResolver(store, o.structure);
   const groups = [...new Set(cells.map((c) => splitCell(c).group))];
@@ -238,7 +233,7 @@ export function studyFigures(store: RunStore, idOrPrefix: string, o: { bins?: nu
       ),
     ),
     metricVsAxis: axis
-      ? { axis: axis.axis, bands: arms.map((arm) => metricVsAxis(arm, cells.filter((c) => splitCell(c).arm === arm).map((c) => ({ x: axis.valueOf(c), values: finalValues(c) })))) }
+      ? { axis: axis.axis, bands: arms.map((arm) => metricVsAxis(arm, cells.filter((c) => splitCell(c).arm === arm).map((c) => ({ x: axis.valueOf(c), values: finalValues.get(c) ?? [] })))) }
       : null,
     // The first recurrent layer's profile (a multi-layer language model shows layer 0).
     distanceProfiles: structureOf

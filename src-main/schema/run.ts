@@ -6,6 +6,9 @@ export const RUN_STATUSES = ['queued', 'running', 'paused', 'finished', 'failed'
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/** A run in one of these states will not train again by itself (a study counts it as done). */
+export const ENDED_STATUSES: readonly string[] = ['finished', 'failed', 'cancelled'];
+
 export const RunRecord = z.object({
   id: z.string(),
   name: z.string(),

@@ -11,6 +11,7 @@ import { exportSlurm, importSlurmResults } from '../../jobs/slurm';
 import { createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows, studyWork, type StudyFigures } from '../../jobs/study';
 import type { RunStore } from '../../store/run-store';
 import { formatDuration } from '../progress';
+import { ENDED_STATUSES } from '../../schema/run';
 
 export { renderReport, summarizeStudy, nodeForkHost, JobRunner, exportSlurm, importSlurmResults, createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows };
 
@@ -18,14 +19,13 @@ export { renderReport, summarizeStudy, nodeForkHost, JobRunner, exportSlurm, imp
 export async function drive(store: RunStore, runner: JobRunner, studyId: string): Promise<void> {
   const started = Date.now();
   const rows = () => store.studies.runs(studyId);
-  const finished = (r: { status: string }) => ['finished', 'failed', 'cancelled'].includes(r.status);
   const initial = studyWork(rows()).done;
   runner.events.subscribe((e) => {
     if (e.type !== 'finished' && !(e.type === 'status' && e.status === 'failed')) return;
     const now = rows();
     const work = studyWork(now);
     const rate = (Date.now() - started) / Math.max(1e-9, work.done - initial);
-    process.stderr.write(`study ${studyId}: ${now.filter(finished).length}/${now.length} runs done, elapsed ${formatDuration(Date.now() - started)}, ETA ${formatDuration(rate * (work.total - work.done))}\n`);
+    process.stderr.write(`study ${studyId}: ${now.filter((r) => ENDED_STATUSES.includes(r.status)).length}/${now.length} runs done, elapsed ${formatDuration(Date.now() - started)}, ETA ${formatDuration(rate * (work.total - work.done))}\n`);
   });
   process.once('SIGINT', () => {
     process.stderr.write('\ninterrupted: pausing running runs (checkpointed), starting no more; continue with `moduli study resume`\n');
