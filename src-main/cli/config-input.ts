@@ -16,6 +16,7 @@ import { UsageError } from './errors';
 export const EXPERIMENT_FLAGS = [
   { flag: 'seed', path: 'seed' },
   { flag: 'backend', path: 'backend' },
+  { flag: 'threads', path: 'threads', hint: 'a number or auto' },
   { flag: 'space', path: 'regularization.penalty.space', hint: `${NAMED_SPACE_IDS.join(', ')}, torus<k>, s<n>, r<n>` },
   { flag: 'layout', path: 'regularization.penalty.layout' },
   { flag: 'weighting', path: 'regularization.penalty.weighting' },
@@ -129,8 +130,11 @@ export function buildConfig(flags: ConfigFlags): ExperimentConfig {
   for (const f of EXPERIMENT_FLAGS) {
     const v = flags[camel(f.flag)];
     if (v === undefined) continue;
-    const numericChoice = typeof fieldInfo(f.path).choices?.[0] === 'number';
-    setPath(merged, f.path, numericChoice ? Number(v) : v);
+    const info = fieldInfo(f.path);
+    const numericChoice = typeof info.choices?.[0] === 'number';
+    // A field that takes a number or a word (threads: 4 or auto): digits are the number.
+    const numberOrWord = info.kind === 'other' && typeof v === 'string' && /^\d+$/.test(v);
+    setPath(merged, f.path, numericChoice || numberOrWord ? Number(v) : v);
   }
   if (flags.corpus) {
     for (const split of ['train', 'valid', 'test']) setPath(merged, `task.corpus.${split}`, join(flags.corpus, `${split}.txt`));

@@ -17,6 +17,8 @@ export interface BackendInfo {
   tfBackend: string;
   /** True only on a hardware GPU: a non-software WebGPU adapter, or CUDA libraries actually loaded. */
   gpu: boolean;
+  /** CPU threads computing matrix products (wasm; set per run by the trainer, engine/threads). */
+  threads?: number;
   /** The WebGPU adapter in use (webgpu only). */
   adapter?: AdapterInfo;
   /** Human-readable reasons for every fallback, in order. Empty when the first choice worked. */

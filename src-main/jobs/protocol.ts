@@ -14,6 +14,8 @@ export const HostToWorker = z.discriminatedUnion('type', [
     metricsEvery: z.number().int().positive().default(5),
     /** Folder for checkpoint and snapshot payloads; absent: they travel inline. */
     spoolDir: z.string().optional(),
+    /** What threads: 'auto' means for this run: the host's cores divided among the runs it trains at once. */
+    autoThreads: z.number().int().positive().max(64).optional(),
   }),
   z.object({ type: z.literal('control'), command: z.enum(['pause', 'cancel']) }),
   /** A one-off computation (compute.ts): the worker answers 'result' and exits. */
@@ -47,6 +49,7 @@ export const TrainingEventSchema = z.discriminatedUnion('type', [
       active: z.string(),
       tfBackend: z.string(),
       gpu: z.boolean(),
+      threads: z.number().optional(),
       notices: z.array(z.string()),
       adapter: z.object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string(), software: z.boolean() }).optional(),
     }),

@@ -214,6 +214,11 @@ export class JobRunner {
     }
   }
 
+  /** The threads a run with `threads: auto` gets: this machine's cores shared among the runs trained at once. */
+  autoThreads(): number {
+    return Math.max(1, Math.floor(availableParallelism() / Math.max(1, this.concurrency)));
+  }
+
   /** Starts queued runs up to the concurrency limit (after runs were queued or resumed). */
   kick(): void {
     this.schedule();
@@ -314,7 +319,7 @@ export class JobRunner {
       const msg = parsed.data;
       if (msg.type === 'ready') {
         clearTimeout(readyTimer);
-        host.send({ type: 'start', runId, config: run.config, resume, metricsEvery: this.opts.metricsEvery ?? 5, spoolDir: this.spoolDir } satisfies HostToWorker);
+        host.send({ type: 'start', runId, config: run.config, resume, metricsEvery: this.opts.metricsEvery ?? 5, spoolDir: this.spoolDir, autoThreads: this.autoThreads() } satisfies HostToWorker);
         return;
       }
       if (msg.type === 'error') {

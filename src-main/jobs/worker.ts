@@ -108,6 +108,7 @@ ch.onMessage(async (raw) => {
     await runExperiment(msg.config, {
       resume: msg.resume,
       metricsEvery: msg.metricsEvery,
+      autoThreads: msg.autoThreads,
       control: () => command,
       onEvent: (event: TrainingEvent) => sendEvent(event, msg.spoolDir, msg.runId),
     });

@@ -149,6 +149,10 @@ export const BACKENDS = ['auto', 'webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm
 export const Backend = z.enum(BACKENDS);
 export type Backend = z.infer<typeof Backend>;
 
+/** CPU threads for the wasm backend's matrix products; results are bit-identical for every count. */
+export const Threads = z.union([z.literal('auto'), z.number().int().min(1).max(64)]);
+export type Threads = z.infer<typeof Threads>;
+
 export const ExperimentConfig = z.strictObject({
   name: z.string().max(200).default(''),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1).describe('random seed: weights, data, embedding and permutation'),
@@ -157,6 +161,9 @@ export const ExperimentConfig = z.strictObject({
   pruning: Pruning.default(Pruning.parse({})),
   lottery: Lottery.default(Lottery.parse({})),
   backend: Backend.default('auto').describe('compute backend (auto: the best present, with a notice)'),
+  threads: Threads.default('auto').describe(
+    'CPU threads for matrix products on the wasm backend (auto: the cores left per run when several train at once, at most 8); the results do not depend on it',
+  ),
 });
 export type ExperimentConfig = z.infer<typeof ExperimentConfig>;
 export type ExperimentConfigInput = z.input<typeof ExperimentConfig>;

@@ -134,6 +134,18 @@ describe('global magnitude pruning', () => {
 });
 
 describe('runs', () => {
+  it.each(['torus', 'klein', 's2'])('with a learned embedding on %s: train, prune, retrain the lottery ticket and leave no tensor behind', async (space) => {
+    // A flat space projects coordinates to the same tensor; assigning a variable to itself freed its buffer
+    // and every such run died at its first step (regularizer.projectEmbeddings).
+    const config = tinyAdding({ regularization: { lambda: 1e-2, learnEmbedding: true, penalty: { space, weighting: 'gauss' } }, lottery: { enabled: true } });
+    await collect(config); // a first run creates tfjs's process-wide cached tensors
+    const before = tf.memory().numTensors;
+    const { result } = await collect(config);
+    expect(result.diverged).toBe(false);
+    expect(result.lottery).toBeDefined();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('are reproducible: the same seed gives the same loss curve, another seed a different one', async () => {
     const curve = async (seed: number) =>
       (await collect(tinyAdding({ seed }))).events.flatMap((e) => (e.type === 'metrics' ? [e.values.loss] : []));

@@ -12,7 +12,7 @@ export function uniformVariable(_name: string, shape: number[], bound: number, r
 }
 
 export function zerosVariable(_name: string, shape: number[]): tf.Variable {
-  return tf.variable(tf.zeros(shape), true);
+  return tf.tidy(() => tf.variable(tf.zeros(shape), true));
 }
 
 export { linear } from '../ops/linear';

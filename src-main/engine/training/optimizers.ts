@@ -73,7 +73,7 @@ export class AdamW implements Optimizer {
     this.learningRate = state.learningRate;
     for (const [key, t] of Object.entries(state.slots)) {
       const [kind, ...rest] = key.split('/');
-      (kind === 'm' ? this.m : this.v).set(rest.join('/'), tf.variable(t.clone(), false));
+      (kind === 'm' ? this.m : this.v).set(rest.join('/'), tf.variable(t, false));
     }
   }
 

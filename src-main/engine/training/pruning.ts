@@ -81,10 +81,11 @@ export class MaskSet {
     this.targets.forEach((t, ti) => {
       const mask = tf.tensor(newMasks[ti], t.variable.shape);
       const existing = this.masks.get(t.name);
-      if (existing) {
-        existing.assign(mask);
-        mask.dispose();
-      } else this.masks.set(t.name, tf.variable(mask, false));
+      // tf.variable shares the tensor's buffer but not its handle: the handle is disposed either way (a run
+      // used to leave one tensor per pruned matrix behind).
+      if (existing) existing.assign(mask);
+      else this.masks.set(t.name, tf.variable(mask, false));
+      mask.dispose();
     });
     this.apply();
     return Math.max(0, threshold);
@@ -121,7 +122,7 @@ export class MaskSet {
       if (!src) throw new Error(`mask for '${t.name}' missing`);
       const existing = this.masks.get(t.name);
       if (existing) existing.assign(src);
-      else this.masks.set(t.name, tf.variable(src.clone(), false));
+      else this.masks.set(t.name, tf.variable(src, false));
     }
     this.apply();
   }

@@ -56,7 +56,9 @@ export class ModuliRegularizer {
         return { matrix, embedding: p.embedding, fixed, coords: null, params: p.params, permutation: null };
       }
       const embedding = embedNeurons({ ...spec, separateEmbeddings: false }, n, deriveRng(ls, 'embedding'));
-      const coords = tf.variable(pointsTensor(embedding.rows!), true);
+      const points = pointsTensor(embedding.rows!);
+      const coords = tf.variable(points, true);
+      points.dispose(); // the variable holds the buffer; this handle would stay behind otherwise
       const permutation = spec.permute
         ? tf.tensor1d(shuffleInPlace(Int32Array.from({ length: n * n }, (_, i) => i), deriveRng(ls, 'permute')), 'int32')
         : null;
@@ -107,7 +109,13 @@ export class ModuliRegularizer {
     if (!space) return;
     for (const l of this.layers) {
       const coords = l.coords;
-      if (coords) tf.tidy(() => coords.assign(space.project(coords as tf.Tensor2D)));
+      if (!coords) continue;
+      tf.tidy(() => {
+        const projected = space.project(coords as tf.Tensor2D);
+        // Flat spaces project to the same tensor: assigning a variable to itself frees its own buffer first
+        // (tfjs Variable.assign), which broke every run with a learned embedding on a flat space.
+        if (projected !== coords) coords.assign(projected);
+      });
     }
   }
 

@@ -2,6 +2,7 @@
 // starts, masks enforced after every optimizer step, optional lottery-ticket retrain (docs/method.md §3–5).
 import { effectiveLambda, type ExperimentConfig } from '../../schema/experiment';
 import { selectBackend, type BackendInfo } from '../backend';
+import { acquireMatMulThreads, activeMatMulThreads, resolveThreads } from '../threads/parallel-matmul';
 import { createTask, type TaskFactoryOptions } from '../tasks';
 import type { Metrics, Task } from '../tasks/task';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint';
@@ -24,6 +25,8 @@ export interface TrainerOptions extends TaskFactoryOptions {
   sparseTraining?: boolean;
   /** Minimum interval between progress events. */
   progressIntervalMs?: number;
+  /** What `threads: 'auto'` resolves to (the job runner's share of the cores); default: this machine's cores. */
+  autoThreads?: number;
 }
 
 export class RunStopped extends Error {
@@ -43,7 +46,18 @@ function totalEpochs(task: Task, phase: Phase, recoveryEpochs: number): number {
 }
 
 export async function runExperiment(config: ExperimentConfig, opts: TrainerOptions = {}): Promise<RunResult> {
-  const backend: BackendInfo = await selectBackend(config.backend);
+  const selected = await selectBackend(config.backend);
+  // Helper threads for the wasm matrix products, held for the whole run and stopped with it (engine/threads).
+  const threads = selected.tfBackend === 'wasm' ? resolveThreads(config.threads, opts.autoThreads) : 1;
+  const release = await acquireMatMulThreads(threads);
+  try {
+    return await trainWith({ ...selected, threads: activeMatMulThreads() }, config, opts);
+  } finally {
+    await release();
+  }
+}
+
+async function trainWith(backend: BackendInfo, config: ExperimentConfig, opts: TrainerOptions): Promise<RunResult> {
   const emit = opts.onEvent ?? (() => {});
   const control = opts.control ?? (() => 'run' as const);
   const metricsEvery = Math.max(1, opts.metricsEvery ?? 1);

@@ -1,0 +1,159 @@
+// Multi-threaded matrix products for the wasm backend (issue #15). Replaces the wasm BatchMatMul kernel with
+// one that, while helper threads are running, splits a large untransposed 2-D product by rows across them and
+// the calling thread (matmul-threads.ts); everything else — small products, transposed or batched ones, other
+// dtypes, no helpers — goes to tfjs's own kernel. The model code already issues only untransposed products on
+// wasm (ops/linear.ts, ops/elman.ts), so these carry almost all of a training step's FLOPs.
+// Results are bit-identical for every thread count (test/engine/threads.spec.ts), so `threads` is a resource
+// setting like the number of runs in parallel, not part of what a run computes.
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { MatMulThreads } from './matmul-threads';
+
+export { liveHelperThreads } from './matmul-threads';
+
+/**
+ * Products with fewer multiply-adds (M·K·N) stay on one thread: below this the hand-off (copies, messages,
+ * wake-ups: ≈0.1 ms) costs more than half the product saves (bench/threads.bench.ts).
+ */
+export const PARALLEL_MIN_MULTIPLY_ADDS = 1 << 21;
+/** Most threads `auto` uses: beyond this the per-step hand-offs outweigh the split at the paper's sizes. */
+export const MAX_AUTO_THREADS = 8;
+
+let pool: MatMulThreads | null = null;
+let starting: Promise<MatMulThreads> | null = null;
+let users = 0;
+let minMultiplyAdds = PARALLEL_MIN_MULTIPLY_ADDS;
+let registered = false;
+
+const bKeys = new WeakMap<object, number>();
+let nextKey = 0;
+/** A number per tensor buffer: tfjs buffers are immutable, so equal dataIds mean equal contents. */
+function keyOf(dataId: object): number {
+  let k = bKeys.get(dataId);
+  if (k === undefined) bKeys.set(dataId, (k = nextKey++));
+  return k;
+}
+
+/**
+ * Threads for a run: a number is taken as is; 'auto' is `autoThreads` when the job runner set it (the cores
+ * divided among the runs it trains at once), else this machine's cores, at most MAX_AUTO_THREADS.
+ */
+export function resolveThreads(setting: number | 'auto', autoThreads?: number): number {
+  if (setting !== 'auto') return setting;
+  return Math.max(1, Math.min(MAX_AUTO_THREADS, autoThreads ?? availableParallelism()));
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: BackendWasm };
+
+function splitByRows(threads: MatMulThreads, original: tf.KernelFunc, args: KernelArgs, m: number, k: number, n: number): tf.TensorInfo {
+  const { backend } = args;
+  const a = args.inputs.a!;
+  const b = args.inputs.b!;
+  const per = Math.ceil(m / threads.threads);
+  // Allocate before taking heap views: growing the wasm heap detaches earlier views.
+  const out = backend.makeOutput([m, n], 'float32');
+  const ownA = backend.makeOutput([per, k], 'float32');
+  const aValues = backend.typedArrayFromHeap(a) as Float32Array;
+  (backend.typedArrayFromHeap(ownA) as Float32Array).set(aValues.subarray(0, per * k));
+  const blocks: Array<{ helper: number; from: number; to: number }> = [];
+  const key = keyOf(b.dataId);
+  for (let helper = 0, from = per; from < m; helper++, from += per) {
+    const to = Math.min(m, from + per);
+    threads.post(helper, aValues.subarray(from * k, to * k), to - from, k, n, key, () => backend.typedArrayFromHeap(b) as Float32Array);
+    blocks.push({ helper, from, to });
+  }
+  // The first block on this thread, with tfjs's kernel (and its cached XNNPACK operator for B).
+  let ownOut: tf.TensorInfo | null = null;
+  let failure: unknown = null;
+  try {
+    ownOut = original({ ...args, inputs: { a: ownA, b } } as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  } catch (e) {
+    failure = e;
+  }
+  // Collect every block even if ours failed: no helper may be left with a job in flight.
+  const outValues = backend.typedArrayFromHeap(out) as Float32Array;
+  for (const { helper, from, to } of blocks) {
+    try {
+      threads.collect(helper, outValues.subarray(from * n, to * n));
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  if (ownOut) outValues.set(backend.typedArrayFromHeap(ownOut) as Float32Array);
+  backend.disposeData(ownA.dataId, true);
+  if (ownOut) backend.disposeData(ownOut.dataId, true);
+  if (failure) {
+    backend.disposeData(out.dataId, true);
+    throw failure;
+  }
+  return out;
+}
+
+function registerParallelBatchMatMul(): void {
+  if (registered) return;
+  const kernel = tf.getKernel('BatchMatMul', 'wasm');
+  if (!kernel) return;
+  registered = true;
+  const original = kernel.kernelFunc;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    kernelFunc: ((args: KernelArgs) => {
+      const threads = pool;
+      const { a, b } = args.inputs;
+      if (!threads || !a || !b || args.attrs.transposeA || args.attrs.transposeB) return original(args as never);
+      if (a.shape.length !== 2 || b.shape.length !== 2 || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args as never);
+      const [m, k] = a.shape;
+      const n = b.shape[1];
+      if (m < threads.threads || m * k * n < minMultiplyAdds) return original(args as never);
+      return splitByRows(threads, original, args, m, k, n);
+    }) as unknown as tf.KernelFunc,
+  });
+}
+
+/** Threads the wasm products currently use (1 when no helpers run). */
+export function activeMatMulThreads(): number {
+  return pool?.threads ?? 1;
+}
+
+/**
+ * Uses `threads` threads for wasm matrix products until the returned release is called (a run holds them for
+ * its duration). Helpers start on first use and stop when the last holder releases them. With 1 thread, or on
+ * another backend, nothing starts. Concurrent holders in one process share the first holder's pool.
+ */
+export async function acquireMatMulThreads(threads: number): Promise<() => Promise<void>> {
+  if (threads <= 1 || tf.getBackend() !== 'wasm') return async () => {};
+  registerParallelBatchMatMul();
+  users++;
+  try {
+    if (!pool) {
+      starting ??= MatMulThreads.start(threads - 1);
+      pool = await starting;
+    }
+  } catch (e) {
+    users--;
+    starting = null;
+    throw e;
+  }
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if (--users > 0 || !pool) return;
+    const p = pool;
+    pool = null;
+    starting = null;
+    await p.terminate();
+  };
+}
+
+/** Tests: run products of any size through the helpers (restore with the returned function). */
+export function setParallelMinimumForTests(multiplyAdds: number): () => void {
+  const before = minMultiplyAdds;
+  minMultiplyAdds = multiplyAdds;
+  return () => {
+    minMultiplyAdds = before;
+  };
+}

@@ -1,0 +1,137 @@
+// Matrix products split across helper threads (engine/threads) against tfjs's single-thread wasm kernel:
+// bit-identical products and gradients, whole training runs (dense and sparse phases) identical for 1 and 2
+// threads, and nothing left behind — no helper thread, no tensor — once a run ends.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { selectBackend } from '../../src-main/engine/backend';
+import { linear } from '../../src-main/engine/ops/linear';
+import { SparseTrainingKernel } from '../../src-main/engine/ops/sparse/training';
+import { MatMulThreads } from '../../src-main/engine/threads/matmul-threads';
+import { acquireMatMulThreads, activeMatMulThreads, liveHelperThreads, resolveThreads, setParallelMinimumForTests } from '../../src-main/engine/threads/parallel-matmul';
+import type { TrainingEvent } from '../../src-main/engine/training/events';
+import { runExperiment } from '../../src-main/engine/training/trainer';
+import { ExperimentConfig } from '../../src-main/schema/experiment';
+
+let restoreMinimum: () => void;
+beforeAll(async () => {
+  await selectBackend('wasm');
+  // Tests use small matrices: send every product through the helpers.
+  restoreMinimum = setParallelMinimumForTests(0);
+});
+afterAll(() => restoreMinimum());
+
+const exactly = (a: tf.Tensor, b: tf.Tensor) => expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+
+describe('matrix products on helper threads', () => {
+  it.each([2, 3])('%i threads: every shape gives the single-thread product bit for bit; weights are cached and evicted correctly', async (threads) => {
+    const shapes: Array<[number, number, number]> = [
+      [200, 64, 96],
+      [3, 17, 5], // as many rows as threads (or one more): blocks of one row
+      [101, 33, 70], // rows not divisible by the thread count
+      [1, 40, 40], // fewer rows than threads: tfjs's kernel
+    ];
+    const inputs = shapes.map(([m, k, n], i) => [tf.randomNormal([m, k], 0, 1, 'float32', i), tf.randomNormal([k, n], 0, 1, 'float32', 100 + i)] as const);
+    const single = inputs.map(([a, b]) => tf.matMul(a, b));
+    const release = await acquireMatMulThreads(threads);
+    expect(activeMatMulThreads()).toBe(threads);
+    // Twice round all shapes: second time every B is found in a helper's slots (or was evicted and resent).
+    for (let round = 0; round < 2; round++) {
+      inputs.forEach(([a, b], i) => {
+        const p = tf.matMul(a, b);
+        exactly(p, single[i]);
+        p.dispose();
+      });
+    }
+    // Six distinct weights in turn (more than a helper's slots), each used twice.
+    const k = 24;
+    const a = tf.randomNormal([50, k], 0, 1, 'float32', 7);
+    const ws = Array.from({ length: 6 }, (_, i) => tf.randomNormal([k, 30], 0, 1, 'float32', 200 + i));
+    await release();
+    const reference = ws.map((w) => tf.matMul(a, w));
+    const again = await acquireMatMulThreads(threads);
+    for (const i of [0, 1, 2, 3, 4, 5, 0, 5, 1, 4]) {
+      const p = tf.matMul(a, ws[i]);
+      exactly(p, reference[i]);
+      p.dispose();
+    }
+    // A weight disposed and another allocated in its place: the new contents are used, not a stale slot.
+    ws[0].dispose();
+    const replacement = tf.randomNormal([k, 30], 0, 1, 'float32', 999);
+    const p = tf.matMul(a, replacement);
+    await again();
+    exactly(p, tf.matMul(a, replacement));
+    tf.dispose([...inputs.flat(), ...single, a, ...ws.slice(1), ...reference, replacement, p]);
+  });
+
+  it('the linear layer’s value and gradients are identical on 1 and 2 threads', async () => {
+    const x = tf.randomNormal([120, 40], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const w = tf.randomNormal([56, 40], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const dy = tf.randomNormal([120, 56], 0, 1, 'float32', 5);
+    const f = (xs: tf.Tensor, wt: tf.Tensor) => tf.sum(tf.mul(linear(xs as tf.Tensor2D, wt as tf.Tensor2D), dy)) as tf.Scalar;
+    const one = tf.grads(f)([x, w]);
+    const release = await acquireMatMulThreads(2);
+    const two = tf.grads(f)([x, w]);
+    await release();
+    one.forEach((g, i) => exactly(two[i], g));
+    tf.dispose([x, w, dy, ...one, ...two]);
+  });
+
+  it('a stopped pool refuses work with a clear error, and collect without a job says so', async () => {
+    const pool = await MatMulThreads.start(1);
+    expect(() => pool.collect(0, new Float32Array(1))).toThrow(/nothing in flight/);
+    await pool.terminate();
+    expect(() => pool.post(0, new Float32Array(4), 2, 2, 2, 1, () => new Float32Array(4))).toThrow(/stopped/);
+  });
+
+  it('resolves auto to the runner’s share of the cores, capped at 8; a number is kept', () => {
+    expect(resolveThreads(3)).toBe(3);
+    expect(resolveThreads('auto', 2)).toBe(2);
+    expect(resolveThreads('auto', 40)).toBe(8);
+    expect(resolveThreads('auto')).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('training on 1 and 2 threads', () => {
+  // Pruned to 95 % (scope recurrent) at the start of the last epoch: dense steps, then sparse ones.
+  const config = (threads: number) =>
+    ExperimentConfig.parse({
+      seed: 11,
+      backend: 'wasm',
+      threads,
+      task: { task: 'navigation', hidden: 48, placeCells: 32, sequenceLength: 8, batchSize: 24, stepsPerEpoch: 5, epochs: 4, validationBatches: 1 },
+      regularization: { lambda: 0.01 },
+      pruning: { target: 0.95, scope: 'recurrent' },
+    });
+
+  async function train(threads: number) {
+    const events: TrainingEvent[] = [];
+    const result = await runExperiment(config(threads), { metricsEvery: 1, onEvent: (e) => events.push(e) });
+    const started = events.find((e) => e.type === 'started');
+    const losses = events.flatMap((e) => (e.type === 'metrics' ? [e.values.loss] : []));
+    const last = events.filter((e) => e.type === 'snapshot').at(-1) as Extract<TrainingEvent, { type: 'snapshot' }>;
+    return { result, losses, last, threads: started?.type === 'started' ? started.backend.threads : undefined };
+  }
+
+  it('gives bit-identical losses, weights, masks and test metrics, is deterministic, and leaves no thread or tensor behind', async () => {
+    const sparseSteps = vi.spyOn(SparseTrainingKernel.prototype, 'forward');
+    const one = await train(1);
+    // Counted after a first run: tfjs keeps a few process-wide tensors (cached scalars) from then on.
+    const tensorsAfterOne = tf.memory().numTensors;
+    const two = await train(2);
+    const twoAgain = await train(2);
+    expect(sparseSteps).toHaveBeenCalled(); // the last epoch trained through the sparse kernels
+    sparseSteps.mockRestore();
+    expect([one.threads, two.threads]).toEqual([1, 2]);
+    expect(two.losses).toEqual(one.losses);
+    expect(twoAgain.losses).toEqual(two.losses);
+    expect(two.result.test).toEqual(one.result.test);
+    for (const [i, m] of two.last.matrices.entries()) {
+      expect(Array.from(m.weights)).toEqual(Array.from(one.last.matrices[i].weights));
+      expect(m.mask && Array.from(m.mask)).toEqual(one.last.matrices[i].mask && Array.from(one.last.matrices[i].mask!));
+      if (m.mask) m.mask.forEach((k, j) => k === 0 && expect(Math.abs(m.weights[j])).toBe(0));
+    }
+    expect(activeMatMulThreads()).toBe(1);
+    await vi.waitFor(() => expect(liveHelperThreads()).toBe(0));
+    expect(tf.memory().numTensors).toBe(tensorsAfterOne);
+  }, 120_000);
+});
