@@ -20,6 +20,18 @@ describe('experiment form', () => {
     expect(w.find('[data-test="error-lambda"]').exists()).toBe(true);
   });
 
+  it('takes CPU threads as a number or auto, and explains a bad value', async () => {
+    const w = mount(ExperimentForm, { props: { initial: { task: 'adding' } } });
+    await w.find('input[name="threads"]').setValue('0');
+    expect(w.find('[data-test="error-threads"]').exists()).toBe(true);
+    await w.find('input[name="threads"]').setValue('4');
+    await w.find('form').trigger('submit');
+    expect((w.emitted('submit')![0][0] as { threads: unknown }).threads).toBe(4);
+    await w.find('input[name="threads"]').setValue('auto');
+    await w.find('form').trigger('submit');
+    expect((w.emitted('submit')![1][0] as { threads: unknown }).threads).toBe('auto');
+  });
+
   it('asks for a corpus folder for the language model', async () => {
     const w = mount(ExperimentForm);
     await w.find('select[name="task"]').setValue('language');
