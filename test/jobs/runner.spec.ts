@@ -1,7 +1,7 @@
 // Real child processes and real SQLite files: the job runner end to end.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExperimentConfig } from '../../src-main/schema/experiment';
@@ -47,6 +47,10 @@ describe('job runner', () => {
     const run = store.getRun(id)!;
     expect(run.status).toBe('finished');
     expect(run.backend).toBe('wasm');
+    // threads: auto reached the worker as the runner's share of the cores (all of them at concurrency 1).
+    expect(runner.autoThreads()).toBe(Math.max(1, availableParallelism()));
+    const threads = Math.min(8, runner.autoThreads());
+    expect(run.backendDevice).toBe(`${threads} CPU thread${threads === 1 ? '' : 's'}`);
     expect(run.progressStep).toBe(120);
     expect(store.series(id, 'loss').total).toBe(120);
     expect(store.epochs(id)).toHaveLength(3);
