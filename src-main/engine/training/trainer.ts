@@ -49,9 +49,15 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
   const selected = await selectBackend(config.backend);
   // Helper threads for the wasm matrix products, held for the whole run and stopped with it (engine/threads).
   const threads = selected.tfBackend === 'wasm' ? resolveThreads(config.threads, opts.autoThreads) : 1;
-  const release = await acquireMatMulThreads(threads);
+  const notices = [...selected.notices];
+  // Helpers that cannot start (a packaged app that cannot load tfjs in a worker thread, no memory) cost
+  // speed, not the run: it trains on one thread and says so. Results are the same either way.
+  const release = await acquireMatMulThreads(threads).catch((e: unknown) => {
+    notices.push(`threads: ${threads} requested, computing on 1 (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+    return async () => {};
+  });
   try {
-    return await trainWith({ ...selected, threads: activeMatMulThreads() }, config, opts);
+    return await trainWith({ ...selected, notices, threads: activeMatMulThreads() }, config, opts);
   } finally {
     await release();
   }
