@@ -51,7 +51,10 @@ async function together(k: number): Promise<number> {
         buffer += d.toString();
         const parts = buffer.split('\n');
         buffer = parts.pop()!;
-        for (const p of parts) (p === 'ready' ? resolve() : out.push(p));
+        for (const p of parts) {
+          if (p === 'ready') resolve();
+          else out.push(p);
+        }
       }),
     );
     const done = new Promise<void>((resolve) => c.on('exit', () => resolve()));

@@ -11,7 +11,7 @@ const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src-main', 'eng
 
 export async function compileKernel() {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat('recurrence.wat', readFileSync(join(dir, 'recurrence.wat'), 'utf8'), { simd: true });
+  const mod = wabt.parseWat('recurrence.wat', readFileSync(join(dir, 'recurrence.wat'), 'utf8'), { simd: true, threads: true });
   const { buffer } = mod.toBinary({});
   mod.destroy();
   return Buffer.from(buffer).toString('base64');

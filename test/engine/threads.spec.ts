@@ -76,6 +76,32 @@ describe('matrix products on helper threads', () => {
     tf.dispose([x, w, dy, ...one, ...two]);
   });
 
+  it.each([
+    [2, 40, 24, 5],
+    [3, 64, 50, 3], // 64 lanes in 3 windows of 16/32/16; rows split by kept connections
+    [2, 33, 8, 2], // one 16-lane group: the recurrence stays on this thread, dW still splits
+  ])('%i threads: the sparse training kernel (N = %i, batch %i, %i steps) gives the single-thread values and gradients bit for bit', async (threads, n, batch, steps) => {
+    const rand = (len: number, seed: number) => tf.tidy(() => tf.randomNormal([len], 0, 1, 'float32', seed).dataSync() as Float32Array);
+    const mask = Float32Array.from(rand(n * n, 1), (v) => (v > 1.2 ? 1 : 0));
+    const w = Float32Array.from(rand(n * n, 2), (v, i) => v * mask[i]);
+    const x = rand(steps * batch * n, 3);
+    const h0 = Float32Array.from(rand(batch * n, 4), (v) => Math.max(0, v));
+    const dH = rand(steps * batch * n, 5);
+    const run = () => {
+      const kernel = new SparseTrainingKernel(mask, n);
+      const H = kernel.forward(w, x, h0, batch);
+      return { H, ...kernel.backward(dH) };
+    };
+    const one = run();
+    const release = await acquireMatMulThreads(threads);
+    const many = run();
+    await release();
+    expect(Array.from(many.H)).toEqual(Array.from(one.H));
+    expect(Array.from(many.dX)).toEqual(Array.from(one.dX));
+    expect(Array.from(many.dh0)).toEqual(Array.from(one.dh0));
+    expect(Array.from(many.dW)).toEqual(Array.from(one.dW));
+  });
+
   it('a stopped pool refuses work with a clear error, and collect without a job says so', async () => {
     const pool = await MatMulThreads.start(1);
     expect(() => pool.collect(0, new Float32Array(1))).toThrow(/nothing in flight/);

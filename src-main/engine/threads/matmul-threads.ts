@@ -19,7 +19,7 @@ const ANSWER_LIMIT_MS = 120_000;
 
 /** Each helper's control words (a 64-byte block of one shared Int32Array; thread-source.ts reads them). */
 export const CONTROL = {
-  WORDS: 16,
+  WORDS: 32,
   STATE: 0,
   ROWS: 1,
   K: 2,
@@ -30,6 +30,17 @@ export const CONTROL = {
   B_OFFSET: 7,
   OUT_OFFSET: 8,
   NEW_ARENA: 9,
+  /** JOB_MATMUL or JOB_CALL. */
+  JOB: 10,
+  /** JOB_CALL: index into KERNEL_FUNCTIONS, the kernel's id, 1 when it comes new on the port, the arguments. */
+  FN: 11,
+  KERNEL_ID: 12,
+  NEW_KERNEL: 13,
+  ARG_COUNT: 14,
+  ARGS: 16,
+  MAX_ARGS: 16,
+  JOB_MATMUL: 0,
+  JOB_CALL: 1,
   // STATE values
   IDLE: 0,
   POSTED: 1,
@@ -37,6 +48,17 @@ export const CONTROL = {
   FAILED: 3,
   STOP: 4,
 } as const;
+
+/** Functions of the sparse recurrence kernel (ops/sparse/recurrence.wat) helpers may run. */
+export const KERNEL_FUNCTIONS = ['recur', 'backwardSteps', 'sddmm'] as const;
+export type KernelFunction = (typeof KERNEL_FUNCTIONS)[number];
+
+/** A kernel instance's identity, compiled module and shared memory, as a helper needs them. */
+export interface SharedKernel {
+  id: number;
+  module: object;
+  memory: object;
+}
 
 interface Helper {
   worker: Worker;
@@ -47,8 +69,10 @@ interface Helper {
   /** Key of the B held in each slot (-1: empty), mirrored from what was sent. */
   slotKeys: number[];
   nextSlot: number;
-  /** The block in flight (null when idle). */
-  pending: { rows: number; n: number; outOffset: number } | null;
+  /** The block in flight (null when idle); `call` for a kernel call (nothing to copy back). */
+  pending: { rows: number; n: number; outOffset: number } | 'call' | null;
+  /** The kernel instance the helper holds (-1: none). */
+  kernelId: number;
 }
 
 function tfjsPaths(): { tfjsCore: string; tfjsWasm: string } {
@@ -79,7 +103,7 @@ export class MatMulThreads {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(MATMUL_THREAD_SOURCE, {
         eval: true,
-        workerData: { ...paths, control: shared, index, layout: CONTROL, port: port2 },
+        workerData: { ...paths, control: shared, index, layout: CONTROL, functions: KERNEL_FUNCTIONS, port: port2 },
         transferList: [port2],
       });
       // Helpers never keep the process alive: a training process exits when its run does.
@@ -87,7 +111,7 @@ export class MatMulThreads {
       live++;
       worker.once('exit', () => live--);
       const control = new Int32Array(shared, index * CONTROL.WORDS * 4, CONTROL.WORDS);
-      helpers.push({ worker, port: port1, control, arena: null, slotKeys: new Array<number>(SLOTS).fill(-1), nextSlot: 0, pending: null });
+      helpers.push({ worker, port: port1, control, arena: null, slotKeys: new Array<number>(SLOTS).fill(-1), nextSlot: 0, pending: null, kernelId: -1 });
       ready.push(
         new Promise<void>((resolve, reject) => {
           worker.once('error', reject);
@@ -154,6 +178,7 @@ export class MatMulThreads {
     c[CONTROL.B_OFFSET] = bOffset;
     c[CONTROL.OUT_OFFSET] = outOffset;
     c[CONTROL.NEW_ARENA] = newArena ? 1 : 0;
+    c[CONTROL.JOB] = CONTROL.JOB_MATMUL;
     // Recorded now; collect() forgets every slot if the helper fails, so no stale key survives an error.
     h.slotKeys[slot] = bKey;
     h.pending = { rows, n, outOffset };
@@ -161,8 +186,32 @@ export class MatMulThreads {
     Atomics.notify(c, CONTROL.STATE);
   }
 
-  /** Waits for helper `index` and copies its block of the product into `out` (rows·n values). */
-  collect(index: number, out: Float32Array): void {
+  /**
+   * Starts helper `index` on `fn(...args)` of the sparse kernel instance `kernel` (its memory is shared, so the
+   * helper works on the caller's data in place). Wait for it with `collect(index)`.
+   */
+  call(index: number, kernel: SharedKernel, fn: KernelFunction, args: number[]): void {
+    if (this.closed) throw new Error('matrix-product threads were stopped');
+    const h = this.helpers[index];
+    if (h.pending) throw new Error(`matrix-product thread ${index} is still busy`);
+    if (args.length > CONTROL.MAX_ARGS) throw new Error(`kernel call with ${args.length} arguments (at most ${CONTROL.MAX_ARGS})`);
+    const c = h.control;
+    const fresh = h.kernelId !== kernel.id;
+    if (fresh) h.port.postMessage(kernel);
+    c[CONTROL.JOB] = CONTROL.JOB_CALL;
+    c[CONTROL.FN] = KERNEL_FUNCTIONS.indexOf(fn);
+    c[CONTROL.KERNEL_ID] = kernel.id;
+    c[CONTROL.NEW_KERNEL] = fresh ? 1 : 0;
+    c[CONTROL.ARG_COUNT] = args.length;
+    args.forEach((a, i) => (c[CONTROL.ARGS + i] = a));
+    h.kernelId = kernel.id;
+    h.pending = 'call';
+    Atomics.store(c, CONTROL.STATE, CONTROL.POSTED);
+    Atomics.notify(c, CONTROL.STATE);
+  }
+
+  /** Waits for helper `index`; for a product, copies its block into `out` (rows·n values). */
+  collect(index: number, out?: Float32Array): void {
     const h = this.helpers[index];
     const p = h.pending;
     if (!p) throw new Error(`matrix-product thread ${index} has nothing in flight`);
@@ -174,6 +223,7 @@ export class MatMulThreads {
       const left = deadline - Date.now();
       if (left <= 0) {
         h.slotKeys.fill(-1);
+        h.kernelId = -1;
         throw new Error(`matrix-product thread ${index} did not answer within ${ANSWER_LIMIT_MS / 1000} s`);
       }
       Atomics.wait(c, CONTROL.STATE, CONTROL.POSTED, left);
@@ -182,10 +232,11 @@ export class MatMulThreads {
     Atomics.store(c, CONTROL.STATE, CONTROL.IDLE);
     if (state !== CONTROL.DONE) {
       h.slotKeys.fill(-1);
+      h.kernelId = -1;
       const message = receiveMessageOnPort(h.port)?.message;
       throw new Error(`matrix-product thread ${index} failed: ${String(message ?? 'no error text')}`);
     }
-    out.set(new Float32Array(h.arena!, p.outOffset, p.rows * p.n));
+    if (p !== 'call') out!.set(new Float32Array(h.arena!, p.outOffset, p.rows * p.n));
   }
 
   /** Stops every helper; the pool cannot be used afterwards. */

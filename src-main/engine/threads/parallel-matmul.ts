@@ -113,6 +113,11 @@ function registerParallelBatchMatMul(): void {
   });
 }
 
+/** The running helper pool, or null (one thread): the sparse training kernel splits its work across it too. */
+export function activeThreadPool(): MatMulThreads | null {
+  return pool;
+}
+
 /** Threads the wasm products currently use (1 when no helpers run). */
 export function activeMatMulThreads(): number {
   return pool?.threads ?? 1;

@@ -7,7 +7,9 @@
 // pool wakes it with a job (a posted message took ≈0.5 ms to arrive, as much as a small product). Data travels
 // through a SharedArrayBuffer "arena" (a new one comes on the `jobs` port, read synchronously); B (the weights)
 // is kept in one of a few slots between calls, so a recurrent weight used at every time step crosses once (and
-// XNNPACK packs it once, caching on the tensor). Control words: see CONTROL in matmul-threads.ts.
+// XNNPACK packs it once, caching on the tensor). Helpers also run functions of the sparse recurrence kernel
+// (ops/sparse/recurrence.wat) on a kernel instance's shared memory — the module and memory arrive on the port
+// once per instance. Control words: see CONTROL in matmul-threads.ts.
 export const MATMUL_THREAD_SOURCE = String.raw`
 'use strict';
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
@@ -18,6 +20,8 @@ const control = new Int32Array(workerData.control, workerData.index * C.WORDS * 
 const port = workerData.port;
 const slots = [];
 let arena = null;
+let kernel = null;
+let kernelId = -1;
 
 function run() {
   for (;;) {
@@ -26,6 +30,19 @@ function run() {
     if (state === C.STOP) return;
     if (state !== C.POSTED) continue;
     try {
+      if (control[C.JOB] === C.JOB_CALL) {
+        if (control[C.NEW_KERNEL]) {
+          const k = receiveMessageOnPort(port).message;
+          kernel = new WebAssembly.Instance(k.module, { env: { memory: k.memory } }).exports;
+          kernelId = k.id;
+        }
+        if (kernelId !== control[C.KERNEL_ID]) throw new Error('kernel ' + control[C.KERNEL_ID] + ' was never sent');
+        const args = Array.from(control.subarray(C.ARGS, C.ARGS + control[C.ARG_COUNT]));
+        kernel[workerData.functions[control[C.FN]]](...args);
+        Atomics.store(control, C.STATE, C.DONE);
+        Atomics.notify(control, C.STATE);
+        continue;
+      }
       if (control[C.NEW_ARENA]) arena = receiveMessageOnPort(port).message;
       const rows = control[C.ROWS], k = control[C.K], n = control[C.N], slot = control[C.SLOT];
       if (control[C.FRESH_B]) {

@@ -49,26 +49,44 @@ export function toCsr(W: ArrayLike<number>, n: number, order?: ArrayLike<number>
 // The engine's tsconfig has no DOM/WebAssembly lib; this is the little of the API the kernel needs.
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => KernelMemory;
+}
+
+/** The kernel's shared linear memory (helper threads run the kernel on it too: engine/threads). */
+export interface KernelMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 export interface KernelExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  recur(n: number, bp: number, steps: number, rowPtr: number, col: number, val: number, x: number, h0: number, h: number, relu: number): void;
+  memory: KernelMemory;
+  /** `lanes`: the lane window's width (pointers start at its first lane); bp for the whole batch. */
+  recur(n: number, bp: number, steps: number, rowPtr: number, col: number, val: number, x: number, h0: number, h: number, relu: number, lanes: number): void;
   pack(src: number, dst: number, steps: number, batch: number, n: number, bp: number, rank: number): void;
   unpack(src: number, dst: number, steps: number, batch: number, n: number, bp: number, rank: number): void;
-  reluBack(g: number, d: number, h: number, dz: number, floats: number): void;
-  transposeProduct(n: number, bp: number, rowPtr: number, col: number, val: number, src: number, dst: number): void;
-  sddmm(n: number, bp: number, steps: number, rowPtr: number, col: number, dz: number, h0: number, h: number, dval: number): void;
+  reluBack(g: number, d: number, h: number, dz: number, n: number, bp: number, lanes: number): void;
+  transposeProduct(n: number, bp: number, rowPtr: number, col: number, val: number, src: number, dst: number, lanes: number): void;
+  backwardSteps(n: number, bp: number, lanes: number, steps: number, rowPtr: number, col: number, val: number, g: number, dh: number, h: number, dz: number): void;
+  sddmm(n: number, bp: number, steps: number, rowPtr: number, col: number, dz: number, h0: number, h: number, dval: number, rowFrom: number, rowTo: number): void;
 }
 
 let compiled: object | null = null;
 
+/** The compiled kernel module (helper threads instantiate it on a kernel's memory). */
+export function kernelModule(): object {
+  compiled ??= new wasm.Module(Uint8Array.from(atob(RECURRENCE_WASM_BASE64), (c) => c.charCodeAt(0)));
+  return compiled;
+}
+
+/** Largest kernel memory: 4 GiB, wasm32's limit (shared memories need a maximum). */
+const MAX_PAGES = 65536;
+
 /** A fresh instance (own memory) of the once-compiled kernel: every matrix keeps its CSR to itself. */
 export function loadKernel(): KernelExports {
-  if (!compiled) compiled = new wasm.Module(Uint8Array.from(atob(RECURRENCE_WASM_BASE64), (c) => c.charCodeAt(0)));
-  return new wasm.Instance(compiled).exports as KernelExports;
+  const memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  return new wasm.Instance(kernelModule(), { env: { memory } }).exports as KernelExports;
 }
 
 export const LANES = 16;
@@ -128,7 +146,7 @@ export class SparseRecurrence {
     const rank = this.offsets.rank;
     this.k.pack(xRaw, xOff, steps, batch, n, bp, rank);
     this.k.pack(h0Raw, h0Off, 1, batch, n, bp, rank);
-    this.k.recur(n, bp, steps, this.offsets.rowPtr, this.offsets.col, this.offsets.val, xOff, h0Off, hOff, activation === 'relu' ? 1 : 0);
+    this.k.recur(n, bp, steps, this.offsets.rowPtr, this.offsets.col, this.offsets.val, xOff, h0Off, hOff, activation === 'relu' ? 1 : 0, bp);
     this.k.unpack(hOff, outRaw, steps, batch, n, bp, rank);
     const out = new Float32Array(this.k.memory.buffer, outRaw, rows).slice();
     return out;

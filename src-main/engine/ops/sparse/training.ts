@@ -4,7 +4,44 @@
 // gradient of a pruned connection is never computed (it is zero by definition: docs/method.md §4).
 // The CSR structure comes from the mask and changes only when the mask does (once per epoch); the values are
 // gathered from the current W at every forward pass.
-import { align, loadKernel, LANES, toCsr, type KernelExports } from './recurrence';
+// Threads (engine/threads): while helper threads run, the recurrence and backpropagation split the batch's
+// lanes across them (lanes are independent sequences) and the weight gradient splits the rows, balanced by
+// kept connections; the kernel's memory is shared, so helpers work in place. Every value is computed as on
+// one thread (test/engine/threads.spec.ts).
+import type { KernelFunction, SharedKernel } from '../../threads/matmul-threads';
+import { activeThreadPool } from '../../threads/parallel-matmul';
+import { align, kernelModule, loadKernel, LANES, toCsr, type KernelExports } from './recurrence';
+
+let nextKernelId = 0;
+
+/** [first lane, width] windows of whole 16-lane groups covering bp lanes, at most `parts` of them. */
+function laneWindows(bp: number, parts: number): Array<[number, number]> {
+  const groups = bp / LANES;
+  const count = Math.max(1, Math.min(parts, groups));
+  const windows: Array<[number, number]> = [];
+  for (let p = 0, from = 0; p < count; p++) {
+    const width = (Math.floor((groups * (p + 1)) / count) - Math.floor((groups * p) / count)) * LANES;
+    windows.push([from, width]);
+    from += width;
+  }
+  return windows;
+}
+
+/** Row ranges with about equal numbers of kept connections, at most `parts` of them. */
+function rowRanges(rowPtr: Int32Array, parts: number): Array<[number, number]> {
+  const n = rowPtr.length - 1;
+  const nnz = rowPtr[n];
+  const ranges: Array<[number, number]> = [];
+  let from = 0;
+  for (let p = 1; p <= parts && from < n; p++) {
+    let to = p === parts ? n : from;
+    while (to < n && rowPtr[to] < (nnz * p) / parts) to++;
+    if (to > from) ranges.push([from, to]);
+    from = to;
+  }
+  if (from < n) ranges.push([from, n]);
+  return ranges.length ? ranges : [[0, n]];
+}
 
 interface Layout {
   steps: number;
@@ -29,6 +66,8 @@ export class SparseTrainingKernel {
   /** Flat index i·N + j in W of each kept connection, in CSR order. */
   private readonly flat: Int32Array;
   private readonly k: KernelExports = loadKernel();
+  private readonly shared: SharedKernel;
+  private readonly rowPtr: Int32Array;
   private readonly base: { rowPtr: number; col: number; val: number; rank: number; end: number };
   private layout: Layout | null = null;
   /** Set by forward, cleared by backward: one backward per forward, in order. */
@@ -42,6 +81,8 @@ export class SparseTrainingKernel {
     // The CSR of the mask's kept entries, in W's own numbering (no reordering).
     const { rowPtr, col } = toCsr(mask, n);
     const nnz = col.length;
+    this.rowPtr = rowPtr;
+    this.shared = { id: nextKernelId++, module: kernelModule(), memory: this.k.memory };
     this.nnz = nnz;
     this.flat = new Int32Array(nnz);
     for (let i = 0; i < n; i++) for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) this.flat[k] = i * n + col[k];
@@ -56,6 +97,36 @@ export class SparseTrainingKernel {
     new Int32Array(mem, c, nnz).set(col);
     // Natural neuron order (rank = identity): training needs W's own numbering.
     new Int32Array(mem, rank, n).set(Int32Array.from({ length: n }, (_, i) => i));
+  }
+
+  /** Runs `fn` once per argument list: the first on this thread, the others on helper threads at once. */
+  private inParallel(fn: KernelFunction, parts: number[][]): void {
+    const pool = activeThreadPool();
+    const call = (args: number[]) => (this.k[fn] as (...a: number[]) => void)(...args);
+    if (!pool || parts.length === 1) {
+      parts.forEach(call);
+      return;
+    }
+    for (let i = 1; i < parts.length; i++) pool.call(i - 1, this.shared, fn, parts[i]);
+    let failure: unknown = null;
+    try {
+      call(parts[0]);
+    } catch (e) {
+      failure = e;
+    }
+    // Wait for every helper even after a failure here: none may keep working on this memory.
+    for (let i = 1; i < parts.length; i++) {
+      try {
+        pool.collect(i - 1);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure) throw failure;
+  }
+
+  private threads(): number {
+    return activeThreadPool()?.threads ?? 1;
   }
 
   private ensure(bytes: number): void {
@@ -101,7 +172,11 @@ export class SparseTrainingKernel {
     new Float32Array(mem, l.x, (steps + 1) * n * l.bp).fill(0);
     this.k.pack(l.xRaw, l.x, steps, batch, n, l.bp, this.base.rank);
     this.k.pack(l.h0Raw, l.h0, 1, batch, n, l.bp, this.base.rank);
-    this.k.recur(n, l.bp, steps, this.base.rowPtr, this.base.col, this.base.val, l.x, l.h0, l.h, 1);
+    const b = this.base;
+    this.inParallel(
+      'recur',
+      laneWindows(l.bp, this.threads()).map(([from, lanes]) => [n, l.bp, steps, b.rowPtr, b.col, b.val, l.x + 4 * from, l.h0 + 4 * from, l.h + 4 * from, 1, lanes]),
+    );
     this.k.unpack(l.h, l.outRaw, steps, batch, n, l.bp, this.base.rank);
     this.pending = true;
     return new Float32Array(this.k.memory.buffer, l.outRaw, x.length).slice();
@@ -120,16 +195,20 @@ export class SparseTrainingKernel {
     if (dH.length !== steps * batch * n) throw new Error(`sparse training: dH has ${dH.length} values, expected ${steps * batch * n}`);
     const mem = this.k.memory.buffer;
     const stepFloats = n * bp;
-    const stepBytes = 4 * stepFloats;
     new Float32Array(mem, l.xRaw, dH.length).set(dH);
     new Float32Array(mem, l.g, steps * stepFloats).fill(0);
     new Float32Array(mem, l.dh, stepFloats).fill(0);
     this.k.pack(l.xRaw, l.g, steps, batch, n, bp, this.base.rank);
-    for (let t = steps - 1; t >= 0; t--) {
-      this.k.reluBack(l.g + t * stepBytes, l.dh, l.h + t * stepBytes, l.dz + t * stepBytes, stepFloats);
-      this.k.transposeProduct(n, bp, this.base.rowPtr, this.base.col, this.base.val, l.dz + t * stepBytes, l.dh);
-    }
-    this.k.sddmm(n, bp, steps, this.base.rowPtr, this.base.col, l.dz, l.h0, l.h, l.dval);
+    const b = this.base;
+    const threads = this.threads();
+    this.inParallel(
+      'backwardSteps',
+      laneWindows(bp, threads).map(([from, lanes]) => [n, bp, lanes, steps, b.rowPtr, b.col, b.val, l.g + 4 * from, l.dh + 4 * from, l.h + 4 * from, l.dz + 4 * from]),
+    );
+    this.inParallel(
+      'sddmm',
+      rowRanges(this.rowPtr, threads).map(([from, to]) => [n, bp, steps, b.rowPtr, b.col, l.dz, l.h0, l.h, l.dval, from, to]),
+    );
     this.k.unpack(l.dz, l.outRaw, steps, batch, n, bp, this.base.rank);
     const dX = new Float32Array(this.k.memory.buffer, l.outRaw, dH.length).slice();
     this.k.unpack(l.dh, l.xRaw, 1, batch, n, bp, this.base.rank);
