@@ -1,7 +1,8 @@
 // Time to a finished run with and without sparse training steps (issue #15): the same config and seed,
 // trained with the dense recurrence throughout and with the sparse kernels once W_hh is ≥ 90 % pruned.
-// Prints one JSON line per mode: {config, sparseTraining, wallS, sparseSteps, finalMetric}.
-//   npm run bench:sparse-run -- [--preset quick] [--hidden 1024 --steps 20 --epochs 4]
+// With --threads 1,2 each mode runs once per thread count (engine/threads; results are the same on any count).
+// Prints one JSON line per mode: {config, threads, sparseTraining, wallS, sparseSteps, finalMetric}.
+//   npm run bench:sparse-run -- [--preset quick] [--hidden 1024 --steps 20 --epochs 4] [--threads 1,2]
 import { parseArgs } from 'node:util';
 import { SparseTrainingKernel } from '../src-main/engine/ops/sparse/training';
 import { runExperiment } from '../src-main/engine/training/trainer';
@@ -15,6 +16,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '20' },
     epochs: { type: 'string', default: '4' },
     target: { type: 'string', default: '0.95' },
+    threads: { type: 'string', default: '1' },
   },
 });
 
@@ -35,18 +37,21 @@ SparseTrainingKernel.prototype.forward = function (...a: Parameters<typeof forwa
   return forward.apply(this, a);
 };
 
-for (const sparseTraining of [false, true]) {
-  sparseSteps = 0;
-  const t0 = performance.now();
-  const result = await runExperiment(config, { sparseTraining });
-  const line = {
-    config: args.preset ? `navigation ${args.preset}` : `navigation N=${args.hidden}, ${args.epochs}×${args.steps} steps, W_hh → ${args.target}`,
-    sparseTraining,
-    wallS: +((performance.now() - t0) / 1000).toFixed(1),
-    sparseSteps,
-    totalSteps: result.steps,
-    finalMetric: +(result.test[primaryMetricOf('navigation')] ?? NaN).toFixed(3),
-  };
-  console.log(JSON.stringify(line));
+for (const threads of args.threads!.split(',').map(Number)) {
+  for (const sparseTraining of [false, true]) {
+    sparseSteps = 0;
+    const t0 = performance.now();
+    const result = await runExperiment({ ...config, threads }, { sparseTraining });
+    const line = {
+      config: args.preset ? `navigation ${args.preset}` : `navigation N=${args.hidden}, ${args.epochs}×${args.steps} steps, W_hh → ${args.target}`,
+      threads,
+      sparseTraining,
+      wallS: +((performance.now() - t0) / 1000).toFixed(1),
+      sparseSteps,
+      totalSteps: result.steps,
+      finalMetric: +(result.test[primaryMetricOf('navigation')] ?? NaN).toFixed(3),
+    };
+    console.log(JSON.stringify(line));
+  }
 }
 process.exit(0);

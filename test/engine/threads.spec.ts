@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { selectBackend } from '../../src-main/engine/backend';
 import { linear } from '../../src-main/engine/ops/linear';
-import { SparseTrainingKernel } from '../../src-main/engine/ops/sparse/training';
+import { laneBlocks, SparseTrainingKernel } from '../../src-main/engine/ops/sparse/training';
 import { MatMulThreads } from '../../src-main/engine/threads/matmul-threads';
 import { acquireMatMulThreads, activeMatMulThreads, liveHelperThreads, resolveThreads, setParallelMinimumForTests } from '../../src-main/engine/threads/parallel-matmul';
 import type { TrainingEvent } from '../../src-main/engine/training/events';
@@ -76,10 +76,25 @@ describe('matrix products on helper threads', () => {
     tf.dispose([x, w, dy, ...one, ...two]);
   });
 
+  it('lane blocks depend on the batch only: 32-lane blocks (padded to 16), at most 16 of them, covering the batch', () => {
+    expect(laneBlocks(200)).toEqual([[0, 32, 32], [32, 32, 32], [64, 32, 32], [96, 32, 32], [128, 32, 32], [160, 32, 32], [192, 8, 16]]);
+    expect(laneBlocks(8)).toEqual([[0, 8, 16]]);
+    for (const batch of [1, 31, 33, 511, 512, 513, 4000]) {
+      const blocks = laneBlocks(batch);
+      expect(blocks.length).toBeLessThanOrEqual(16);
+      expect(blocks.reduce((s, [, count]) => s + count, 0)).toBe(batch);
+      blocks.forEach(([from, count, lanes], i) => {
+        expect(lanes % 16).toBe(0);
+        expect(lanes).toBeGreaterThanOrEqual(count);
+        if (i > 0) expect(from).toBe(blocks[i - 1][0] + blocks[i - 1][1]);
+      });
+    }
+  });
+
   it.each([
-    [2, 40, 24, 5],
-    [3, 64, 50, 3], // 64 lanes in 3 windows of 16/32/16; rows split by kept connections
-    [2, 33, 8, 2], // one 16-lane group: the recurrence stays on this thread, dW still splits
+    [2, 40, 100, 4], // 4 blocks on 2 threads
+    [3, 48, 200, 3], // 7 blocks on 3 threads
+    [2, 33, 8, 2], // one block: all on this thread
   ])('%i threads: the sparse training kernel (N = %i, batch %i, %i steps) gives the single-thread values and gradients bit for bit', async (threads, n, batch, steps) => {
     const rand = (len: number, seed: number) => tf.tidy(() => tf.randomNormal([len], 0, 1, 'float32', seed).dataSync() as Float32Array);
     const mask = Float32Array.from(rand(n * n, 1), (v) => (v > 1.2 ? 1 : 0));

@@ -17,9 +17,9 @@ const SLOTS = 4;
 /** A helper that has not answered by then is treated as dead. */
 const ANSWER_LIMIT_MS = 120_000;
 
-/** Each helper's control words (a 64-byte block of one shared Int32Array; thread-source.ts reads them). */
+/** Each helper's control words (a 1 KiB block of one shared Int32Array; thread-source.ts reads them). */
 export const CONTROL = {
-  WORDS: 32,
+  WORDS: 256,
   STATE: 0,
   ROWS: 1,
   K: 2,
@@ -32,13 +32,17 @@ export const CONTROL = {
   NEW_ARENA: 9,
   /** JOB_MATMUL or JOB_CALL. */
   JOB: 10,
-  /** JOB_CALL: index into KERNEL_FUNCTIONS, the kernel's id, 1 when it comes new on the port, the arguments. */
+  /**
+   * JOB_CALL: index into KERNEL_FUNCTIONS, the kernel's id, 1 when it comes new on the port, then CALL_COUNT
+   * calls of ARG_COUNT arguments each, run in order, their arguments one after another from ARGS.
+   */
   FN: 11,
   KERNEL_ID: 12,
   NEW_KERNEL: 13,
   ARG_COUNT: 14,
+  CALL_COUNT: 15,
   ARGS: 16,
-  MAX_ARGS: 16,
+  MAX_ARGS: 240,
   JOB_MATMUL: 0,
   JOB_CALL: 1,
   // STATE values
@@ -187,14 +191,17 @@ export class MatMulThreads {
   }
 
   /**
-   * Starts helper `index` on `fn(...args)` of the sparse kernel instance `kernel` (its memory is shared, so the
-   * helper works on the caller's data in place). Wait for it with `collect(index)`.
+   * Starts helper `index` on `fn(...args)` for each argument list in `calls`, in order, on the sparse kernel
+   * instance `kernel` (its memory is shared, so the helper works on the caller's data in place). Wait for it
+   * with `collect(index)`.
    */
-  call(index: number, kernel: SharedKernel, fn: KernelFunction, args: number[]): void {
+  call(index: number, kernel: SharedKernel, fn: KernelFunction, calls: number[][]): void {
     if (this.closed) throw new Error('matrix-product threads were stopped');
     const h = this.helpers[index];
     if (h.pending) throw new Error(`matrix-product thread ${index} is still busy`);
-    if (args.length > CONTROL.MAX_ARGS) throw new Error(`kernel call with ${args.length} arguments (at most ${CONTROL.MAX_ARGS})`);
+    const argCount = calls[0]?.length ?? 0;
+    if (calls.some((a) => a.length !== argCount)) throw new Error('kernel calls of one job must take the same number of arguments');
+    if (argCount * calls.length > CONTROL.MAX_ARGS) throw new Error(`${calls.length} kernel calls of ${argCount} arguments (at most ${CONTROL.MAX_ARGS} in all)`);
     const c = h.control;
     const fresh = h.kernelId !== kernel.id;
     if (fresh) h.port.postMessage(kernel);
@@ -202,8 +209,9 @@ export class MatMulThreads {
     c[CONTROL.FN] = KERNEL_FUNCTIONS.indexOf(fn);
     c[CONTROL.KERNEL_ID] = kernel.id;
     c[CONTROL.NEW_KERNEL] = fresh ? 1 : 0;
-    c[CONTROL.ARG_COUNT] = args.length;
-    args.forEach((a, i) => (c[CONTROL.ARGS + i] = a));
+    c[CONTROL.ARG_COUNT] = argCount;
+    c[CONTROL.CALL_COUNT] = calls.length;
+    calls.forEach((args, j) => args.forEach((a, i) => (c[CONTROL.ARGS + j * argCount + i] = a)));
     h.kernelId = kernel.id;
     h.pending = 'call';
     Atomics.store(c, CONTROL.STATE, CONTROL.POSTED);

@@ -25,10 +25,14 @@ let kernelId = -1;
 
 function run() {
   for (;;) {
-    Atomics.wait(control, C.STATE, C.IDLE);
-    const state = Atomics.load(control, C.STATE);
+    // Sleep until a job is posted (or stop). Waiting on the value last seen, not on IDLE: after a job the
+    // state stays DONE until the pool collects it, and waiting for IDLE would return at once and spin.
+    let state = Atomics.load(control, C.STATE);
+    while (state !== C.POSTED && state !== C.STOP) {
+      Atomics.wait(control, C.STATE, state);
+      state = Atomics.load(control, C.STATE);
+    }
     if (state === C.STOP) return;
-    if (state !== C.POSTED) continue;
     try {
       if (control[C.JOB] === C.JOB_CALL) {
         if (control[C.NEW_KERNEL]) {
@@ -37,8 +41,12 @@ function run() {
           kernelId = k.id;
         }
         if (kernelId !== control[C.KERNEL_ID]) throw new Error('kernel ' + control[C.KERNEL_ID] + ' was never sent');
-        const args = Array.from(control.subarray(C.ARGS, C.ARGS + control[C.ARG_COUNT]));
-        kernel[workerData.functions[control[C.FN]]](...args);
+        const fn = kernel[workerData.functions[control[C.FN]]];
+        const argCount = control[C.ARG_COUNT];
+        for (let j = 0; j < control[C.CALL_COUNT]; j++) {
+          const from = C.ARGS + j * argCount;
+          fn(...Array.from(control.subarray(from, from + argCount)));
+        }
         Atomics.store(control, C.STATE, C.DONE);
         Atomics.notify(control, C.STATE);
         continue;

@@ -69,7 +69,7 @@ export interface KernelExports {
   reluBack(g: number, d: number, h: number, dz: number, n: number, bp: number, lanes: number): void;
   transposeProduct(n: number, bp: number, rowPtr: number, col: number, val: number, src: number, dst: number, lanes: number): void;
   backwardSteps(n: number, bp: number, lanes: number, steps: number, rowPtr: number, col: number, val: number, g: number, dh: number, h: number, dz: number): void;
-  sddmm(n: number, bp: number, steps: number, rowPtr: number, col: number, dz: number, h0: number, h: number, dval: number, rowFrom: number, rowTo: number): void;
+  sddmm(n: number, bp: number, steps: number, rowPtr: number, col: number, dz: number, h0: number, h: number, dval: number, rowFrom: number, rowTo: number, accumulate: number): void;
 }
 
 let compiled: object | null = null;

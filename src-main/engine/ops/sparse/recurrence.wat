@@ -9,11 +9,11 @@
 ;; lanes at a time in four f32x4 registers across all of the row's kept connections, so a kept weight costs
 ;; one splat and four multiply-adds per 16 sequences and the output is written once.
 ;; All pointers and sizes are in bytes except n (neurons), bp (padded batch), lanes and steps.
-;; Threads (issue #15): the memory is shared, so helper threads run these functions on the same data. Batch
-;; lanes are independent sequences, so recur and backwardSteps take a lane window — pointers offset to its
-;; first lane, `lanes` wide (a multiple of 16), rows still bp apart — and each thread runs the whole sequence
-;; for its window; sddmm takes a row range (each kept connection belongs to one row). Every value is computed
-;; exactly as on one thread.
+;; Threads (issue #15): the memory is shared, so helper threads run these functions on the same data. The
+;; training kernel (training.ts) keeps the batch in blocks of lanes, each block its own buffers (sequences are
+;; independent), and threads take whole blocks; sddmm takes a row range (each kept connection belongs to one
+;; row) and adds the blocks in order. recur and backwardSteps also accept a lane window (pointers offset to
+;; its first lane, `lanes` wide, rows still bp apart); with lanes = bp they cover the whole row.
 ;; Compiled by scripts/build-sparse-kernel.mjs into recurrence.wasm.ts (test/engine/sparse.spec.ts checks
 ;; that the committed bytes match this source).
 (module
@@ -215,10 +215,10 @@
         (local.get $n) (local.get $bp) (local.get $rowPtr) (local.get $col) (local.get $val) (i32.add (local.get $dz) (local.get $at)) (local.get $dh) (local.get $lanes))
       (br $l))))
   ;; dval[k] = Σ_t Σ_lanes DZ[t][row(k)][:] · Hprev_t[col[k]][:], Hprev_0 = H0, Hprev_t = H[t−1], for the kept
-  ;; connections of rows rowFrom … rowTo−1 (all lanes).
+  ;; connections of rows rowFrom … rowTo−1 (all lanes); with `accumulate`, added to dval instead of replacing it.
   (func (export "sddmm")
     (param $n i32) (param $bp i32) (param $steps i32) (param $rowPtr i32) (param $col i32)
-    (param $dz i32) (param $h0 i32) (param $h i32) (param $dval i32) (param $rowFrom i32) (param $rowTo i32)
+    (param $dz i32) (param $h0 i32) (param $h i32) (param $dval i32) (param $rowFrom i32) (param $rowTo i32) (param $accumulate i32)
     (local $t i32) (local $i i32) (local $k i32) (local $kEnd i32) (local $c i32) (local $rowBytes i32) (local $stepBytes i32)
     (local $prev i32) (local $rowDz i32) (local $src i32) (local $nnz i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $s v128)
@@ -226,6 +226,7 @@
     (local.set $stepBytes (i32.mul (local.get $rowBytes) (local.get $n)))
     (local.set $nnz (i32.load (i32.add (local.get $rowPtr) (i32.shl (local.get $rowTo) (i32.const 2)))))
     (local.set $k (i32.load (i32.add (local.get $rowPtr) (i32.shl (local.get $rowFrom) (i32.const 2)))))
+    (if (local.get $accumulate) (then (local.set $k (local.get $nnz))))
     (block $zDone (loop $z
       (br_if $zDone (i32.ge_u (local.get $k) (local.get $nnz)))
       (f32.store (i32.add (local.get $dval) (i32.shl (local.get $k) (i32.const 2))) (f32.const 0))

@@ -4,59 +4,75 @@
 // gradient of a pruned connection is never computed (it is zero by definition: docs/method.md §4).
 // The CSR structure comes from the mask and changes only when the mask does (once per epoch); the values are
 // gathered from the current W at every forward pass.
-// Threads (engine/threads): while helper threads run, the recurrence and backpropagation split the batch's
-// lanes across them (lanes are independent sequences) and the weight gradient splits the rows, balanced by
-// kept connections; the kernel's memory is shared, so helpers work in place. Every value is computed as on
-// one thread (test/engine/threads.spec.ts).
+// Threads (engine/threads): the batch is held in blocks of lanes, each block its own contiguous buffers
+// (sequences are independent). Helper threads take whole blocks of the recurrence and the backpropagation,
+// and compute each block's share of the weight gradient, added in block order afterwards; the kernel's
+// memory is shared, so helpers work in place. The blocks depend on the batch size only,
+// so every value is the same on any number of threads (test/engine/threads.spec.ts). Why separate blocks:
+// with threads updating neighbouring lane windows of the same rows, the backward pass ran 2–4× *slower* on
+// 2 threads than on 1 (the cores' prefetchers fetch each other's lines), with separate blocks it scales.
 import type { KernelFunction, SharedKernel } from '../../threads/matmul-threads';
 import { activeThreadPool } from '../../threads/parallel-matmul';
-import { align, kernelModule, loadKernel, LANES, toCsr, type KernelExports } from './recurrence';
+import { kernelModule, loadKernel, LANES, toCsr, type KernelExports } from './recurrence';
 
 let nextKernelId = 0;
 
-/** [first lane, width] windows of whole 16-lane groups covering bp lanes, at most `parts` of them. */
-function laneWindows(bp: number, parts: number): Array<[number, number]> {
-  const groups = bp / LANES;
-  const count = Math.max(1, Math.min(parts, groups));
-  const windows: Array<[number, number]> = [];
-  for (let p = 0, from = 0; p < count; p++) {
-    const width = (Math.floor((groups * (p + 1)) / count) - Math.floor((groups * p) / count)) * LANES;
-    windows.push([from, width]);
-    from += width;
+/** Buffers start on 128-byte line pairs. */
+const align = (bytes: number) => Math.ceil(bytes / 128) * 128;
+/** At most this many lane blocks (helper jobs carry one call per block). */
+const MAX_BLOCKS = 16;
+
+/** Lane blocks for a batch: [first sequence, sequences, lanes] with lanes a multiple of 16, ≥ 32 each. */
+export function laneBlocks(batch: number): Array<[number, number, number]> {
+  const width = Math.max(2 * LANES, Math.ceil(batch / MAX_BLOCKS / LANES) * LANES);
+  const blocks: Array<[number, number, number]> = [];
+  for (let from = 0; from < batch; from += width) {
+    const count = Math.min(width, batch - from);
+    blocks.push([from, count, Math.ceil(count / LANES) * LANES]);
   }
-  return windows;
+  return blocks;
 }
 
-/** Row ranges with about equal numbers of kept connections, at most `parts` of them. */
-function rowRanges(rowPtr: Int32Array, parts: number): Array<[number, number]> {
-  const n = rowPtr.length - 1;
-  const nnz = rowPtr[n];
-  const ranges: Array<[number, number]> = [];
-  let from = 0;
-  for (let p = 1; p <= parts && from < n; p++) {
-    let to = p === parts ? n : from;
-    while (to < n && rowPtr[to] < (nnz * p) / parts) to++;
-    if (to > from) ranges.push([from, to]);
-    from = to;
+/** Consecutive runs of items split into at most `parts` groups of about equal weight. */
+function balanced<T>(items: T[], weight: (t: T) => number, parts: number): T[][] {
+  const total = items.reduce((s, t) => s + weight(t), 0);
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let done = 0;
+  for (const item of items) {
+    current.push(item);
+    done += weight(item);
+    if (groups.length < parts - 1 && done >= (total * (groups.length + 1)) / parts) {
+      groups.push(current);
+      current = [];
+    }
   }
-  if (from < n) ranges.push([from, n]);
-  return ranges.length ? ranges : [[0, n]];
+  if (current.length) groups.push(current);
+  return groups;
+}
+
+interface Block {
+  /** First sequence of the batch in this block, sequences, lanes (padded to 16). */
+  from: number;
+  count: number;
+  lanes: number;
+  x: number;
+  h0: number;
+  h: number;
+  g: number;
+  dz: number;
+  dh: number;
+  /** This block's share of dW at the kept connections (the blocks' shares are added in block order). */
+  dval: number;
 }
 
 interface Layout {
   steps: number;
   batch: number;
-  bp: number;
   xRaw: number;
   h0Raw: number;
-  x: number;
-  h0: number;
-  h: number;
   outRaw: number;
-  g: number;
-  dz: number;
-  dh: number;
-  dval: number;
+  blocks: Block[];
   end: number;
 }
 
@@ -67,7 +83,6 @@ export class SparseTrainingKernel {
   private readonly flat: Int32Array;
   private readonly k: KernelExports = loadKernel();
   private readonly shared: SharedKernel;
-  private readonly rowPtr: Int32Array;
   private readonly base: { rowPtr: number; col: number; val: number; rank: number; end: number };
   private layout: Layout | null = null;
   /** Set by forward, cleared by backward: one backward per forward, in order. */
@@ -81,7 +96,6 @@ export class SparseTrainingKernel {
     // The CSR of the mask's kept entries, in W's own numbering (no reordering).
     const { rowPtr, col } = toCsr(mask, n);
     const nnz = col.length;
-    this.rowPtr = rowPtr;
     this.shared = { id: nextKernelId++, module: kernelModule(), memory: this.k.memory };
     this.nnz = nnz;
     this.flat = new Int32Array(nnz);
@@ -99,23 +113,25 @@ export class SparseTrainingKernel {
     new Int32Array(mem, rank, n).set(Int32Array.from({ length: n }, (_, i) => i));
   }
 
-  /** Runs `fn` once per argument list: the first on this thread, the others on helper threads at once. */
-  private inParallel(fn: KernelFunction, parts: number[][]): void {
+  /** Runs `fn` for every argument list of every group: group 0 on this thread, the others on helpers at once. */
+  private inParallel(fn: KernelFunction, groups: number[][][]): void {
     const pool = activeThreadPool();
-    const call = (args: number[]) => (this.k[fn] as (...a: number[]) => void)(...args);
-    if (!pool || parts.length === 1) {
-      parts.forEach(call);
+    const run = (calls: number[][]) => {
+      for (const args of calls) (this.k[fn] as (...a: number[]) => void)(...args);
+    };
+    if (!pool || groups.length === 1) {
+      groups.forEach(run);
       return;
     }
-    for (let i = 1; i < parts.length; i++) pool.call(i - 1, this.shared, fn, parts[i]);
+    for (let i = 1; i < groups.length; i++) pool.call(i - 1, this.shared, fn, groups[i]);
     let failure: unknown = null;
     try {
-      call(parts[0]);
+      run(groups[0]);
     } catch (e) {
       failure = e;
     }
     // Wait for every helper even after a failure here: none may keep working on this memory.
-    for (let i = 1; i < parts.length; i++) {
+    for (let i = 1; i < groups.length; i++) {
       try {
         pool.collect(i - 1);
       } catch (e) {
@@ -125,8 +141,9 @@ export class SparseTrainingKernel {
     if (failure) throw failure;
   }
 
-  private threads(): number {
-    return activeThreadPool()?.threads ?? 1;
+  /** The blocks in at most as many groups as threads run, balanced by lanes. */
+  private blockGroups(blocks: Block[]): Block[][] {
+    return balanced(blocks, (b) => b.lanes, activeThreadPool()?.threads ?? 1);
   }
 
   private ensure(bytes: number): void {
@@ -138,23 +155,37 @@ export class SparseTrainingKernel {
     const l = this.layout;
     if (l && l.steps === steps && l.batch === batch) return l;
     const n = this.n;
-    const bp = Math.ceil(batch / LANES) * LANES;
-    const stepBytes = 4 * n * bp;
     const rawBytes = 4 * steps * batch * n;
     const xRaw = this.base.end;
     const h0Raw = align(xRaw + rawBytes);
-    const x = align(h0Raw + 4 * batch * n);
-    const h0 = x + steps * stepBytes; // contiguous with x: one fill zeroes both
-    const h = align(h0 + stepBytes);
-    const outRaw = align(h + steps * stepBytes);
-    const g = align(outRaw + rawBytes);
-    const dz = align(g + steps * stepBytes);
-    const dh = align(dz + steps * stepBytes);
-    const dval = align(dh + stepBytes);
-    const end = align(dval + 4 * this.nnz);
-    this.ensure(end);
-    this.layout = { steps, batch, bp, xRaw, h0Raw, x, h0, h, outRaw, g, dz, dh, dval, end };
+    const outRaw = align(h0Raw + 4 * batch * n);
+    let at = align(outRaw + rawBytes);
+    const blocks = laneBlocks(batch).map(([from, count, lanes]) => {
+      const stepBytes = 4 * n * lanes;
+      const x = at;
+      const h0 = x + steps * stepBytes; // contiguous with x: one fill zeroes both
+      const h = align(h0 + stepBytes);
+      const g = align(h + steps * stepBytes);
+      const dz = align(g + steps * stepBytes);
+      const dh = align(dz + steps * stepBytes);
+      const dval = align(dh + stepBytes);
+      at = align(dval + 4 * this.nnz);
+      return { from, count, lanes, x, h0, h, g, dz, dh, dval };
+    });
+    this.ensure(at);
+    this.layout = { steps, batch, xRaw, h0Raw, outRaw, blocks, end: at };
     return this.layout;
+  }
+
+  /** Tfjs rows [t][b][i] of sequences block.from… → the block's neuron-major rows, one step at a time. */
+  private packBlock(src: number, dst: number, b: Block, steps: number, batch: number): void {
+    const stepBytes = 4 * this.n * b.lanes;
+    for (let t = 0; t < steps; t++) this.k.pack(src + 4 * (t * batch + b.from) * this.n, dst + t * stepBytes, 1, b.count, this.n, b.lanes, this.base.rank);
+  }
+
+  private unpackBlock(src: number, dst: number, b: Block, steps: number, batch: number): void {
+    const stepBytes = 4 * this.n * b.lanes;
+    for (let t = 0; t < steps; t++) this.k.unpack(src + t * stepBytes, dst + 4 * (t * batch + b.from) * this.n, 1, b.count, this.n, b.lanes, this.base.rank);
   }
 
   /** H = relu(X_t + H_{t−1}·Wᵀ) for x [T·B, N] and h0 [B, N] (tfjs row-major), with W [N, N] dense → H [T·B, N]. */
@@ -168,16 +199,18 @@ export class SparseTrainingKernel {
     for (let k = 0; k < this.nnz; k++) val[k] = w[this.flat[k]];
     new Float32Array(mem, l.xRaw, x.length).set(x);
     new Float32Array(mem, l.h0Raw, h0.length).set(h0);
-    // Padding lanes read 0 (states stay 0 there under relu); pack writes the real lanes.
-    new Float32Array(mem, l.x, (steps + 1) * n * l.bp).fill(0);
-    this.k.pack(l.xRaw, l.x, steps, batch, n, l.bp, this.base.rank);
-    this.k.pack(l.h0Raw, l.h0, 1, batch, n, l.bp, this.base.rank);
-    const b = this.base;
+    for (const b of l.blocks) {
+      // Padding lanes read 0 (states stay 0 there under relu); pack writes the real lanes.
+      new Float32Array(mem, b.x, (steps + 1) * n * b.lanes).fill(0);
+      this.packBlock(l.xRaw, b.x, b, steps, batch);
+      this.k.pack(l.h0Raw + 4 * b.from * n, b.h0, 1, b.count, n, b.lanes, this.base.rank);
+    }
+    const { rowPtr, col, val: v } = this.base;
     this.inParallel(
       'recur',
-      laneWindows(l.bp, this.threads()).map(([from, lanes]) => [n, l.bp, steps, b.rowPtr, b.col, b.val, l.x + 4 * from, l.h0 + 4 * from, l.h + 4 * from, 1, lanes]),
+      this.blockGroups(l.blocks).map((group) => group.map((b) => [n, b.lanes, steps, rowPtr, col, v, b.x, b.h0, b.h, 1, b.lanes])),
     );
-    this.k.unpack(l.h, l.outRaw, steps, batch, n, l.bp, this.base.rank);
+    for (const b of l.blocks) this.unpackBlock(b.h, l.outRaw, b, steps, batch);
     this.pending = true;
     return new Float32Array(this.k.memory.buffer, l.outRaw, x.length).slice();
   }
@@ -191,31 +224,36 @@ export class SparseTrainingKernel {
     if (!l || !this.pending) throw new Error('sparse training: backward without a forward pass');
     this.pending = false;
     const n = this.n;
-    const { steps, batch, bp } = l;
+    const { steps, batch } = l;
     if (dH.length !== steps * batch * n) throw new Error(`sparse training: dH has ${dH.length} values, expected ${steps * batch * n}`);
     const mem = this.k.memory.buffer;
-    const stepFloats = n * bp;
     new Float32Array(mem, l.xRaw, dH.length).set(dH);
-    new Float32Array(mem, l.g, steps * stepFloats).fill(0);
-    new Float32Array(mem, l.dh, stepFloats).fill(0);
-    this.k.pack(l.xRaw, l.g, steps, batch, n, bp, this.base.rank);
-    const b = this.base;
-    const threads = this.threads();
+    for (const b of l.blocks) {
+      new Float32Array(mem, b.g, steps * n * b.lanes).fill(0);
+      new Float32Array(mem, b.dh, n * b.lanes).fill(0);
+      this.packBlock(l.xRaw, b.g, b, steps, batch);
+    }
+    const { rowPtr, col, val } = this.base;
     this.inParallel(
       'backwardSteps',
-      laneWindows(bp, threads).map(([from, lanes]) => [n, bp, lanes, steps, b.rowPtr, b.col, b.val, l.g + 4 * from, l.dh + 4 * from, l.h + 4 * from, l.dz + 4 * from]),
+      this.blockGroups(l.blocks).map((group) => group.map((b) => [n, b.lanes, b.lanes, steps, rowPtr, col, val, b.g, b.dh, b.h, b.dz])),
     );
+    // dW per block (each thread reads only its blocks' states), then the blocks' shares added in block order.
     this.inParallel(
       'sddmm',
-      rowRanges(this.rowPtr, threads).map(([from, to]) => [n, bp, steps, b.rowPtr, b.col, l.dz, l.h0, l.h, l.dval, from, to]),
+      this.blockGroups(l.blocks).map((group) => group.map((b) => [n, b.lanes, steps, rowPtr, col, b.dz, b.h0, b.h, b.dval, 0, n, 0])),
     );
-    this.k.unpack(l.dz, l.outRaw, steps, batch, n, bp, this.base.rank);
+    for (const b of l.blocks) this.unpackBlock(b.dz, l.outRaw, b, steps, batch);
     const dX = new Float32Array(this.k.memory.buffer, l.outRaw, dH.length).slice();
-    this.k.unpack(l.dh, l.xRaw, 1, batch, n, bp, this.base.rank);
+    for (const b of l.blocks) this.k.unpack(b.dh, l.xRaw + 4 * b.from * n, 1, b.count, n, b.lanes, this.base.rank);
     const dh0 = new Float32Array(this.k.memory.buffer, l.xRaw, batch * n).slice();
-    const dval = new Float32Array(this.k.memory.buffer, l.dval, this.nnz);
+    const shares = l.blocks.map((b) => new Float32Array(this.k.memory.buffer, b.dval, this.nnz));
     const dW = new Float32Array(n * n);
-    for (let k = 0; k < this.nnz; k++) dW[this.flat[k]] = dval[k];
+    for (let k = 0; k < this.nnz; k++) {
+      let sum = shares[0][k];
+      for (let s = 1; s < shares.length; s++) sum += shares[s][k];
+      dW[this.flat[k]] = sum;
+    }
     return { dX, dh0, dW };
   }
 }
