@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadBackendModule } from '../src-main/engine/backend';
-import { acquireMatMulThreads } from '../src-main/engine/threads/parallel-matmul';
+import { acquireMatMulThreads, setParallelMinimum } from '../src-main/engine/threads/parallel-matmul';
 
 const { values: args } = parseArgs({
   options: {
@@ -88,14 +88,19 @@ else {
     print({ probe: 'ceiling', threads: k, speedup }, `ceiling: ${k} independent single-thread processes multiply ${speedup}× as fast as one`);
   }
   // Navigation step at N = 1024 (seq 20, batch 200, 512 place cells): recurrence, decoder forward, its input
-  // gradient, the recurrent weight gradient; then a small product that stays on one thread.
+  // gradient, the recurrent weight gradient; then smaller recurrent products. All are split here (the
+  // threshold is lifted) to show where splitting pays.
   const shapes: Array<[number, number, number]> = [
     [200, 1024, 1024],
     [4000, 1024, 512],
     [4000, 512, 1024],
     [1024, 4000, 1024],
+    // Recurrent steps at N = 512, 384, 256: where splitting stops paying (PARALLEL_MIN_MULTIPLY_ADDS).
+    [200, 512, 512],
+    [200, 384, 384],
     [200, 256, 256],
   ];
+  setParallelMinimum(0);
   for (const [m, k, n] of shapes) {
     const a = tf.randomNormal([m, k]);
     const b = tf.randomNormal([k, n]);

@@ -1,14 +1,17 @@
 // Training-step benchmark. One JSON line per (task, hidden, backend, threads):
 //   {"task","hidden","threads","backend","msPerStep","gflops","tensors","tensorMB","rssMB"} (+ "adapter" on webgpu,
-//   + "speedup": the 1-thread step over this one, when --threads lists 1)
+//   + "speedup": the 1-thread step over this one, when --threads lists 1; + "msRange" with --repeat)
 // --threads 1,2,4: the wasm backend's matrix products on that many threads (engine/threads); other backends
 // run their own threading and print one line with threads 1.
+// --repeat k measures every variant of a size (thread counts, pruned dense and sparse) k times in turn and
+// reports the median of the k medians (with their range as msRange): on a shared host whose speed drifts
+// (measured ±30 % between runs minutes apart) single measurements of different variants are not comparable.
 // msPerStep is the median of --steps timed steps after --warmup steps, each ending with a read of the loss
 // (bench/step-timer.ts); gflops counts the matMul FLOPs of forward + backward (≈ 3× forward); tensors,
 // tensorMB and rssMB are read after the timed steps (a leak shows as growth). With --sparsity, lines for the
 // pruned phase add {sparsity, sparse, ratioToDense}; their gflops is the dense-equivalent rate (dense FLOPs
 // over the time), so a sparse step's speed-up shows in both msPerStep and gflops.
-// Usage: npm run bench:train -- --task navigation --hidden 256,512,1024 [--threads 1,2] [--sparsity 0.9]
+// Usage: npm run bench:train -- --task navigation --hidden 256,512,1024 [--threads 1,2] [--sparsity 0.9] [--repeat 3]
 //          [--backend webgpu,wasm,cpu,tensorflow] [--json]
 // webgpu uses whatever adapter Dawn finds, a software one (SwiftShader) included: the adapter is printed.
 import * as tf from '@tensorflow/tfjs';
@@ -18,8 +21,8 @@ import { presetConfig } from '../src-main/schema/presets';
 import { loadBackendModule } from '../src-main/engine/backend';
 import { probeAdapter, adapterLabel } from '../src-main/engine/webgpu';
 import type { Task } from '../src-main/engine/tasks/task';
-import { acquireMatMulThreads } from '../src-main/engine/threads/parallel-matmul';
-import { timeSteps } from './step-timer';
+import { acquireMatMulThreads, limitThreads } from '../src-main/engine/threads/parallel-matmul';
+import { timeSteps, type StepTiming } from './step-timer';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +35,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     sparsity: { type: 'string' },
     threads: { type: 'string', default: '1' },
+    repeat: { type: 'string', default: '1' },
   },
 });
 
@@ -100,47 +104,67 @@ const steps = Number(args.steps);
 const warmup = Number(args.warmup);
 const threadCounts = args.threads!.split(',').map(Number);
 if (threadCounts.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`--threads ${args.threads}: expected positive integers, e.g. 1,2,4`);
+const sparsities = args.sparsity ? args.sparsity.split(',').map(Number) : [];
+const repeats = Math.max(1, Number(args.repeat));
+const plural = (t: number) => `${t} thread${t > 1 ? 's' : ''}`;
+
 for (const backend of args.backend!.split(',')) {
   if (!(await useBackend(backend))) {
     if (!args.json) console.error(`backend ${backend}: not available, skipped`);
     continue;
   }
-  for (const hidden of args.hidden!.split(',').map(Number)) {
-    const config = args.task === 'language' ? languageConfig(hidden) : navigationConfig(hidden);
-    const oneThread = new Map<string, number>();
-    for (const threads of backend === 'wasm' ? threadCounts : [1]) {
-      const release = await acquireMatMulThreads(threads);
-      try {
-        const t = await timeSteps(config, { steps, warmup });
-        if (threads === 1) oneThread.set('dense', t.msPerStep);
-        const speedup = oneThread.has('dense') ? { speedup: +(oneThread.get('dense')! / t.msPerStep).toFixed(2) } : {};
-        const line = { task: args.task, hidden, threads, backend, ...t, ...speedup, ...(backend === 'webgpu' ? { adapter } : {}) };
+  const counts = backend === 'wasm' ? threadCounts : [1];
+  // Helpers for the largest count run throughout; each variant uses its own count (limitThreads).
+  const release = await acquireMatMulThreads(Math.max(...counts));
+  try {
+    for (const hidden of args.hidden!.split(',').map(Number)) {
+      const config = args.task === 'language' ? languageConfig(hidden) : navigationConfig(hidden);
+      type Kind = { threads: number; sparsity?: number; sparse?: boolean; used?: boolean; runs: StepTiming[] };
+      const kinds: Kind[] = counts.flatMap((threads) => [
+        { threads, runs: [] },
+        ...sparsities.flatMap((sparsity) => [false, true].map((sparse) => ({ threads, sparsity, sparse, runs: [] }))),
+      ]);
+      for (let r = 0; r < repeats; r++) {
+        for (const kind of kinds) {
+          limitThreads(kind.threads);
+          // The pruned phase: W_hh magnitude-pruned to the sparsity, stepped dense (masked weights, full
+          // products) and sparse (the kernels of ops/sparse/training.ts, where the backend and activation allow).
+          const prepare = kind.sparsity === undefined ? undefined : (task: Task) => (kind.used = pruneRecurrent(task, kind.sparsity!, kind.sparse!));
+          kind.runs.push(await timeSteps(config, { steps, warmup, prepare }));
+        }
+      }
+      limitThreads(null);
+      const timings = kinds.map((k) => {
+        const sorted = [...k.runs].sort((a, b) => a.msPerStep - b.msPerStep);
+        const mid = sorted[Math.floor(sorted.length / 2)];
+        return repeats > 1 ? { ...mid, msRange: [sorted[0].msPerStep, sorted.at(-1)!.msPerStep] } : mid;
+      });
+      const dense = (threads: number) => timings[kinds.findIndex((k) => k.threads === threads && k.sparsity === undefined)].msPerStep;
+      kinds.forEach((kind, i) => {
+        const t = timings[i];
+        if (kind.sparsity === undefined) {
+          const speedup = counts.includes(1) ? { speedup: +(dense(1) / t.msPerStep).toFixed(2) } : {};
+          const line = { task: args.task, hidden, threads: kind.threads, backend, ...t, ...speedup, ...(backend === 'webgpu' ? { adapter } : {}) };
+          console.log(
+            args.json
+              ? JSON.stringify(line)
+              : `${line.task} N=${hidden} ${backend} ${plural(kind.threads)}: ${t.msPerStep} ms/step, ${t.gflops} GFLOP/s, ${t.tensors} tensors (${t.tensorMB} MB), ${t.rssMB} MB RSS${'speedup' in speedup ? `, ${speedup.speedup}× one thread` : ''}${backend === 'webgpu' ? ` on ${adapter}` : ''}`,
+          );
+          return;
+        }
+        if (kind.sparse && !kind.used) {
+          if (!args.json) console.error(`N=${hidden} ${backend}: no sparse training path here (it needs wasm or cpu and ReLU)`);
+          return;
+        }
+        const l = { task: args.task, hidden, threads: kind.threads, backend, sparsity: kind.sparsity, sparse: kind.sparse, ...t, ratioToDense: +(t.msPerStep / dense(kind.threads)).toFixed(3) };
         console.log(
           args.json
-            ? JSON.stringify(line)
-            : `${line.task} N=${hidden} ${backend} ${threads} thread${threads > 1 ? 's' : ''}: ${t.msPerStep} ms/step, ${t.gflops} GFLOP/s, ${t.tensors} tensors (${t.tensorMB} MB), ${t.rssMB} MB RSS${'speedup' in speedup ? `, ${speedup.speedup}× one thread` : ''}${backend === 'webgpu' ? ` on ${adapter}` : ''}`,
+            ? JSON.stringify(l)
+            : `${l.task} N=${hidden} ${backend} ${plural(kind.threads)}, W_hh ${(100 * kind.sparsity).toFixed(0)} % pruned, ${kind.sparse ? 'sparse' : 'dense'} steps: ${t.msPerStep} ms/step (${l.ratioToDense}× the unpruned dense step)`,
         );
-        // The pruned phase: W_hh magnitude-pruned to --sparsity, stepped dense (masked weights, full products)
-        // and sparse (the kernels of ops/sparse/training.ts, where the backend and activation allow them).
-        for (const sparsity of args.sparsity ? args.sparsity.split(',').map(Number) : []) {
-          for (const sparse of [false, true]) {
-            let used = false;
-            const ts = await timeSteps(config, { steps, warmup, prepare: (task) => (used = pruneRecurrent(task, sparsity, sparse)) });
-            if (sparse && !used) {
-              if (!args.json) console.error(`N=${hidden} ${backend}: no sparse training path here (it needs wasm or cpu and ReLU)`);
-              continue;
-            }
-            const l = { task: args.task, hidden, threads, backend, sparsity, sparse, ...ts, ratioToDense: +(ts.msPerStep / t.msPerStep).toFixed(3) };
-            console.log(
-              args.json
-                ? JSON.stringify(l)
-                : `${l.task} N=${hidden} ${backend} ${threads} thread${threads > 1 ? 's' : ''}, W_hh ${(100 * sparsity).toFixed(0)} % pruned, ${sparse ? 'sparse' : 'dense'} steps: ${ts.msPerStep} ms/step (${l.ratioToDense}× the unpruned dense step)`,
-            );
-          }
-        }
-      } finally {
-        await release();
-      }
+      });
     }
+  } finally {
+    await release();
   }
 }

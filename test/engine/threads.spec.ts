@@ -7,7 +7,7 @@ import { selectBackend } from '../../src-main/engine/backend';
 import { linear } from '../../src-main/engine/ops/linear';
 import { laneBlocks, SparseTrainingKernel } from '../../src-main/engine/ops/sparse/training';
 import { MatMulThreads } from '../../src-main/engine/threads/matmul-threads';
-import { acquireMatMulThreads, activeMatMulThreads, liveHelperThreads, resolveThreads, setParallelMinimumForTests } from '../../src-main/engine/threads/parallel-matmul';
+import { acquireMatMulThreads, activeMatMulThreads, liveHelperThreads, resolveThreads, setParallelMinimum } from '../../src-main/engine/threads/parallel-matmul';
 import type { TrainingEvent } from '../../src-main/engine/training/events';
 import { runExperiment } from '../../src-main/engine/training/trainer';
 import { ExperimentConfig } from '../../src-main/schema/experiment';
@@ -16,7 +16,7 @@ let restoreMinimum: () => void;
 beforeAll(async () => {
   await selectBackend('wasm');
   // Tests use small matrices: send every product through the helpers.
-  restoreMinimum = setParallelMinimumForTests(0);
+  restoreMinimum = setParallelMinimum(0);
 });
 afterAll(() => restoreMinimum());
 

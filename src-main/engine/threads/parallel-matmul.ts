@@ -13,14 +13,17 @@ import { MatMulThreads } from './matmul-threads';
 export { liveHelperThreads } from './matmul-threads';
 
 /**
- * Products with fewer multiply-adds (M·K·N) stay on one thread: below this the hand-off (copies, messages,
- * wake-ups: ≈0.1 ms) costs more than half the product saves (bench/threads.bench.ts).
+ * Products with fewer multiply-adds (M·K·N) stay on one thread: below this the hand-off (copies, wake-ups)
+ * costs more than the split saves. `npm run bench:threads` on 2 cores: [200,256]·[256,256] (13 M) 0.86× on 2
+ * threads, [200,384]·[384,384] (29 M) 1.21×, [200,512]·[512,512] (52 M) 1.44×.
  */
-export const PARALLEL_MIN_MULTIPLY_ADDS = 1 << 21;
+export const PARALLEL_MIN_MULTIPLY_ADDS = 1 << 24;
 /** Most threads `auto` uses: beyond this the per-step hand-offs outweigh the split at the paper's sizes. */
 export const MAX_AUTO_THREADS = 8;
 
 let pool: MatMulThreads | null = null;
+/** Benchmarks use fewer threads than run, between interleaved steps, without restarting helpers (limitThreads). */
+let limit = Infinity;
 let starting: Promise<MatMulThreads> | null = null;
 let users = 0;
 let minMultiplyAdds = PARALLEL_MIN_MULTIPLY_ADDS;
@@ -46,11 +49,11 @@ export function resolveThreads(setting: number | 'auto', autoThreads?: number): 
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: BackendWasm };
 
-function splitByRows(threads: MatMulThreads, original: tf.KernelFunc, args: KernelArgs, m: number, k: number, n: number): tf.TensorInfo {
+function splitByRows(threads: MatMulThreads, parts: number, original: tf.KernelFunc, args: KernelArgs, m: number, k: number, n: number): tf.TensorInfo {
   const { backend } = args;
   const a = args.inputs.a!;
   const b = args.inputs.b!;
-  const per = Math.ceil(m / threads.threads);
+  const per = Math.ceil(m / parts);
   // Allocate before taking heap views: growing the wasm heap detaches earlier views.
   const out = backend.makeOutput([m, n], 'float32');
   const ownA = backend.makeOutput([per, k], 'float32');
@@ -101,26 +104,37 @@ function registerParallelBatchMatMul(): void {
     kernelName: 'BatchMatMul',
     backendName: 'wasm',
     kernelFunc: ((args: KernelArgs) => {
-      const threads = pool;
+      const threads = activeThreadPool();
       const { a, b } = args.inputs;
       if (!threads || !a || !b || args.attrs.transposeA || args.attrs.transposeB) return original(args as never);
       if (a.shape.length !== 2 || b.shape.length !== 2 || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args as never);
       const [m, k] = a.shape;
       const n = b.shape[1];
-      if (m < threads.threads || m * k * n < minMultiplyAdds) return original(args as never);
-      return splitByRows(threads, original, args, m, k, n);
+      const parts = usableThreads();
+      if (m < parts || m * k * n < minMultiplyAdds) return original(args as never);
+      return splitByRows(threads, parts, original, args, m, k, n);
     }) as unknown as tf.KernelFunc,
   });
 }
 
 /** The running helper pool, or null (one thread): the sparse training kernel splits its work across it too. */
 export function activeThreadPool(): MatMulThreads | null {
-  return pool;
+  return limit <= 1 ? null : pool;
+}
+
+/** Threads work is split across now: the helpers (at most the limit) and the calling thread. */
+export function usableThreads(): number {
+  return Math.min(limit, pool?.threads ?? 1);
+}
+
+/** Benchmarks: use at most `threads` of the running threads (null: all), without restarting helpers. */
+export function limitThreads(threads: number | null): void {
+  limit = threads ?? Infinity;
 }
 
 /** Threads the wasm products currently use (1 when no helpers run). */
 export function activeMatMulThreads(): number {
-  return pool?.threads ?? 1;
+  return usableThreads();
 }
 
 /**
@@ -154,8 +168,8 @@ export async function acquireMatMulThreads(threads: number): Promise<() => Promi
   };
 }
 
-/** Tests: run products of any size through the helpers (restore with the returned function). */
-export function setParallelMinimumForTests(multiplyAdds: number): () => void {
+/** Tests and benchmarks: split products from this size on (restore with the returned function). */
+export function setParallelMinimum(multiplyAdds: number): () => void {
   const before = minMultiplyAdds;
   minMultiplyAdds = multiplyAdds;
   return () => {

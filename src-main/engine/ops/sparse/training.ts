@@ -12,7 +12,7 @@
 // with threads updating neighbouring lane windows of the same rows, the backward pass ran 2–4× *slower* on
 // 2 threads than on 1 (the cores' prefetchers fetch each other's lines), with separate blocks it scales.
 import type { KernelFunction, SharedKernel } from '../../threads/matmul-threads';
-import { activeThreadPool } from '../../threads/parallel-matmul';
+import { activeThreadPool, usableThreads } from '../../threads/parallel-matmul';
 import { kernelModule, loadKernel, LANES, toCsr, type KernelExports } from './recurrence';
 
 let nextKernelId = 0;
@@ -143,7 +143,7 @@ export class SparseTrainingKernel {
 
   /** The blocks in at most as many groups as threads run, balanced by lanes. */
   private blockGroups(blocks: Block[]): Block[][] {
-    return balanced(blocks, (b) => b.lanes, activeThreadPool()?.threads ?? 1);
+    return balanced(blocks, (b) => b.lanes, usableThreads());
   }
 
   private ensure(bytes: number): void {
