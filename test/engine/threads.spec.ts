@@ -5,20 +5,20 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { selectBackend } from '../../src-main/engine/backend';
 import { linear } from '../../src-main/engine/ops/linear';
-import { laneBlocks, SparseTrainingKernel } from '../../src-main/engine/ops/sparse/training';
+import { laneBlocks, setSparseParallelMinimum, SparseTrainingKernel } from '../../src-main/engine/ops/sparse/training';
 import { MatMulThreads } from '../../src-main/engine/threads/matmul-threads';
 import { acquireMatMulThreads, activeMatMulThreads, liveHelperThreads, resolveThreads, setParallelMinimum } from '../../src-main/engine/threads/parallel-matmul';
 import type { TrainingEvent } from '../../src-main/engine/training/events';
 import { runExperiment } from '../../src-main/engine/training/trainer';
 import { ExperimentConfig } from '../../src-main/schema/experiment';
 
-let restoreMinimum: () => void;
+let restoreMinimums: Array<() => void>;
 beforeAll(async () => {
   await selectBackend('wasm');
-  // Tests use small matrices: send every product through the helpers.
-  restoreMinimum = setParallelMinimum(0);
+  // Tests use small matrices: send every product and sparse kernel call through the helpers.
+  restoreMinimums = [setParallelMinimum(0), setSparseParallelMinimum(0)];
 });
-afterAll(() => restoreMinimum());
+afterAll(() => restoreMinimums.forEach((restore) => restore()));
 
 const exactly = (a: tf.Tensor, b: tf.Tensor) => expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
 

@@ -21,6 +21,24 @@ let nextKernelId = 0;
 const align = (bytes: number) => Math.ceil(bytes / 128) * 128;
 /** At most this many lane blocks (helper jobs carry one call per block). */
 const MAX_BLOCKS = 16;
+/**
+ * Kernel calls with less work than this (kept connections × lanes × steps multiply-adds) stay on this thread.
+ * Waking a helper that slept through the dense part of a step costs about a millisecond on a virtual machine:
+ * the quick navigation preset (N = 128, batch 64: 2 M per call) trained its 1,800 sparse steps 10 s *slower*
+ * on 2 threads than on 1 (`npm run bench:sparse-run -- --preset quick --threads 1,2`), while N = 512 and 1024
+ * (≥ 100 M per call) gain.
+ */
+export const SPARSE_PARALLEL_MIN_WORK = 1 << 26;
+let minSparseWork = SPARSE_PARALLEL_MIN_WORK;
+
+/** Tests: split kernel calls from this much work on (restore with the returned function). */
+export function setSparseParallelMinimum(work: number): () => void {
+  const before = minSparseWork;
+  minSparseWork = work;
+  return () => {
+    minSparseWork = before;
+  };
+}
 
 /** Lane blocks for a batch: [first sequence, sequences, lanes] with lanes a multiple of 16, ≥ 32 each. */
 export function laneBlocks(batch: number): Array<[number, number, number]> {
@@ -141,9 +159,11 @@ export class SparseTrainingKernel {
     if (failure) throw failure;
   }
 
-  /** The blocks in at most as many groups as threads run, balanced by lanes. */
-  private blockGroups(blocks: Block[]): Block[][] {
-    return balanced(blocks, (b) => b.lanes, usableThreads());
+  /** The blocks in at most as many groups as threads run, balanced by lanes (one group for little work). */
+  private blockGroups(blocks: Block[], steps: number): Block[][] {
+    const lanes = blocks.reduce((s, b) => s + b.lanes, 0);
+    const threads = this.nnz * lanes * steps < minSparseWork ? 1 : usableThreads();
+    return balanced(blocks, (b) => b.lanes, threads);
   }
 
   private ensure(bytes: number): void {
@@ -208,7 +228,7 @@ export class SparseTrainingKernel {
     const { rowPtr, col, val: v } = this.base;
     this.inParallel(
       'recur',
-      this.blockGroups(l.blocks).map((group) => group.map((b) => [n, b.lanes, steps, rowPtr, col, v, b.x, b.h0, b.h, 1, b.lanes])),
+      this.blockGroups(l.blocks, steps).map((group) => group.map((b) => [n, b.lanes, steps, rowPtr, col, v, b.x, b.h0, b.h, 1, b.lanes])),
     );
     for (const b of l.blocks) this.unpackBlock(b.h, l.outRaw, b, steps, batch);
     this.pending = true;
@@ -236,12 +256,12 @@ export class SparseTrainingKernel {
     const { rowPtr, col, val } = this.base;
     this.inParallel(
       'backwardSteps',
-      this.blockGroups(l.blocks).map((group) => group.map((b) => [n, b.lanes, b.lanes, steps, rowPtr, col, val, b.g, b.dh, b.h, b.dz])),
+      this.blockGroups(l.blocks, steps).map((group) => group.map((b) => [n, b.lanes, b.lanes, steps, rowPtr, col, val, b.g, b.dh, b.h, b.dz])),
     );
     // dW per block (each thread reads only its blocks' states), then the blocks' shares added in block order.
     this.inParallel(
       'sddmm',
-      this.blockGroups(l.blocks).map((group) => group.map((b) => [n, b.lanes, steps, rowPtr, col, b.dz, b.h0, b.h, b.dval, 0, n, 0])),
+      this.blockGroups(l.blocks, steps).map((group) => group.map((b) => [n, b.lanes, steps, rowPtr, col, b.dz, b.h0, b.h, b.dval, 0, n, 0])),
     );
     for (const b of l.blocks) this.unpackBlock(b.dz, l.outRaw, b, steps, batch);
     const dX = new Float32Array(this.k.memory.buffer, l.outRaw, dH.length).slice();
