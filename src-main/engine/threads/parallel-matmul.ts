@@ -18,11 +18,14 @@ export { liveHelperThreads } from './matmul-threads';
  * threads, [200,384]·[384,384] (29 M) 1.21×, [200,512]·[512,512] (52 M) 1.44×.
  */
 export const PARALLEL_MIN_MULTIPLY_ADDS = 1 << 24;
-/** Most threads `auto` uses: beyond this the per-step hand-offs outweigh the split at the paper's sizes. */
+/**
+ * Most threads `auto` uses. More are untested (the project's machine has 2 cores), and a navigation step's
+ * recurrent products have 200 rows: split 8 ways, 25 rows per thread.
+ */
 export const MAX_AUTO_THREADS = 8;
 
 let pool: MatMulThreads | null = null;
-/** Benchmarks use fewer threads than run, between interleaved steps, without restarting helpers (limitThreads). */
+/** Benchmarks compare thread counts without restarting helpers (limitThreads). */
 let limit = Infinity;
 let starting: Promise<MatMulThreads> | null = null;
 let users = 0;
