@@ -4,7 +4,8 @@
 // nullptr)`), and in Node the threaded build does not even start (emscripten creates its workers from `blob:`
 // URLs; bench/wasm-threads.bench.ts). So each helper runs its own single-threaded wasm backend and the main
 // thread splits A·B by rows: XNNPACK computes every output row the same way whatever the block it sits in,
-// so the product is bit-identical to one thread's (test/engine/threads.spec.ts).
+// so the product is bit-identical to one thread's (test/engine/threads.spec.ts). The same helpers also run
+// calls of the sparse training kernel on its shared memory (`call`; ops/sparse/training.ts).
 //
 // Synchronous by design: tfjs kernels are synchronous, so the main thread posts the blocks, computes its own,
 // then blocks on Atomics.wait until each helper flags its block done (Node allows waiting on the main thread).
