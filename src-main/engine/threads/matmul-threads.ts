@@ -153,9 +153,7 @@ export class MatMulThreads {
    * (equal keys: equal contents); `bValues` is read only when the helper does not hold that B yet.
    */
   post(index: number, aRows: Float32Array, rows: number, k: number, n: number, bKey: number, bValues: () => Float32Array): void {
-    if (this.closed) throw new Error('matrix-product threads were stopped');
-    const h = this.helpers[index];
-    if (h.pending) throw new Error(`matrix-product thread ${index} is still busy`);
+    const h = this.idleHelper(index);
     let slot = h.slotKeys.indexOf(bKey);
     const freshB = slot < 0;
     if (freshB) {
@@ -197,9 +195,7 @@ export class MatMulThreads {
    * with `collect(index)`.
    */
   call(index: number, kernel: SharedKernel, fn: KernelFunction, calls: number[][]): void {
-    if (this.closed) throw new Error('matrix-product threads were stopped');
-    const h = this.helpers[index];
-    if (h.pending) throw new Error(`matrix-product thread ${index} is still busy`);
+    const h = this.idleHelper(index);
     const argCount = calls[0]?.length ?? 0;
     if (calls.some((a) => a.length !== argCount)) throw new Error('kernel calls of one job must take the same number of arguments');
     if (argCount * calls.length > CONTROL.MAX_ARGS) throw new Error(`${calls.length} kernel calls of ${argCount} arguments (at most ${CONTROL.MAX_ARGS} in all)`);
@@ -219,6 +215,19 @@ export class MatMulThreads {
     Atomics.notify(c, CONTROL.STATE);
   }
 
+  private idleHelper(index: number): Helper {
+    if (this.closed) throw new Error('matrix-product threads were stopped');
+    const h = this.helpers[index];
+    if (h.pending) throw new Error(`matrix-product thread ${index} is still busy`);
+    return h;
+  }
+
+  /** After a failure the helper's state is unknown: it gets every weight and the kernel anew. */
+  private forgetState(h: Helper): void {
+    h.slotKeys.fill(-1);
+    h.kernelId = -1;
+  }
+
   /** Waits for helper `index`; for a product, copies its block into `out` (rows·n values). */
   collect(index: number, out?: Float32Array): void {
     const h = this.helpers[index];
@@ -231,8 +240,7 @@ export class MatMulThreads {
     while (state === CONTROL.POSTED) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        h.slotKeys.fill(-1);
-        h.kernelId = -1;
+        this.forgetState(h);
         throw new Error(`matrix-product thread ${index} did not answer within ${ANSWER_LIMIT_MS / 1000} s`);
       }
       Atomics.wait(c, CONTROL.STATE, CONTROL.POSTED, left);
@@ -240,8 +248,7 @@ export class MatMulThreads {
     }
     Atomics.store(c, CONTROL.STATE, CONTROL.IDLE);
     if (state !== CONTROL.DONE) {
-      h.slotKeys.fill(-1);
-      h.kernelId = -1;
+      this.forgetState(h);
       const message = receiveMessageOnPort(h.port)?.message;
       throw new Error(`matrix-product thread ${index} failed: ${String(message ?? 'no error text')}`);
     }

@@ -113,7 +113,7 @@ function registerParallelBatchMatMul(): void {
       if (a.shape.length !== 2 || b.shape.length !== 2 || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args as never);
       const [m, k] = a.shape;
       const n = b.shape[1];
-      const parts = usableThreads();
+      const parts = activeMatMulThreads();
       if (m < parts || m * k * n < minMultiplyAdds) return original(args as never);
       return splitByRows(threads, parts, original, args, m, k, n);
     }) as unknown as tf.KernelFunc,
@@ -125,19 +125,15 @@ export function activeThreadPool(): MatMulThreads | null {
   return limit <= 1 ? null : pool;
 }
 
-/** Threads work is split across now: the helpers (at most the limit) and the calling thread. */
-export function usableThreads(): number {
-  return Math.min(limit, pool?.threads ?? 1);
-}
 
 /** Benchmarks: use at most `threads` of the running threads (null: all), without restarting helpers. */
 export function limitThreads(threads: number | null): void {
   limit = threads ?? Infinity;
 }
 
-/** Threads the wasm products currently use (1 when no helpers run). */
+/** Threads work is split across now (1 when no helpers run): the helpers, at most the limit, and the caller. */
 export function activeMatMulThreads(): number {
-  return usableThreads();
+  return Math.min(limit, pool?.threads ?? 1);
 }
 
 /**

@@ -48,7 +48,8 @@ function totalEpochs(task: Task, phase: Phase, recoveryEpochs: number): number {
 export async function runExperiment(config: ExperimentConfig, opts: TrainerOptions = {}): Promise<RunResult> {
   const selected = await selectBackend(config.backend);
   // Helper threads for the wasm matrix products, held for the whole run and stopped with it (engine/threads).
-  const threads = selected.tfBackend === 'wasm' ? resolveThreads(config.threads, opts.autoThreads) : 1;
+  // (On other backends nothing starts: acquireMatMulThreads checks the backend.)
+  const threads = resolveThreads(config.threads, opts.autoThreads);
   const notices = [...selected.notices];
   // Helpers that cannot start (a packaged app that cannot load tfjs in a worker thread, no memory) cost
   // speed, not the run: it trains on one thread and says so. Results are the same either way.

@@ -62,14 +62,13 @@ const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 export interface KernelExports {
   memory: KernelMemory;
-  /** `lanes`: the lane window's width (pointers start at its first lane); bp for the whole batch. */
-  recur(n: number, bp: number, steps: number, rowPtr: number, col: number, val: number, x: number, h0: number, h: number, relu: number, lanes: number): void;
+  recur(n: number, bp: number, steps: number, rowPtr: number, col: number, val: number, x: number, h0: number, h: number, relu: number): void;
   pack(src: number, dst: number, steps: number, batch: number, n: number, bp: number, rank: number): void;
   unpack(src: number, dst: number, steps: number, batch: number, n: number, bp: number, rank: number): void;
-  reluBack(g: number, d: number, h: number, dz: number, n: number, bp: number, lanes: number): void;
-  transposeProduct(n: number, bp: number, rowPtr: number, col: number, val: number, src: number, dst: number, lanes: number): void;
-  backwardSteps(n: number, bp: number, lanes: number, steps: number, rowPtr: number, col: number, val: number, g: number, dh: number, h: number, dz: number): void;
-  sddmm(n: number, bp: number, steps: number, rowPtr: number, col: number, dz: number, h0: number, h: number, dval: number, rowFrom: number, rowTo: number, accumulate: number): void;
+  reluBack(g: number, d: number, h: number, dz: number, floats: number): void;
+  transposeProduct(n: number, bp: number, rowPtr: number, col: number, val: number, src: number, dst: number): void;
+  backwardSteps(n: number, bp: number, steps: number, rowPtr: number, col: number, val: number, g: number, dh: number, h: number, dz: number): void;
+  sddmm(n: number, bp: number, steps: number, rowPtr: number, col: number, dz: number, h0: number, h: number, dval: number): void;
 }
 
 let compiled: object | null = null;
@@ -146,7 +145,7 @@ export class SparseRecurrence {
     const rank = this.offsets.rank;
     this.k.pack(xRaw, xOff, steps, batch, n, bp, rank);
     this.k.pack(h0Raw, h0Off, 1, batch, n, bp, rank);
-    this.k.recur(n, bp, steps, this.offsets.rowPtr, this.offsets.col, this.offsets.val, xOff, h0Off, hOff, activation === 'relu' ? 1 : 0, bp);
+    this.k.recur(n, bp, steps, this.offsets.rowPtr, this.offsets.col, this.offsets.val, xOff, h0Off, hOff, activation === 'relu' ? 1 : 0);
     this.k.unpack(hOff, outRaw, steps, batch, n, bp, rank);
     const out = new Float32Array(this.k.memory.buffer, outRaw, rows).slice();
     return out;

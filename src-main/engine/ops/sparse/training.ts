@@ -12,7 +12,7 @@
 // with threads updating neighbouring lane windows of the same rows, the backward pass ran 2–4× *slower* on
 // 2 threads than on 1 (the cores' prefetchers fetch each other's lines), with separate blocks it scales.
 import type { KernelFunction, SharedKernel } from '../../threads/matmul-threads';
-import { activeThreadPool, usableThreads } from '../../threads/parallel-matmul';
+import { activeMatMulThreads, activeThreadPool } from '../../threads/parallel-matmul';
 import { kernelModule, loadKernel, LANES, toCsr, type KernelExports } from './recurrence';
 
 let nextKernelId = 0;
@@ -162,7 +162,7 @@ export class SparseTrainingKernel {
   /** The blocks in at most as many groups as threads run, balanced by lanes (one group for little work). */
   private blockGroups(blocks: Block[], steps: number): Block[][] {
     const lanes = blocks.reduce((s, b) => s + b.lanes, 0);
-    const threads = this.nnz * lanes * steps < minSparseWork ? 1 : usableThreads();
+    const threads = this.nnz * lanes * steps < minSparseWork ? 1 : activeMatMulThreads();
     return balanced(blocks, (b) => b.lanes, threads);
   }
 
@@ -228,7 +228,7 @@ export class SparseTrainingKernel {
     const { rowPtr, col, val: v } = this.base;
     this.inParallel(
       'recur',
-      this.blockGroups(l.blocks, steps).map((group) => group.map((b) => [n, b.lanes, steps, rowPtr, col, v, b.x, b.h0, b.h, 1, b.lanes])),
+      this.blockGroups(l.blocks, steps).map((group) => group.map((b) => [n, b.lanes, steps, rowPtr, col, v, b.x, b.h0, b.h, 1])),
     );
     for (const b of l.blocks) this.unpackBlock(b.h, l.outRaw, b, steps, batch);
     this.pending = true;
@@ -256,12 +256,12 @@ export class SparseTrainingKernel {
     const { rowPtr, col, val } = this.base;
     this.inParallel(
       'backwardSteps',
-      this.blockGroups(l.blocks, steps).map((group) => group.map((b) => [n, b.lanes, b.lanes, steps, rowPtr, col, val, b.g, b.dh, b.h, b.dz])),
+      this.blockGroups(l.blocks, steps).map((group) => group.map((b) => [n, b.lanes, steps, rowPtr, col, val, b.g, b.dh, b.h, b.dz])),
     );
     // dW per block (each thread reads only its blocks' states), then the blocks' shares added in block order.
     this.inParallel(
       'sddmm',
-      this.blockGroups(l.blocks, steps).map((group) => group.map((b) => [n, b.lanes, steps, rowPtr, col, b.dz, b.h0, b.h, b.dval, 0, n, 0])),
+      this.blockGroups(l.blocks, steps).map((group) => group.map((b) => [n, b.lanes, steps, rowPtr, col, b.dz, b.h0, b.h, b.dval])),
     );
     for (const b of l.blocks) this.unpackBlock(b.dz, l.outRaw, b, steps, batch);
     const dX = new Float32Array(this.k.memory.buffer, l.outRaw, dH.length).slice();
