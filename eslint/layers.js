@@ -1,7 +1,7 @@
 // ESLint rule `moduli/layers`: each folder may import only from the folders listed for it (after VS Code's
 // `code-layering` rule), reported at the import. The architecture, lowest first:
 //   math → schema → engine → store, jobs → charts, api → server, cli, main, preload → renderer
-// (math: pure numeric helpers that every layer, the renderer included, may use).
+// (math: pure helpers with no imports, numeric and export escaping, that every layer, the renderer included, may use).
 // The renderer sees the backend only through the API contract (types), the schemas and the pure chart builders.
 import { dirname, relative, resolve } from 'node:path';
 

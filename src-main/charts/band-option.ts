@@ -2,6 +2,7 @@
 // polygon (a custom series: stacked areas only stack correctly on category axes). Pure, so the same option
 // renders in the UI and, through ECharts' SVG renderer, in `moduli study report --figures`.
 import { escapeHtml } from './escape';
+import { csvRow, texComment, texText } from '../math/export-escape';
 import { CHART_LAYOUT, compactNumber } from './line-option';
 import type { Band } from '../engine/study/figures';
 
@@ -76,24 +77,19 @@ export function buildBandOption(bands: Band[], s: BandOptionSettings): Record<st
 
 /** Exactly the plotted numbers (x in the plotted unit), one row per point. */
 export function bandsCsv(bands: Band[], xName: string, xPercent = false): string {
-  const esc = (t: string) => (/[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
   const spread = bands.some((b) => b.spread === 'ci95') ? 'ci95_half_width' : 'std';
-  const lines = [`configuration,${esc(xName)},mean,${spread},n`];
-  for (const b of bands) b.x.forEach((x, i) => lines.push([esc(b.cell), xPercent ? 100 * x : x, b.mean[i], b.std[i], b.n[i]].join(',')));
+  const lines = [csvRow(['configuration', xName, 'mean', spread, 'n'])];
+  for (const b of bands) b.x.forEach((x, i) => lines.push(csvRow([b.cell, xPercent ? 100 * x : x, b.mean[i], b.std[i], b.n[i]])));
   return lines.join('\n') + '\n';
-}
-
-function tex(t: string): string {
-  return t.replace(/([\\{}_^%$#&])/g, '\\$1').replace('⁻¹', '$^{-1}$');
 }
 
 /** pgfplots: the mean as a line and mean ± std (or ± the 95 % CI half-width) filled between (needs \usepgfplotslibrary{fillbetween}). */
 export function bandsPgfplots(bands: Band[], s: Pick<BandOptionSettings, 'title' | 'xName' | 'yName' | 'xPercent'>): string {
   const sx = (x: number) => +(s.xPercent ? 100 * x : x).toPrecision(6);
   const lines = [
-    `% ${s.title} — exported by Moduli Workbench; needs \\usepgfplotslibrary{fillbetween}`,
+    `% ${texComment(s.title)} — exported by Moduli Workbench; needs \\usepgfplotslibrary{fillbetween}`,
     '\\begin{tikzpicture}',
-    `\\begin{axis}[title={${tex(s.title)}}, xlabel={${tex(s.xName)}}, ylabel={${tex(s.yName)}}, legend pos=outer north east, width=\\linewidth, height=0.6\\linewidth]`,
+    `\\begin{axis}[title={${texText(s.title)}}, xlabel={${texText(s.xName)}}, ylabel={${texText(s.yName)}}, legend pos=outer north east, width=\\linewidth, height=0.6\\linewidth]`,
   ];
   bands.forEach((b, k) => {
     const c = (ys: number[]) => b.x.map((x, i) => `(${sx(x)},${+ys[i].toPrecision(6)})`).join(' ');
@@ -102,7 +98,7 @@ export function bandsPgfplots(bands: Band[], s: Pick<BandOptionSettings, 'title'
       `\\addplot+[no marks, name path=lower${k}, draw=none, forget plot] coordinates {${c(b.mean.map((m, i) => m - b.std[i]))}};`,
       `\\addplot+[opacity=0.2, forget plot] fill between[of=upper${k} and lower${k}];`,
       `\\addplot+[no marks, thick] coordinates {${c(b.mean)}};`,
-      `\\addlegendentry{${tex(b.cell)}}`,
+      `\\addlegendentry{${texText(b.cell)}}`,
     );
   });
   lines.push('\\end{axis}', '\\end{tikzpicture}');

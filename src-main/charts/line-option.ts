@@ -1,6 +1,7 @@
 // ECharts options for training curves, built by a pure function shared by the renderer and the CLI (tested without a DOM, as
 // optuna-dashboard's graph components): series in, option out. Smoothing is an EMA over the plotted points.
 import { escapeHtml } from './escape';
+import { csvRow } from '../math/export-escape';
 
 export interface PlotSeries {
   name: string;
@@ -98,8 +99,7 @@ export function seriesCsv(series: PlotSeries[], smoothing: number, xName = 'step
     return smoothing > 0 ? [smoothed, { name: `${s.name} (raw)`, values: s.values }].map((c) => ({ ...c, steps: s.steps })) : [{ ...smoothed, steps: s.steps }];
   });
   const maps = columns.map((c) => new Map(c.steps.map((st, i) => [st, c.values[i]])));
-  const esc = (t: string) => (/[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
-  const lines = [[esc(xName), ...columns.map((c) => esc(c.name))].join(',')];
+  const lines = [csvRow([xName, ...columns.map((c) => c.name)])];
   for (const st of steps) lines.push([st, ...maps.map((m) => (m.has(st) ? String(m.get(st)) : ''))].join(','));
   return lines.join('\n') + '\n';
 }

@@ -1,12 +1,10 @@
 // Output helpers shared by CLI commands: JSON lines for machines, aligned tables and CSV for people.
-import { writeFileSync } from 'node:fs';
+import { csvRow } from '../math/export-escape';
+import { writeOutputFile } from '../store/output-file';
+import { defaultDbPath } from '../store/paths';
 
 export function toCsv(header: string[], rows: Array<Array<string | number>>): string {
-  const cell = (v: string | number) => {
-    const s = String(v);
-    return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-  };
-  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+  return [header, ...rows].map(csvRow).join('\n') + '\n';
 }
 
 export function toTable(header: string[], rows: Array<Array<string | number>>): string {
@@ -25,8 +23,8 @@ export function matrixCsv(values: ArrayLike<number>, rows: number, cols: number,
   return lines.join('\n') + '\n';
 }
 
-/** Writes to a file when given, else to stdout. */
-export function emit(text: string, file?: string): void {
-  if (file) writeFileSync(file, text);
+/** Writes to a file when given (never over a database; over an existing file only with `force`), else to stdout. */
+export function emit(text: string, file?: string, force = false): void {
+  if (file) writeOutputFile(file, text, { overwrite: force, protect: [defaultDbPath()] });
   else process.stdout.write(text);
 }

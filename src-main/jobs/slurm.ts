@@ -3,7 +3,8 @@
 // writers corrupts or locks), under the run id the study already gave it, so `importSlurmResults` can put
 // the finished run in place of the local placeholder. Exported runs are parked as 'paused' locally so the
 // desktop app does not train them a second time (resume one locally if its array task is lost).
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { writeOutputFile } from '../store/output-file';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ExperimentConfig } from '../schema/experiment';
@@ -88,11 +89,14 @@ export function exportSlurm(store: RunStore, studyIdOrPrefix: string, o: SlurmOp
     study: { id: info.id, name: info.name, spec: info.spec },
     tasks: runs.map((r, index) => ({ index, runId: r.id, cell: r.cell, seed: r.seed })),
   };
-  runs.forEach((r, i) => writeFileSync(join(dir, 'configs', `${i}.json`), JSON.stringify(r.config, null, 2) + '\n'));
-  writeFileSync(join(dir, 'run-ids.txt'), runs.map((r) => r.id).join('\n') + '\n');
-  writeFileSync(join(dir, SLURM_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+  // Re-exporting into the same folder replaces its own files; a database there is never written.
+  const guard = { overwrite: true, protect: [store.path] };
+  runs.forEach((r, i) => writeOutputFile(join(dir, 'configs', `${i}.json`), JSON.stringify(r.config, null, 2) + '\n', guard));
+  writeOutputFile(join(dir, 'run-ids.txt'), runs.map((r) => r.id).join('\n') + '\n', guard);
+  writeOutputFile(join(dir, SLURM_MANIFEST), JSON.stringify(manifest, null, 2) + '\n', guard);
   const script = join(dir, 'study.sbatch');
-  writeFileSync(script, slurmScript(manifest, o), { mode: 0o755 });
+  writeOutputFile(script, slurmScript(manifest, o), guard);
+  chmodSync(script, 0o755);
   store.studies.park(
     runs.map((r) => r.id),
     `exported to Slurm (${dir}); merge with \`moduli study import\``,

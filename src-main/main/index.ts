@@ -1,6 +1,7 @@
 // Electron main process: one hardened window over the renderer, the job runner with training in
 // utilityProcesses, and the API over IPC. Kept thin: everything it calls is tested in plain Node.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { writeOutputFile } from '../store/output-file';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, screen, session, shell, utilityProcess } from 'electron';
@@ -129,7 +130,8 @@ else {
           },
           exportAllRuns: () => {
             const file = dialog.showSaveDialogSync({ title: 'Export all runs', defaultPath: 'runs.mwb', filters: [{ name: 'Run bundles', extensions: ['mwb'] }] });
-            if (file) writeFileSync(file, exportBundle(store, store.listRuns({ limit: 10000 }).map((r) => r.id)));
+            // The save dialog asked before replacing a file; the database itself is never a valid target.
+            if (file) writeOutputFile(file, exportBundle(store, store.listRuns({ limit: 10000 }).map((r) => r.id)), { overwrite: true, protect: [store.path] });
           },
           openDatabase: () => {
             const [file] = dialog.showOpenDialogSync({ title: 'Open run database', filters: [{ name: 'SQLite', extensions: ['sqlite', 'db'] }], properties: ['openFile', 'promptToCreate'] }) ?? [];

@@ -1,9 +1,14 @@
 // Web mode: the same renderer and API over HTTP, for lab servers without a display.
-// Binds to 127.0.0.1 by default and requires a token on every request: the printed URL carries it once
-// (?token=…), which sets an HttpOnly SameSite=Strict cookie and redirects to a clean URL.
+// Binds to 127.0.0.1 by default and requires a token on every API request, as `Authorization: Bearer`.
+// The printed URL carries it in the fragment (#token=…), which browsers never send to any server; the page
+// keeps it in localStorage, which is scoped to this origin (scheme, host *and port*). No cookie: browsers
+// scope cookies by host, not port, so a cookie for 127.0.0.1:7878 would reach every other local server.
+// The page's own files (the built renderer) hold no secret and load without the token.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { eventForClient } from '../api/client-events';
 import { ApiValidationError, isApiMethod } from '../api/methods';
@@ -21,13 +26,33 @@ export interface ServerOptions {
   staticDir?: string;
   host?: string;
   port?: number;
-  /** null disables the token (only with an explicit --no-token). */
+  /** null disables the token (only with an explicit --no-token, and only on a loopback address). */
   token?: string | null;
+  /** Host names (besides IP literals and this machine's name) that a non-loopback server answers to. */
+  allowedHosts?: readonly string[];
 }
 
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.wasm': 'application/wasm', '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2' };
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+const LEGACY_COOKIE = 'moduli_token';
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * DNS-rebinding guard: the Host header must name this server, not a domain an attacker controls (a rebinding
+ * page sends its own domain). On loopback only loopback names; on another address, IP literals, this
+ * machine's name and the names given with --allow-host.
+ */
+export function hostAllowed(bound: string, hostHeader: string, extra: readonly string[] = []): boolean {
+  const name = hostHeader.toLowerCase().replace(/:\d+$/, '');
+  if (isLoopback(bound)) return isLoopback(name);
+  if (isLoopback(name) || isIP(name.replace(/^\[|\]$/g, ''))) return true;
+  const me = hostname().toLowerCase();
+  return [me, `${me}.local`, ...extra.map((h) => h.toLowerCase())].includes(name);
+}
 const MAX_BODY = 8 * 2 ** 20;
 
 export function newToken(): string {
@@ -44,17 +69,6 @@ function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** The token cookie, or null when absent or not decodable (a malformed cookie is no token, never a crash). */
-function cookieToken(req: IncomingMessage): string | null {
-  const m = /(?:^|;\s*)moduli_token=([^;]+)/.exec(req.headers.cookie ?? '');
-  if (!m) return null;
-  try {
-    return decodeURIComponent(m[1]);
-  } catch {
-    return null;
-  }
 }
 
 /** An answer chosen before the request body was read: the HTTP layer's own refusals. */
@@ -77,9 +91,9 @@ function statusOf(e: unknown): number {
 }
 
 /**
- * State-changing requests must come from the app's own page: a page on another port of 127.0.0.1 is
- * "same-site" and gets the SameSite=Strict cookie, but its Origin differs and browsers mark it
- * Sec-Fetch-Site: same-site. Clients without a browser (curl with the bearer token) send neither header.
+ * API calls must come from the app's own page (defence in depth behind the bearer token): a page on another
+ * port of 127.0.0.1 is "same-site", but its Origin differs and browsers mark it Sec-Fetch-Site: same-site.
+ * Clients without a browser (curl with the bearer token) send neither header.
  */
 function checkOrigin(req: IncomingMessage): void {
   const site = req.headers['sec-fetch-site'];
@@ -104,6 +118,9 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 export function startServer(opts: ServerOptions): Promise<{ server: Server; url: string; token: string | null; close: () => Promise<void> }> {
   const token = opts.token === undefined ? newToken() : opts.token;
   const host = opts.host ?? '127.0.0.1';
+  if (token === null && !isLoopback(host)) {
+    return Promise.reject(new Error(`refusing to serve without a token on '${host}': every machine that can reach it would get the whole API (use a token, or bind to 127.0.0.1)`));
+  }
   const staticRoot = opts.staticDir && existsSync(join(opts.staticDir, 'index.html')) ? resolve(opts.staticDir) : null;
 
   const send = (req: IncomingMessage, res: ServerResponse, status: number, body: string, type = 'application/json') => {
@@ -118,18 +135,21 @@ export function startServer(opts: ServerOptions): Promise<{ server: Server; url:
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    // DNS-rebinding guard: on loopback, only loopback Host headers.
-    const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (LOOPBACK.has(host) && !LOOPBACK.has(hostHeader)) return send(req, res, 403, toJson({ error: `host '${hostHeader}' not allowed` }));
+    const hostHeader = req.headers.host ?? '';
+    if (!hostAllowed(host, hostHeader, opts.allowedHosts)) return send(req, res, 403, toJson({ error: `host '${hostHeader}' not allowed` }));
 
-    if (token) {
-      const given = url.searchParams.get('token');
-      if (given && req.method === 'GET' && sameToken(given, token)) {
-        url.searchParams.delete('token');
-        res.writeHead(303, { 'Set-Cookie': `moduli_token=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`, Location: url.pathname + url.search });
-        return void res.end();
-      }
-      const presented = req.headers.authorization?.replace(/^Bearer\s+/i, '') ?? cookieToken(req);
+    // A URL of an older version (?token=…): move the token into the fragment, and expire the cookie those
+    // versions set, so it stops travelling to other local servers.
+    const legacy = url.searchParams.get('token');
+    if (legacy !== null && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
+      url.searchParams.delete('token');
+      res.writeHead(303, { 'Set-Cookie': `${LEGACY_COOKIE}=; Max-Age=0; Path=/`, Location: `${url.pathname}${url.search}#token=${encodeURIComponent(legacy)}`, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+      return void res.end();
+    }
+    const isApi = url.pathname.startsWith('/api/');
+    if (token && isApi) {
+      // Only the header counts: a cookie (ours from an older version, or anyone's) is never a credential.
+      const presented = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!presented || !sameToken(presented, token)) return send(req, res, 401, toJson({ error: 'missing or wrong token: open the URL that `moduli serve` printed' }));
     }
 
@@ -144,7 +164,7 @@ export function startServer(opts: ServerOptions): Promise<{ server: Server; url:
       res.on('error', () => sub.unsubscribe());
       return;
     }
-    if (url.pathname.startsWith('/api/')) {
+    if (isApi) {
       const method = url.pathname.slice(5);
       if (req.method !== 'POST') throw new HttpError(405, 'API calls are POST');
       if (!isApiMethod(method)) throw new HttpError(404, `unknown API method '${method}'`);
@@ -216,7 +236,7 @@ export function startServer(opts: ServerOptions): Promise<{ server: Server; url:
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : opts.port;
       const shownHost = host.includes(':') ? `[${host}]` : host;
-      const url = `http://${shownHost}:${port}/${token ? `?token=${token}` : ''}`;
+      const url = `http://${shownHost}:${port}/${token ? `#token=${token}` : ''}`;
       resolvePromise({
         server,
         url,

@@ -30,7 +30,7 @@ beforeAll(async () => {
   store = RunStore.open(join(dir, 'runs.sqlite'));
   runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 1, metricsEvery: 1 });
   server = await startServer({ service: createService(store, runner), events: runner.events, staticDir: web, port: 0 });
-  base = server.url.split('?')[0].replace(/\/$/, '');
+  base = new URL(server.url).origin;
   port = Number(new URL(base).port);
 });
 
@@ -71,8 +71,8 @@ function onOneSocket(reqs: Array<{ method: string; path: string; headers?: Recor
 }
 
 describe('server hardening', () => {
-  it('a malformed token cookie is a 401, not a crash (no auth needed to send it)', async () => {
-    const r = await fetch(`${base}/`, { headers: { Cookie: 'moduli_token=%E0%A4%A' } });
+  it('a malformed token cookie or header is a 401, not a crash (no auth needed to send it)', async () => {
+    const r = await fetch(`${base}/api/listRuns`, { method: 'POST', headers: { Authorization: 'Bearer %E0%A4%A x', 'Content-Type': 'application/json' }, body: '[{}]' });
     expect(r.status).toBe(401);
     const r2 = await fetch(`${base}/api/listRuns`, { method: 'POST', headers: { Cookie: 'moduli_token=%', 'Content-Type': 'application/json' }, body: '[{}]' });
     expect(r2.status).toBe(401);

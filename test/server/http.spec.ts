@@ -25,7 +25,7 @@ beforeAll(async () => {
   store = RunStore.open(join(dir, 'runs.sqlite'));
   runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 1, metricsEvery: 1 });
   server = await startServer({ service: createService(store, runner), events: runner.events, staticDir: web, port: 0 });
-  base = server.url.split('?')[0].replace(/\/$/, '');
+  base = new URL(server.url).origin;
 });
 
 afterAll(async () => {
@@ -56,26 +56,39 @@ function rawGet(path: string, headers: Record<string, string>): Promise<{ status
 }
 
 describe('moduli serve', () => {
-  it('binds to 127.0.0.1 and prints a URL carrying the token', () => {
-    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
+  it('binds to 127.0.0.1 and prints a URL carrying the token in the fragment (never sent to a server)', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{20,}$/);
   });
 
-  it('rejects requests without the right token', async () => {
-    expect((await fetch(`${base}/`)).status).toBe(401);
+  it('API calls need the bearer token; the page itself (no secret in it) loads without one', async () => {
+    expect((await api('listRuns', [{}], {})).status).toBe(401);
     expect((await api('listRuns', [{}], { Authorization: 'Bearer wrong' })).status).toBe(401);
-  });
-
-  it('the token URL sets an HttpOnly cookie and redirects to a clean URL; the cookie then works', async () => {
-    const r = await fetch(server.url, { redirect: 'manual' });
-    expect(r.status).toBe(303);
-    expect(r.headers.get('location')).toBe('/');
-    const cookie = r.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const page = await fetch(`${base}/`, { headers: { Cookie: cookie.split(';')[0] } });
+    expect((await api('listRuns', [{}])).status).toBe(200);
+    expect((await fetch(`${base}/api/events`)).status).toBe(401);
+    const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
     expect(await page.text()).toMatch(/Moduli Workbench/);
+  });
+
+  it('the credential never travels as a cookie: a cookie holding the token is refused, and none is ever set', async () => {
+    // Browsers send a cookie for 127.0.0.1 to every port of 127.0.0.1, so another local server could replay it.
+    const cookie = `moduli_token=${server.token}`;
+    expect((await api('listRuns', [{}], { Cookie: cookie })).status).toBe(401);
+    expect((await fetch(`${base}/api/events`, { headers: { Cookie: cookie } })).status).toBe(401);
+    for (const path of ['/', `/?token=${server.token}`, `/#token=${server.token}`]) {
+      const r = await fetch(`${base}${path}`, { redirect: 'manual' });
+      expect(r.headers.get('set-cookie') ?? '').not.toContain(server.token!);
+    }
+    const r = await api('listRuns', [{}]);
+    expect(r.headers.get('set-cookie')).toBeNull();
+  });
+
+  it("an older version's ?token= URL moves the token into the fragment and expires the old cookie", async () => {
+    const r = await fetch(`${base}/?token=${server.token}`, { redirect: 'manual' });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe(`/#token=${server.token}`);
+    expect(r.headers.get('set-cookie')).toMatch(/^moduli_token=; Max-Age=0/);
   });
 
   it('validates API arguments with the shared schemas', async () => {
@@ -137,16 +150,52 @@ describe('persistent token', () => {
     expect(persistentToken(file).created).toBe(true);
   });
 
-  it('a browser cookie from before a restart works with the restarted server', async () => {
+  it('a token a browser stored before a restart works with the restarted server', async () => {
     const { persistentToken } = await import('../../src-main/server/token');
     const file = join(dir, 'state2', 'web-token');
     const service = createService(store, runner);
     const a = await startServer({ service, events: runner.events, staticDir: web, port: 0, token: persistentToken(file).token });
-    const cookie = (await fetch(a.url, { redirect: 'manual' })).headers.get('set-cookie')!.split(';')[0];
+    const stored = new URL(a.url).hash.replace('#token=', '');
     await a.close();
     const b = await startServer({ service, events: runner.events, staticDir: web, port: 0, token: persistentToken(file).token });
-    const page = await fetch(b.url.split('?')[0], { headers: { Cookie: cookie } });
-    expect(page.status).toBe(200);
+    const r = await fetch(`${new URL(b.url).origin}/api/listRuns`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${stored}` }, body: '[{}]' });
+    expect(r.status).toBe(200);
     await b.close();
+  });
+});
+
+describe('network exposure', () => {
+  it('refuses to serve without a token on anything but loopback', async () => {
+    const service = createService(store, runner);
+    await expect(startServer({ service, events: runner.events, staticDir: web, port: 0, host: '0.0.0.0', token: null })).rejects.toThrow(/without a token/);
+    const local = await startServer({ service, events: runner.events, staticDir: web, port: 0, host: '127.0.0.1', token: null });
+    await local.close();
+  });
+
+  it('on a network address the Host header must be an IP, this machine or an allowed name (DNS rebinding)', async () => {
+    const { hostAllowed } = await import('../../src-main/server/http');
+    const { hostname } = await import('node:os');
+    expect(hostAllowed('0.0.0.0', 'evil.example:7878')).toBe(false);
+    expect(hostAllowed('0.0.0.0', '10.1.2.3:7878')).toBe(true);
+    expect(hostAllowed('0.0.0.0', '[fe80::1]:7878')).toBe(true);
+    expect(hostAllowed('0.0.0.0', `${hostname()}:7878`)).toBe(true);
+    expect(hostAllowed('0.0.0.0', 'lab.example:7878', ['lab.example'])).toBe(true);
+    expect(hostAllowed('127.0.0.1', '10.1.2.3:7878')).toBe(false);
+    expect(hostAllowed('127.0.0.1', 'localhost:7878')).toBe(true);
+    const service = createService(store, runner);
+    const open = await startServer({ service, events: runner.events, staticDir: web, port: 0, host: '0.0.0.0' });
+    const port = new URL(open.url).port;
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/', headers: { Host: host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await status(`rebound.attacker.example:${port}`)).toBe(403);
+    expect(await status(`127.0.0.1:${port}`)).toBe(200);
+    await open.close();
   });
 });

@@ -10,7 +10,7 @@ let E!: GeometryEngine;
 async function loadEngine(): Promise<void> {
   E ??= { ...(await import('../../engine/geometry/penalty')), ...(await import('../../engine/geometry/spaces')) };
 }
-import { UsageError } from '../errors';
+import { positiveInteger, UsageError } from '../errors';
 import { emit, matrixCsv, toCsv, toTable } from '../format';
 
 function requireSpace(id: string): ModuliSpace {
@@ -70,11 +70,6 @@ function matrixJson(m: ArrayLike<number>, n: number, cols = n): number[][] {
 }
 
 const formatOption = (choices: string[], dflt: string) => new Option('--format <format>', 'output format').choices(choices).default(dflt);
-const positiveInt = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
-  return n;
-};
 
 export function geometryCommand(): Command {
   const cmd = new Command('geometry').description('moduli spaces, geodesic distances, embeddings and penalty matrices');
@@ -113,24 +108,26 @@ export function geometryCommand(): Command {
     .requiredOption('--points <file>', 'points file')
     .addOption(formatOption(['json', 'csv'], 'json'))
     .option('--out <file>', 'write to a file instead of stdout')
-    .action(async (o: { space: string; points: string; format: string; out?: string }) => {
+    .option('--force', 'replace the --out file if it exists')
+    .action(async (o: { space: string; points: string; format: string; out?: string; force?: boolean }) => {
       await loadEngine();
       const space = requireSpace(o.space);
       const pts = readPoints(o.points, space);
       const D = E.distanceMatrix(space, pts, pts);
-      emit(o.format === 'csv' ? matrixCsv(D, pts.n, pts.n, 10) : JSON.stringify(matrixJson(D, pts.n)) + '\n', o.out);
+      emit(o.format === 'csv' ? matrixCsv(D, pts.n, pts.n, 10) : JSON.stringify(matrixJson(D, pts.n)) + '\n', o.out, o.force);
     });
 
   cmd
     .command('embed')
     .description('embed N neurons (random or lattice) and print their points and embedding order')
     .requiredOption('--space <id>', 'moduli space')
-    .option('--n <count>', 'number of neurons', positiveInt('n'), 64)
+    .option('--n <count>', 'number of neurons', positiveInteger('--n'), 64)
     .addOption(new Option('--layout <layout>', 'layout').choices(['random', 'lattice']).default('random'))
-    .option('--seed <seed>', 'seed', positiveInt('seed'), 1)
+    .option('--seed <seed>', 'seed', positiveInteger('--seed'), 1)
     .addOption(formatOption(['json', 'csv'], 'json'))
     .option('--out <file>', 'write to a file instead of stdout')
-    .action(async (o: { space: string; n: number; layout: string; seed: number; format: string; out?: string }) => {
+    .option('--force', 'replace the --out file if it exists')
+    .action(async (o: { space: string; n: number; layout: string; seed: number; format: string; out?: string; force?: boolean }) => {
       await loadEngine();
       const spec = PenaltySpec.parse({ space: o.space, layout: o.layout });
       const p = E.buildPenalty({ ...spec, weighting: 'distance', invert: false }, o.n, o.seed);
@@ -141,15 +138,15 @@ export function geometryCommand(): Command {
         const rank = new Array<number>(pts.n);
         order.forEach((neuron, k) => (rank[neuron] = k));
         const header = ['neuron', ...Array.from({ length: pts.dim }, (_, c) => `x${c}`), 'order_rank'];
-        emit(toCsv(header, pointsJson(pts).map((r, i) => [i, ...r, rank[i]])), o.out);
-      } else emit(JSON.stringify({ space: o.space, layout: o.layout, seed: o.seed, points: pointsJson(pts), order }) + '\n', o.out);
+        emit(toCsv(header, pointsJson(pts).map((r, i) => [i, ...r, rank[i]])), o.out, o.force);
+      } else emit(JSON.stringify({ space: o.space, layout: o.layout, seed: o.seed, points: pointsJson(pts), order }) + '\n', o.out, o.force);
     });
 
   cmd
     .command('penalty')
     .description('build the N×N penalty matrix C and print its statistics (or the matrix itself)')
     .option('--space <id>', 'moduli space', 'torus')
-    .option('--n <count>', 'number of neurons', positiveInt('n'), 256)
+    .option('--n <count>', 'number of neurons', positiveInteger('--n'), 256)
     .addOption(new Option('--layout <layout>', 'layout').choices(['random', 'lattice']).default('random'))
     .addOption(new Option('--weighting <f>', 'weighting function').choices([...WEIGHTINGS]).default('dog'))
     .option('--no-invert', 'do not invert (C stays f(d); the default inverts: C ← max C − C)')
@@ -157,9 +154,10 @@ export function geometryCommand(): Command {
     .option('--separate-embeddings', 'independent row and column embeddings', false)
     .option('--dog-outer <a>', 'DoG outer width', Number, 5)
     .option('--dog-inner <b>', 'DoG inner rate', Number, 4)
-    .option('--seed <seed>', 'seed', positiveInt('seed'), 1)
+    .option('--seed <seed>', 'seed', positiveInteger('--seed'), 1)
     .addOption(formatOption(['summary', 'json', 'csv'], 'summary'))
     .option('--out <file>', 'write to a file instead of stdout')
+    .option('--force', 'replace the --out file if it exists')
     .action(
       async (o: {
         space: string;
@@ -174,6 +172,7 @@ export function geometryCommand(): Command {
         seed: number;
         format: string;
         out?: string;
+        force?: boolean;
       }) => {
         await loadEngine();
         const spec = PenaltySpec.parse({
@@ -189,8 +188,8 @@ export function geometryCommand(): Command {
         const e = p.embedding;
         const D = e.space && e.rows && e.cols ? E.distanceMatrix(e.space, e.rows, e.cols) : undefined;
         const stats = E.penaltyStats(p, D);
-        if (o.format === 'csv') emit(matrixCsv(p.C, o.n, o.n), o.out);
-        else if (o.format === 'json') emit(JSON.stringify({ spec, n: o.n, seed: o.seed, stats, order: Array.from(e.order), C: matrixJson(p.C, o.n) }) + '\n', o.out);
+        if (o.format === 'csv') emit(matrixCsv(p.C, o.n, o.n), o.out, o.force);
+        else if (o.format === 'json') emit(JSON.stringify({ spec, n: o.n, seed: o.seed, stats, order: Array.from(e.order), C: matrixJson(p.C, o.n) }) + '\n', o.out, o.force);
         else {
           const rows: Array<[string, string | number]> = [
             ['space', o.space],
@@ -203,7 +202,7 @@ export function geometryCommand(): Command {
             ['pairs with C < max/2', `${(100 * stats.fractionBelowHalfMax).toFixed(2)} %`],
             ['pairs with C < max/10', `${(100 * stats.fractionBelowTenthMax).toFixed(2)} %`],
           ];
-          emit(toTable(['', ''], rows).split('\n').slice(1).join('\n'), o.out);
+          emit(toTable(['', ''], rows).split('\n').slice(1).join('\n'), o.out, o.force);
         }
       },
     );

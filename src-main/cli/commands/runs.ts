@@ -1,13 +1,15 @@
 // `moduli runs …`: list, inspect, tag, annotate, delete, export and import stored runs.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { checkOutputPath, writeOutputFile } from '../../store/output-file';
 import { Command, Option } from 'commander';
 import { RUN_STATUSES, type RunStatus } from '../../schema/run';
 import { exportBundle, importBundleFile } from '../../store/bundle';
 import type { RunStore } from '../../store/run-store';
-import { UsageError } from '../errors';
+import { UsageError, positiveInteger } from '../errors';
 import { toCsv, toTable } from '../format';
 import { formatDuration } from '../progress';
 import { openStore } from '../store-option';
+import { defaultDbPath } from '../../store/paths';
 
 const dbOption = () => new Option('--db <file>', 'run database (default: the user data folder; env MODULI_DB)');
 
@@ -36,7 +38,7 @@ export function runsCommand(): Command {
     .option('--search <text>', 'substring of id, name, space or weighting')
     .addOption(new Option('--sort <key>', 'sort key').choices(['created', 'finalMetric', 'finalSparsity', 'status', 'task']).default('created'))
     .option('--asc', 'ascending order')
-    .option('--limit <n>', 'at most n runs', (v) => Number(v), 100)
+    .option('--limit <n>', 'at most n runs', positiveInteger('--limit'), 100)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
     .action((o: { db?: string; status?: RunStatus[]; task?: string; space?: string; tag?: string; search?: string; sort: 'created'; asc?: boolean; limit: number; format: string }) =>
       withStore(o.db, (s) => {
@@ -133,8 +135,15 @@ export function runsCommand(): Command {
     .description('write runs to one portable bundle file (.mwb)')
     .argument('<ids...>')
     .requiredOption('--out <file>', 'bundle file to write')
+    .option('--force', 'replace the --out file if it exists (never a database)')
     .addOption(dbOption())
-    .action((ids: string[], o: { db?: string; out: string }) => withStore(o.db, (s) => writeFileSync(o.out, exportBundle(s, ids.map((i) => s.resolveId(i))))));
+    .action((ids: string[], o: { db?: string; out: string; force?: boolean }) =>
+      withStore(o.db, (s) => {
+        const guard = { overwrite: o.force, protect: [s.path, defaultDbPath()] };
+        checkOutputPath(o.out, guard);
+        writeOutputFile(o.out, exportBundle(s, ids.map((i) => s.resolveId(i))), guard);
+      }),
+    );
 
   cmd
     .command('import')

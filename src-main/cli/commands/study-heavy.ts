@@ -1,6 +1,7 @@
 // The heavy half of `moduli study` (job runner, tfjs through the engine, ECharts SSR), loaded only when a
 // study command runs, so `moduli --help` and the other commands start fast.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { checkOutputPath, writeOutputFile, type OutputOptions } from '../../store/output-file';
 import { join } from 'node:path';
 import { bandsCsv, bandsPgfplots, buildBandOption } from '../../charts/band-option';
 import { optionToSvg } from '../../charts/export';
@@ -36,13 +37,9 @@ export async function drive(store: RunStore, runner: JobRunner, studyId: string)
 }
 
 /** The study's figures (metric vs sparsity, training loss, metric vs a grid axis, distance profiles) as SVG (with legend), CSV of exactly the plotted points, and pgfplots. */
-export function writeFigures(figs: StudyFigures, dir: string, title: string): string[] {
-  mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
-  const emit = (name: string, text: string) => {
-    writeFileSync(join(dir, name), text);
-    written.push(join(dir, name));
-  };
+export function writeFigures(figs: StudyFigures, dir: string, title: string, opts: OutputOptions = {}): string[] {
+  const files: Array<[string, string]> = [];
+  const emit = (name: string, text: string) => void files.push([join(dir, name), text]);
   const sparsity = { title: `${title}: validation ${figs.primary} vs sparsity (mean ± std over seeds)`, xName: 'global sparsity (%)', yName: figs.primary, xPercent: true };
   emit('metric-vs-sparsity.svg', optionToSvg(buildBandOption(figs.metricVsSparsity, { ...sparsity, dark: false }), 900, 480));
   emit('metric-vs-sparsity.csv', bandsCsv(figs.metricVsSparsity, sparsity.xName, true));
@@ -65,6 +62,10 @@ export function writeFigures(figs: StudyFigures, dir: string, title: string): st
     emit(`${name}.csv`, bandsCsv(bands, s.xName));
     emit(`${name}.tex`, bandsPgfplots(bands, s));
   }
-  return written;
+  // All checked before any is written: an existing figure set is replaced whole (--force) or not at all.
+  mkdirSync(dir, { recursive: true });
+  for (const [file] of files) checkOutputPath(file, opts);
+  for (const [file, text] of files) writeOutputFile(file, text, opts);
+  return files.map(([file]) => file);
 }
 

@@ -8,7 +8,7 @@ import { primaryMetricOf } from '../../schema/experiment';
 import { PRESET_NAMES, type PresetName } from '../../schema/presets';
 import { parseSeedList } from '../../schema/run-name';
 import { parseAssignment } from '../config-input';
-import { UsageError } from '../errors';
+import { UsageError, integerOption, positiveInteger } from '../errors';
 import { openStore } from '../store-option';
 
 /** The runner, the engine and ECharts load only when a study command runs. */
@@ -40,8 +40,8 @@ export function studyCommand(): Command {
     .description('create a study from a template or a StudySpec JSON file and run it to completion')
     .argument('<template|file>')
     .addOption(new Option('--scale <scale>', 'preset scale').choices([...PRESET_NAMES]).default('quick'))
-    .option('--seeds <k>', 'replicate seeds 1..k', (v) => Number(v), 3)
-    .option('--concurrency <n>', 'runs at a time', (v) => Number(v))
+    .option('--seeds <k>', 'replicate seeds 1..k', positiveInteger('--seeds', 1000), 3)
+    .option('--concurrency <n>', 'runs at a time', positiveInteger('--concurrency', 64))
     .option('--no-wait', 'create and queue only (run it later with `study resume` or `study export-slurm`)')
     .option('--corpus <dir>', 'language model: folder with train.txt, valid.txt, test.txt')
     .option('--set <path=value>', 'override a field of every run, e.g. --set pruning.target=0.8 (repeatable)', collect, [])
@@ -90,7 +90,7 @@ export function studyCommand(): Command {
     .command('resume')
     .description('continue a study after an interruption: interrupted, paused and failed runs resume, queued ones run')
     .argument('<id>')
-    .option('--concurrency <n>', 'runs at a time', (v) => Number(v))
+    .option('--concurrency <n>', 'runs at a time', positiveInteger('--concurrency', 64))
     .addOption(db())
     .action(async (id: string, o: { concurrency?: number; db?: string }) => {
       const { JobRunner, nodeForkHost, resumeStudy, drive } = await heavy();
@@ -108,7 +108,7 @@ export function studyCommand(): Command {
     .description('add seeds to a study: queues every cell for the seeds it lacks and runs them to completion')
     .argument('<id>')
     .requiredOption('--seeds <list>', 'the seeds the study should have, e.g. 1-8 or 1,2,5')
-    .option('--concurrency <n>', 'runs at a time', (v) => Number(v))
+    .option('--concurrency <n>', 'runs at a time', positiveInteger('--concurrency', 64))
     .option('--no-wait', 'queue only (run them later with `study resume`)')
     .addOption(db())
     .action(async (id: string, o: { seeds: string; concurrency?: number; wait: boolean; db?: string }) => {
@@ -134,15 +134,16 @@ export function studyCommand(): Command {
     .argument('<id>')
     .addOption(new Option('--format <format>', 'output format').choices(['md', 'csv', 'latex', 'json']).default('md'))
     .option('--figures <dir>', 'also write the figures (SVG, CSV of the plotted points, pgfplots) into this folder')
+    .option('--force', 'replace figure files that already exist in --figures')
     .option('--no-structure', 'skip the structure analysis of the pruned matrices')
     .addOption(db())
-    .action(async (id: string, o: { format: 'md' | 'csv' | 'latex' | 'json'; figures?: string; structure: boolean; db?: string }) => {
+    .action(async (id: string, o: { format: 'md' | 'csv' | 'latex' | 'json'; figures?: string; force?: boolean; structure: boolean; db?: string }) => {
       const { studyInfo, renderReport, summarizeStudy, studyRows, writeFigures, studyFigures } = await heavy();
       const store = openStore(o.db);
       const info = studyInfo(store, id);
       const primary = primaryMetricOf(info.task);
       process.stdout.write(renderReport(summarizeStudy(studyRows(store, info.id, { structure: o.structure }), primary), o.format, { title: info.name, primary, task: info.task }));
-      if (o.figures) for (const f of writeFigures(studyFigures(store, info.id, { structure: o.structure }), o.figures, info.name)) process.stderr.write(`wrote ${f}\n`);
+      if (o.figures) for (const f of writeFigures(studyFigures(store, info.id, { structure: o.structure }), o.figures, info.name, { overwrite: o.force, protect: [store.path] })) process.stderr.write(`wrote ${f}\n`);
       store.close();
     });
 
@@ -153,10 +154,10 @@ export function studyCommand(): Command {
     .requiredOption('--dir <dir>', 'folder on the shared filesystem for configs, results and logs')
     .option('--partition <name>', 'Slurm partition')
     .option('--time <hh:mm:ss>', 'time limit per run', '04:00:00')
-    .option('--cpus <n>', 'CPUs per task', (v) => Number(v), 4)
+    .option('--cpus <n>', 'CPUs per task', integerOption('--cpus', 0, 4096), 4)
     .option('--mem <size>', 'memory per task', '16G')
-    .option('--gpus <n>', 'GPUs per task (gres gpu:n)', (v) => Number(v), 1)
-    .option('--max-parallel <n>', 'array tasks running at once', (v) => Number(v))
+    .option('--gpus <n>', 'GPUs per task (gres gpu:n)', integerOption('--gpus', 0, 64), 1)
+    .option('--max-parallel <n>', 'array tasks running at once', positiveInteger('--max-parallel'))
     .option('--moduli <command>', 'how the cluster nodes run the CLI', 'npx --prefix "$MODULI_HOME" moduli')
     .option('--all', 'export finished runs too (rerun them)')
     .addOption(db())

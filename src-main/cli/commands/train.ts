@@ -1,12 +1,15 @@
 // `moduli train`: one experiment, headless, with progress and an ETA; the summary goes to stdout.
-import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { readFileSync, appendFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { checkOutputPath, writeOutputFile } from '../../store/output-file';
+import { defaultDbPath } from '../../store/paths';
 import { Command } from 'commander';
 import type { TrainingEvent } from '../../engine/training/events';
 import { RunRecorder } from '../../store/recorder';
 import { primaryMetricOf } from '../../schema/experiment';
 import { addExperimentOptions, buildConfig, type ConfigFlags } from '../config-input';
 import { openStore } from '../store-option';
-import { UsageError } from '../errors';
+import { UsageError, positiveInteger } from '../errors';
 import { formatDuration, progressReporter } from '../progress';
 import { toTable } from '../format';
 import { preflight } from '../../engine/resources';
@@ -24,7 +27,8 @@ export function trainCommand(): Command {
     .option('--events <file>', 'append every event as a JSON line (checkpoint and snapshot payloads summarised)')
     .option('--checkpoint <file>', 'write the latest checkpoint to this file after every epoch')
     .option('--resume <file>', 'resume from a checkpoint file written by --checkpoint')
-    .option('--metrics-every <k>', 'step metrics every k steps', (v) => Number(v), 10)
+    .option('--force', 'replace an existing --checkpoint file (never a database)')
+    .option('--metrics-every <k>', 'step metrics every k steps', positiveInteger('--metrics-every'), 10)
     .option('--print-config', 'print the resolved configuration and exit')
     .option('--db <file>', 'run database (default: the app\'s, in the user data folder; env MODULI_DB)')
     .option('--no-record', 'do not record the run in the database')
@@ -32,7 +36,7 @@ export function trainCommand(): Command {
     .option('--json', 'print the result as JSON')
     .option('--max-memory <GB>', 'refuse a run estimated to need more memory than this (default: 80 % of RAM)', (v) => Number(v))
     .option('--quiet', 'no progress output')
-    .action(async (o: ConfigFlags & { events?: string; checkpoint?: string; resume?: string; metricsEvery: number; maxMemory?: number; printConfig?: boolean; json?: boolean; quiet?: boolean; db?: string; record: boolean; runId?: string }) => {
+    .action(async (o: ConfigFlags & { events?: string; checkpoint?: string; resume?: string; metricsEvery: number; maxMemory?: number; force?: boolean; printConfig?: boolean; json?: boolean; quiet?: boolean; db?: string; record: boolean; runId?: string }) => {
       const config = buildConfig(o);
       if (o.printConfig) {
         process.stdout.write(JSON.stringify(config, null, 2) + '\n');
@@ -48,6 +52,11 @@ export function trainCommand(): Command {
           throw new UsageError(`checkpoint file '${o.resume}' not found`);
         }
       }
+      // Output files are checked before anything trains: a checkpoint path must not be a database, nor an
+      // existing file other than the one this run resumes from (it is then replaced epoch by epoch).
+      const protect = [defaultDbPath(), ...(o.db ? [o.db] : [])];
+      if (o.checkpoint) checkOutputPath(o.checkpoint, { protect, overwrite: o.force || (o.resume !== undefined && resolve(o.resume) === resolve(o.checkpoint)) });
+      if (o.events) checkOutputPath(o.events, { protect, overwrite: true });
       const primary = primaryMetricOf(config.task.task);
       const report = progressReporter(() => primary, o.quiet ?? false);
       const store = o.record ? openStore(o.db) : null;
@@ -73,7 +82,7 @@ export function trainCommand(): Command {
           report(e);
           recorder?.handle(e);
           if (o.events) appendFileSync(o.events, JSON.stringify(eventForLog(e)) + '\n');
-          if (e.type === 'checkpoint' && o.checkpoint) writeFileSync(o.checkpoint, e.bytes);
+          if (e.type === 'checkpoint' && o.checkpoint) writeOutputFile(o.checkpoint, e.bytes, { protect, overwrite: true });
         },
       }).catch((err) => {
         if (err instanceof RunStopped) {

@@ -1,6 +1,7 @@
 // Study reports like the paper's tables: per cell, final metric and sparsity as mean ± std over seeds, the
 // lottery-ticket metric, diverged/NaN runs (the paper's stability claim), and Welch t-tests against the
 // no-regulariser and L1 controls. Pure: rows in, tables out.
+import { csvRow, texComment, texText } from '../../math/export-escape';
 import { mean, sampleStd, welchTTest, type WelchResult } from './stats';
 import { CONTROL_ARMS } from './templates';
 import type { TaskName } from '../../schema/experiment';
@@ -131,18 +132,16 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
     ...(authors && o.task ? [authorsCell(o.task, splitCell(s.cell).arm)] : []),
   ]);
   if (format === 'csv') {
-    const esc = (t: string) => (/[",\n]/.test(t) ? `"${t.replaceAll('"', '""')}"` : t);
-    return [header, ...rows].map((r) => r.map(esc).join(',')).join('\n') + '\n';
+    return [header, ...rows].map(csvRow).join('\n') + '\n';
   }
   if (format === 'latex') {
-    const tex = (t: string) => t.replace(/([%&_#$])/g, '\\$1').replace('±', '$\\pm$').replace('⁻¹', '$^{-1}$').replace('↓', '$\\downarrow$').replace('↑', '$\\uparrow$');
     return [
-      `% ${o.title} — Moduli Workbench study report`,
+      `% ${texComment(o.title)} — Moduli Workbench study report`,
       `\\begin{tabular}{l${'r'.repeat(header.length - 1)}}`,
       '\\hline',
-      header.map(tex).join(' & ') + ' \\\\',
+      header.map(texText).join(' & ') + ' \\\\',
       '\\hline',
-      ...rows.map((r) => r.map(tex).join(' & ') + ' \\\\'),
+      ...rows.map((r) => r.map(texText).join(' & ') + ' \\\\'),
       '\\hline',
       '\\end{tabular}',
     ].join('\n') + '\n';

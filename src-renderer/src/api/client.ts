@@ -1,6 +1,8 @@
-// The renderer's only way to the backend. Web mode: HTTP POST /api/<method> (the token travels as an
-// HttpOnly cookie) and server-sent events; the desktop app: the same interface over the preload (IPC).
+// The renderer's only way to the backend. Web mode: HTTP POST /api/<method> and a server-sent event stream,
+// both with the token as a bearer header (web-token.ts); the desktop app: the same interface over the
+// preload (IPC).
 import type { ApiArgs, ApiMethod, ApiResult } from '../../../src-main/api/contract';
+import { takeTokenFromUrl, webToken } from './web-token';
 
 export interface LiveEvent {
   runId: string;
@@ -20,34 +22,77 @@ export interface WorkbenchClient {
 
 export class ApiError extends Error {}
 
+/** How long the live stream waits before reconnecting after it dropped (the server restarts, say). */
+const RETRY_MS = 2000;
+
+/**
+ * Reads `text/event-stream` from a fetch response (EventSource cannot send an Authorization header) and
+ * calls `onData` with each event's data; resolves when the stream ends.
+ */
+async function readEventStream(body: ReadableStream<Uint8Array>, onData: (data: string) => void): Promise<void> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let pending = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    pending += decoder.decode(value, { stream: true });
+    let end: number;
+    while ((end = pending.indexOf('\n\n')) >= 0) {
+      const block = pending.slice(0, end);
+      pending = pending.slice(end + 2);
+      const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, ''));
+      if (data.length) onData(data.join('\n'));
+    }
+  }
+}
+
 export function httpClient(base = ''): WorkbenchClient {
   const listeners = new Set<(e: LiveEvent) => void>();
   const connection = new Set<(connected: boolean) => void>();
-  let source: EventSource | null = null;
+  let stream: AbortController | null = null;
+  const headers = (): Record<string, string> => {
+    const token = webToken();
+    return token ? { Authorization: `Bearer ${token}` } : {};
+  };
+
+  /** Keeps one event stream open while anyone listens, reconnecting after RETRY_MS when it drops. */
+  async function follow(abort: AbortController): Promise<void> {
+    while (!abort.signal.aborted) {
+      try {
+        const res = await fetch(`${base}/api/events`, { headers: headers(), signal: abort.signal, cache: 'no-store' });
+        if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+        connection.forEach((c) => c(true));
+        await readEventStream(res.body, (data) => {
+          const e = JSON.parse(data) as LiveEvent;
+          for (const l of listeners) l(e);
+        });
+      } catch {
+        if (abort.signal.aborted) return;
+      }
+      connection.forEach((c) => c(false));
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
+
   return {
     async call<M extends ApiMethod>(method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>> {
-      const res = await fetch(`${base}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(args), credentials: 'same-origin' });
+      const res = await fetch(`${base}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers() }, body: JSON.stringify(args), credentials: 'omit' });
       const body = (await res.json().catch(() => ({ error: `HTTP ${res.status}` }))) as { result?: ApiResult<M>; error?: string };
       if (!res.ok) throw new ApiError(body.error ?? `HTTP ${res.status}`);
       return body.result as ApiResult<M>;
     },
     subscribe(cb) {
       listeners.add(cb);
-      if (!source) {
-        source = new EventSource(`${base}/api/events`);
-        source.onmessage = (m) => {
-          const e = JSON.parse(m.data) as LiveEvent;
-          for (const l of listeners) l(e);
-        };
-        // EventSource retries on its own (the server asks for 2 s); tell the UI while it is cut off.
-        source.onopen = () => connection.forEach((c) => c(true));
-        source.onerror = () => connection.forEach((c) => c(false));
+      if (!stream) {
+        stream = new AbortController();
+        void follow(stream);
       }
       return () => {
         listeners.delete(cb);
-        if (!listeners.size && source) {
-          source.close();
-          source = null;
+        if (!listeners.size && stream) {
+          stream.abort();
+          stream = null;
         }
       };
     },
@@ -81,4 +126,6 @@ export function ipcClient(bridge: PreloadBridge): WorkbenchClient {
 }
 
 const bridge = (globalThis as { moduli?: Partial<PreloadBridge> }).moduli;
-export const client: WorkbenchClient = bridge?.call && bridge.onEvent ? ipcClient(bridge as PreloadBridge) : httpClient();
+const desktop = Boolean(bridge?.call && bridge.onEvent);
+if (!desktop && typeof location !== 'undefined') takeTokenFromUrl();
+export const client: WorkbenchClient = desktop ? ipcClient(bridge as PreloadBridge) : httpClient();
