@@ -39,15 +39,16 @@ const TEX_SPECIAL: Record<string, string> = {
   '−': '$-$',
 };
 /** Line breaks and other control characters: a newline would end a `%` comment and start live TeX. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g;
 
 /** User text as LaTeX text: every special character escaped, so no name can run a command (\input, \write18). */
 export function texText(text: string): string {
   return text
     .replace(CONTROL, ' ')
-    .replace(/⁻¹/g, '\u0000')
-    .replace(/[\\{}$&#%_^~±↓↑−]/g, (c) => TEX_SPECIAL[c])
-    .replace(/\u0000/g, '$^{-1}$');
+    .split('⁻¹')
+    .map((part) => part.replace(/[\\{}$&#%_^~±↓↑−]/g, (c) => TEX_SPECIAL[c]))
+    .join('$^{-1}$');
 }
 
 /** User text inside a `%` comment line: on one line, whatever it holds. */
