@@ -27,13 +27,16 @@ export function nodeForkHost(entry = WORKER_ENTRY): WorkerHost {
     execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  // A send racing the worker's exit fails with EPIPE as an 'error' event: without a listener it would crash the host.
+  child.on('error', (e) => process.stderr.write(`moduli: worker process ${child.pid ?? '?'}: ${e.message}\n`));
   return {
     send: (m) => {
-      if (child.connected) child.send(m as never);
+      if (child.connected) child.send(m as never, (e) => void e);
     },
     onMessage: (cb) => child.on('message', cb),
     onExit: (cb) => child.on('exit', cb),
-    kill: (signal = 'SIGTERM') => child.kill(signal),
+    // The worker ignores SIGTERM and SIGINT (worker.ts): SIGKILL by default.
+    kill: (signal = 'SIGKILL') => child.kill(signal),
     get pid() {
       return child.pid;
     },

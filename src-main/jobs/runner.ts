@@ -37,6 +37,15 @@ export interface RunnerOptions {
   readyTimeoutMs?: number;
   /** Refuse runs whose estimated memory exceeds this (bytes); default 80 % of physical memory. */
   maxMemoryBytes?: number;
+  /**
+   * A worker silent for longer than this (no event, no progress; it sends progress every second while it
+   * trains) is taken as hung — stopped, deadlocked or stuck in a driver — killed, and its run recorded as
+   * 'interrupted' (resumable from its last checkpoint). Raised per run to 5× the longest silence seen from
+   * it, so a run whose steps are slow is not mistaken for a hung one. Default 120 s.
+   */
+  silenceLimitMs?: number;
+  /** A worker asked to pause that has not stopped after this long (or 3× its longest silence) is killed. Default 30 s. */
+  pauseGraceMs?: number;
 }
 
 export type RunnerEvent = RunEvent & { runId: string; event?: TrainingEvent; status?: string; error?: string; foreign?: boolean };
@@ -47,6 +56,13 @@ interface Active {
   done: Promise<void>;
   cancelRequested: boolean;
   killTimer: NodeJS.Timeout | null;
+  /** When the worker last sent anything, and the longest silence between two of its messages (ms). */
+  lastHeard: number;
+  longestSilence: number;
+  /** When a pause was asked for (the watchdog bounds how long it may take). */
+  pauseRequestedAt: number | null;
+  /** Why the watchdog killed the worker (the run is then 'interrupted', not 'failed'). */
+  hung: string | null;
 }
 
 // Spool folders this process created, removed when it exits (one exit hook for all runners).
@@ -74,6 +90,7 @@ export class JobRunner {
   private readonly foreign = new Map<string, number>();
   private readonly lease: OwnerLease;
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly watchdogTimer: NodeJS.Timeout;
   readonly spoolDir: string;
   concurrency: number;
   private draining = false;
@@ -90,6 +107,36 @@ export class JobRunner {
     if (!opts.spoolDir) ownSpool(this.spoolDir);
     this.sweepTimer = setInterval(() => this.sweep(), HEARTBEAT_MS);
     this.sweepTimer.unref();
+    this.watchdogTimer = setInterval(() => this.watchdog(), 1000);
+    this.watchdogTimer.unref();
+  }
+
+  /** Kills workers that went silent, or did not stop after a pause; their runs become 'interrupted' (resumable). */
+  watchdog(now = Date.now()): void {
+    const silenceLimit = this.opts.silenceLimitMs ?? 120_000;
+    const pauseGrace = this.opts.pauseGraceMs ?? 30_000;
+    for (const [runId, a] of this.active) {
+      if (a.hung) continue;
+      const silent = now - a.lastHeard;
+      const limit = Math.max(silenceLimit, 5 * a.longestSilence);
+      let why: string | null = null;
+      if (silent > limit) why = `the worker stopped responding (silent for ${Math.round(silent / 1000)} s: stopped, deadlocked or stuck in a driver)`;
+      else if (a.pauseRequestedAt !== null && now - a.pauseRequestedAt > Math.max(pauseGrace, 3 * a.longestSilence)) {
+        why = `the worker did not pause within ${Math.round((now - a.pauseRequestedAt) / 1000)} s`;
+      }
+      if (!why) continue;
+      a.hung = `${why}; it was killed, and the run resumes from its last checkpoint`;
+      process.stderr.write(`moduli: run ${runId}: ${a.hung}\n`);
+      a.host.kill('SIGKILL');
+    }
+  }
+
+  /** Kills every worker now (a shutdown that cannot wait); their runs become 'interrupted'. */
+  killAll(reason: string): void {
+    for (const a of this.active.values()) {
+      a.hung ??= reason;
+      a.host.kill('SIGKILL');
+    }
   }
 
   /** How this runner starts worker processes (the compute pool uses the same kind). */
@@ -171,7 +218,10 @@ export class JobRunner {
   /** Running runs write a checkpoint and stop ('paused'); queued runs leave the queue as 'paused'. */
   pause(runId: string): void {
     const a = this.active.get(runId);
-    if (a) return void a.host.send({ type: 'control', command: 'pause' } satisfies HostToWorker);
+    if (a) {
+      a.pauseRequestedAt ??= Date.now();
+      return void a.host.send({ type: 'control', command: 'pause' } satisfies HostToWorker);
+    }
     const run = this.mustGet(runId);
     if (run.status === 'queued' && this.opts.store.unqueue(runId, 'paused')) {
       this.events.publish({ runId, type: 'status', status: 'paused' });
@@ -231,6 +281,7 @@ export class JobRunner {
   /** Kills nothing: stops the sweep and gives up the lease (call when the process exits cleanly). */
   dispose(): void {
     clearInterval(this.sweepTimer);
+    clearInterval(this.watchdogTimer);
     this.lease.release();
     if (!this.opts.spoolDir) releaseSpool(this.spoolDir);
   }
@@ -270,6 +321,8 @@ export class JobRunner {
         store.update(runId, { status: s.status, error: s.error, finishedAt: Date.now(), etaMs: null });
         this.unwritten.delete(runId);
       }
+      // Queued runs that a locked database kept from starting.
+      if (!this.draining) this.schedule();
     } catch {
       // The database is busy or full: the next sweep tries again.
     }
@@ -278,15 +331,24 @@ export class JobRunner {
   private start(runId: string): void {
     const store = this.opts.store;
     const run = store.getRun(runId)!;
-    const recorder = new RunRecorder(store, runId, { primaryMetric: primaryMetricOf(run.task) });
-    const resume = this.resumeOnStart.delete(runId) ? store.checkpoint(runId)?.bytes : undefined;
-    const host = this.opts.createHost();
     let workerError: string | null = null;
     let recordingFailed = false;
+    const recordingFailure = (e: unknown) => {
+      // Nothing more of this run can be stored: stop the worker now (its last checkpoint stays) and say why.
+      recordingFailed = true;
+      workerError = isStorageFull(e)
+        ? `the database could not be written (disk or database full: ${(e as Error).message}); free space, then resume the run from its last checkpoint`
+        : `could not record the run: ${(e as Error).message}`;
+      host.kill('SIGKILL');
+    };
+    const recorder = new RunRecorder(store, runId, { primaryMetric: primaryMetricOf(run.task), onFatal: recordingFailure });
+    const resume = this.resumeOnStart.delete(runId) ? store.checkpoint(runId)?.bytes : undefined;
+    const host = this.opts.createHost();
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
-    const active: Active = { host, recorder, done, cancelRequested: false, killTimer: null };
+    const active: Active = { host, recorder, done, cancelRequested: false, killTimer: null, lastHeard: Date.now(), longestSilence: 0, pauseRequestedAt: null, hung: null };
     this.active.set(runId, active);
+    let readyPending = true;
     const readyTimer = setTimeout(() => {
       workerError = `the worker process did not start within ${Math.round((this.opts.readyTimeoutMs ?? 120_000) / 1000)} s`;
       host.kill('SIGKILL');
@@ -296,18 +358,16 @@ export class JobRunner {
       try {
         recorder.handle(event);
       } catch (e) {
-        // Nothing more of this run can be stored: stop the worker now (its last checkpoint stays) and say why.
-        recordingFailed = true;
-        workerError = isStorageFull(e)
-          ? `the database could not be written (disk or database full: ${(e as Error).message}); free space, then resume the run from its last checkpoint`
-          : `could not record the run: ${(e as Error).message}`;
-        host.kill('SIGKILL');
-        return;
+        return recordingFailure(e);
       }
       this.events.publish({ runId, type: event.type, event });
     };
 
     host.onMessage((raw) => {
+      const now = Date.now();
+      // The wait for 'ready' has its own timer; after it, silences measure how slow this run's steps are.
+      if (!readyPending) active.longestSilence = Math.max(active.longestSilence, now - active.lastHeard);
+      active.lastHeard = now;
       if (recordingFailed) return;
       const parsed = WorkerToHost.safeParse(raw);
       if (!parsed.success) {
@@ -319,6 +379,7 @@ export class JobRunner {
       const msg = parsed.data;
       if (msg.type === 'ready') {
         clearTimeout(readyTimer);
+        readyPending = false;
         host.send({ type: 'start', runId, config: run.config, resume, metricsEvery: this.opts.metricsEvery ?? 5, spoolDir: this.spoolDir, autoThreads: this.autoThreads() } satisfies HostToWorker);
         return;
       }
@@ -344,33 +405,47 @@ export class JobRunner {
     host.onExit((code, signal) => {
       clearTimeout(readyTimer);
       if (active.killTimer) clearTimeout(active.killTimer);
-      let final: { status: RunStatus; error: string | null } | null = null;
-      try {
-        const status = store.getRun(runId)?.status;
-        if (status === 'running') {
-          final = active.cancelRequested && !recordingFailed
-            ? { status: 'cancelled', error: null }
-            : { status: 'failed', error: workerError ?? (signal ? `worker process killed by ${signal}` : `worker process exited with code ${code}`) };
-        } else if (status) this.events.publish({ runId, type: 'status', status });
-        if (final) {
-          try {
-            if (final.status === 'failed') recorder.fail(final.error!);
-            else store.update(runId, { status: final.status, etaMs: null });
-          } catch (e) {
-            // Disk full even for the status: keep the process up and retry from the sweep.
-            this.unwritten.set(runId, final);
-            process.stderr.write(`moduli: run ${runId}: could not record '${final.status}' (${(e as Error).message}); retrying\n`);
-          }
-          this.events.publish({ runId, type: 'status', status: final.status, error: final.error ?? undefined });
-        }
-      } catch (e) {
-        process.stderr.write(`moduli: run ${runId}: ${(e as Error).message}\n`);
-      } finally {
+      void this.recordExit(runId, active, { code, signal, workerError: () => workerError, recordingFailed: () => recordingFailed }).finally(() => {
         clearSpool(this.spoolDir, runId);
         this.active.delete(runId);
         resolveDone();
         this.schedule();
-      }
+      });
     });
+  }
+
+  /**
+   * After a worker exits: waits until everything it sent is recorded (a database locked by another process
+   * delays this, never loses it), then records how the run ended if the worker did not say so itself.
+   */
+  private async recordExit(runId: string, active: Active, exit: { code: number | null; signal: string | null; workerError: () => string | null; recordingFailed: () => boolean }): Promise<void> {
+    const { store } = this.opts;
+    const { recorder } = active;
+    try {
+      await recorder.settled().catch(() => {});
+      const status = store.getRun(runId)?.status;
+      if (status !== 'running') {
+        if (status) this.events.publish({ runId, type: 'status', status });
+        return;
+      }
+      const final: { status: RunStatus; error: string | null } = active.hung
+        ? { status: 'interrupted', error: active.hung }
+        : active.cancelRequested && !exit.recordingFailed()
+          ? { status: 'cancelled', error: null }
+          : { status: 'failed', error: exit.workerError() ?? (exit.signal ? `worker process killed by ${exit.signal}` : `worker process exited with code ${exit.code}`) };
+      try {
+        recorder.finish(final.status, final.error);
+        await recorder.settled();
+      } catch (e) {
+        // Disk full (or locked past patience) even for the status: keep the process up and retry from the sweep.
+        this.unwritten.set(runId, final);
+        process.stderr.write(`moduli: run ${runId}: could not record '${final.status}' (${(e as Error).message}); retrying\n`);
+      }
+      this.events.publish({ runId, type: 'status', status: final.status, error: final.error ?? undefined });
+    } catch (e) {
+      process.stderr.write(`moduli: run ${runId}: ${(e as Error).message}\n`);
+    } finally {
+      recorder.dispose();
+    }
   }
 }

@@ -65,6 +65,11 @@ async function computeJob(job: ComputeJobParsed): Promise<unknown> {
 }
 
 const ch = channel();
+// Ctrl-C in a terminal (and a SIGTERM sent to the process group) reaches every process of the group: the
+// host pauses its runs at a checkpoint and then stops its workers; a worker that exited on its own here
+// would lose the run's progress since its last checkpoint (its run would read 'failed — killed by SIGINT').
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
 let command: 'run' | 'pause' | 'cancel' = 'run';
 let started = false;
 

@@ -2,6 +2,7 @@
 // utilityProcesses, and the API over IPC. Kept thin: everything it calls is tested in plain Node.
 import { existsSync } from 'node:fs';
 import { writeOutputFile } from '../store/output-file';
+import { EVENT_LOOP_BUSY_MS } from '../store/database';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, screen, session, shell, utilityProcess } from 'electron';
@@ -95,7 +96,7 @@ else {
     if (notice) console.warn(notice);
     const dbPath = settings.databasePath ?? join(app.getPath('userData'), 'runs.sqlite');
     ensureParentDir(dbPath);
-    const store = RunStore.open(dbPath, { nativeBinding: electronNativeBinding() });
+    const store = RunStore.open(dbPath, { nativeBinding: electronNativeBinding(), busyTimeoutMs: EVENT_LOOP_BUSY_MS });
     const createHost = () => utilityProcessHost(utilityProcess, workerEntryPath(__dirname), settings.cudaDevices);
     const runner = new JobRunner({ store, createHost, concurrency: settings.concurrency ?? undefined, ownerKind: 'app' });
     runner.recover();

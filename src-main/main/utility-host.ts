@@ -30,11 +30,21 @@ export function utilityProcessHost(api: UtilityProcessApi, entry: string, cudaDe
     },
     onMessage: (cb) => child.on('message', cb),
     onExit: (cb) => exitCallbacks.push(cb),
+    // SIGKILL: the worker ignores SIGTERM and SIGINT (they reach the whole process group; the host decides).
     kill: () => {
-      child.kill();
+      if (child.pid === undefined || !safeKill(child.pid)) child.kill();
     },
     get pid() {
       return child.pid;
     },
   };
+}
+
+function safeKill(pid: number): boolean {
+  try {
+    process.kill(pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -15,7 +15,7 @@ import { ApiValidationError, isApiMethod } from '../api/methods';
 import type { WorkbenchService } from '../api/service';
 import type { FanOut } from '../jobs/fanout';
 import type { RunnerEvent } from '../jobs/runner';
-import { ConflictError, NotFoundError, StorageFullError } from '../store/errors';
+import { ConflictError, isBusy, NotFoundError, StorageFullError } from '../store/errors';
 import { ZodError } from 'zod';
 import { InvalidInputError } from '../schema/errors';
 
@@ -87,6 +87,7 @@ function statusOf(e: unknown): number {
   if (e instanceof NotFoundError) return 404;
   if (e instanceof ConflictError) return 409;
   if (e instanceof StorageFullError) return 507;
+  if (isBusy(e)) return 503;
   return 500;
 }
 
@@ -220,7 +221,7 @@ export function startServer(opts: ServerOptions): Promise<{ server: Server; url:
       const status = statusOf(e);
       if (res.headersSent) return void res.destroy();
       const text = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') : ((e as Error)?.message ?? String(e));
-      const message = status === 500 ? `internal error: ${text}` : text;
+      const message = status === 500 ? `internal error: ${text}` : status === 503 ? `the run database is locked by another process (${text}); try again in a moment` : text;
       send(req, res, status, toJson({ error: message }));
     });
   });

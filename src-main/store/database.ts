@@ -28,7 +28,16 @@ export interface OpenOptions {
   upToVersion?: number;
   /** better-sqlite3 native binding, for Electron builds that keep their own compiled module. */
   nativeBinding?: string;
+  /**
+   * How long one statement waits for another process's lock before SQLITE_BUSY (default 5 s). A wait blocks
+   * the whole process (better-sqlite3 is synchronous): long-lived processes that answer requests and record
+   * runs use EVENT_LOOP_BUSY_MS and retry instead (store/recorder.ts).
+   */
+  busyTimeoutMs?: number;
 }
+
+/** The busy timeout of processes that must keep answering (serve, the app, studies, in-process training). */
+export const EVENT_LOOP_BUSY_MS = 100;
 
 export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   const target = opts.upToVersion ?? SCHEMA_VERSION;
@@ -66,6 +75,7 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
   migrate(db, target);
+  db.pragma(`busy_timeout = ${Math.max(0, Math.round(opts.busyTimeoutMs ?? 5000))}`);
   return db;
 }
 

@@ -15,3 +15,9 @@ export function isStorageFull(e: unknown): boolean {
   const code = (e as { code?: string } | null)?.code;
   return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT';
 }
+
+/** True when another connection holds the lock SQLite needed (SQLITE_BUSY, SQLITE_LOCKED and their extended codes). */
+export function isBusy(e: unknown): boolean {
+  const code = (e as { code?: string } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+}

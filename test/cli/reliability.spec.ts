@@ -80,6 +80,38 @@ describe('moduli serve under signals', () => {
   });
 });
 
+describe('a terminal Ctrl-C reaches the whole process group', () => {
+  // A terminal sends SIGINT to every process of the foreground group: the server and its workers alike. The
+  // workers leave it to the server, which pauses them at a checkpoint; the server exits 0, every time.
+  it.each([
+    ['SIGINT', 1],
+    ['SIGINT', 2],
+    ['SIGINT', 3],
+    ['SIGTERM', 1],
+  ] as const)('group %s (trial %i): the run is recorded paused with a checkpoint and the server exits 0', async (signal, trial) => {
+    const db = join(dir, `serve-group-${signal}-${trial}.sqlite`);
+    const child = spawn(process.execPath, [join(ROOT, 'bin/moduli.mjs'), 'serve', '--port', '0', '--db', db, '--no-token'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    const line = await until(() => out.split('\n').find((l) => l.startsWith('Moduli Workbench: ')));
+    const base = new URL(line.replace('Moduli Workbench: ', '')).origin;
+    const started = await fetch(`${base}/api/startRuns`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify([{ config: ADDING }]) });
+    const [id] = ((await started.json()) as { result: string[] }).result;
+    const store = RunStore.open(db);
+    await until(() => (store.getRun(id)!.progressStep > 0 ? true : null));
+    process.kill(-child.pid!, signal);
+    expect(await exitOf(child)).toBe(0);
+    expect(err).not.toMatch(/EPIPE|killed by SIG/);
+    const run = store.getRun(id)!;
+    expect(run.status).toBe('paused');
+    expect(store.checkpoint(id)).not.toBeNull();
+    store.close();
+  }, 120_000);
+});
+
 describe('a CLI train beside a server on one database', () => {
   it('the server leaves the CLI’s live run alone (no interrupted, no cancel) and marks it interrupted once the CLI is killed', async () => {
     const db = join(dir, 'two.sqlite');

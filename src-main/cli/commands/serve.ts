@@ -39,7 +39,7 @@ export function serveCommand(): Command {
         import('../../server/http'),
         import('../../server/token'),
       ]);
-      const store = openStore(o.db);
+      const store = openStore(o.db, { longLived: true });
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency, ownerKind: 'serve', maxMemoryBytes });
       const interrupted = runner.recover();
       const service = createService(store, runner);

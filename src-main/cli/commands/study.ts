@@ -75,7 +75,7 @@ export function studyCommand(): Command {
         spec.axes = { ...(spec.axes ?? {}), [path]: values };
       }
       const { JobRunner, nodeForkHost, createStudy, drive } = await heavy();
-      const store = openStore(o.db);
+      const store = openStore(o.db, { longLived: true });
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.wait ? o.concurrency : 0, ownerKind: 'study' });
       const { studyId, runIds } = createStudy(store, runner, spec);
       process.stdout.write(`study ${studyId}: ${runIds.length} runs queued\n`);
@@ -94,7 +94,7 @@ export function studyCommand(): Command {
     .addOption(db())
     .action(async (id: string, o: { concurrency?: number; db?: string }) => {
       const { JobRunner, nodeForkHost, resumeStudy, drive } = await heavy();
-      const store = openStore(o.db);
+      const store = openStore(o.db, { longLived: true });
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency, ownerKind: 'study' });
       runner.recover();
       const { studyId } = resumeStudy(store, runner, id);
@@ -119,7 +119,7 @@ export function studyCommand(): Command {
         throw new UsageError(`--seeds: ${(e as Error).message}`);
       }
       const { JobRunner, nodeForkHost, extendStudy, drive } = await heavy();
-      const store = openStore(o.db);
+      const store = openStore(o.db, { longLived: true });
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.wait ? o.concurrency : 0, ownerKind: 'study' });
       const { studyId, runIds } = extendStudy(store, runner, id, seeds);
       process.stdout.write(`study ${studyId}: ${runIds.length} runs queued\n`);

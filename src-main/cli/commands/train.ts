@@ -92,6 +92,8 @@ export function trainCommand(): Command {
         recorder?.fail(err instanceof Error ? err.message : String(err));
         throw err;
       });
+      // Events that waited for a lock another process held are written before the database closes.
+      await recorder?.settled();
       lease?.release();
       store?.close();
       if (!result) return;
