@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds better-sqlite3 for Electron's ABI into .electron-native/better_sqlite3.node, leaving the Node build in
-// node_modules untouched for the CLI, web mode and tests (Electron 38 embeds Node 22, the tools run on Node 20).
+// node_modules untouched for the CLI, web mode and tests (Electron 45 embeds its own Node, the tools run on Node 20).
 // The main process opens the store with better-sqlite3's `nativeBinding` option pointing here.
 // Runs before `npm start` and `npm run package`; does nothing when the stamp matches.
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -2,6 +2,7 @@
 // utilityProcesses, and the API over IPC. Kept thin: everything it calls is tested in plain Node.
 import { existsSync } from 'node:fs';
 import { writeOutputFile } from '../store/output-file';
+import { denyAllPermissions, guardEveryWebContents } from './guards';
 import { EVENT_LOOP_BUSY_MS } from '../store/database';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,7 +13,7 @@ import { JobRunner } from '../jobs/runner';
 import { presetConfig } from '../schema/presets';
 import { exportBundle } from '../store/bundle';
 import { ComputePool } from '../jobs/compute';
-import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, isAppOrigin, rendererDevUrl, resolveAppFile } from './app-protocol';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, APP_URL, rendererDevUrl, resolveAppFile } from './app-protocol';
 import { RunStore } from '../store/run-store';
 import { ensureParentDir } from '../store/paths';
 import { forwardEvents, registerApiHandlers, trustedUrl } from './ipc';
@@ -48,18 +49,7 @@ function createWindow(stateFile: string): BrowserWindow {
     win.show();
   });
   win.on('close', () => saveWindowState(stateFile, { ...win.getNormalBounds(), maximized: win.isMaximized() }));
-  // No in-app navigation or new windows; only allow-listed https links open, in the system browser.
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (ALLOWED_EXTERNAL.some((r) => r.test(url))) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  // No navigation away from the app, in the top frame or any subframe, nor by a server redirect.
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  win.webContents.on('will-frame-navigate', (event) => {
-    if (!isAppOrigin(event.url, RENDERER_DEV_URL)) event.preventDefault();
-  });
-  win.webContents.on('will-redirect', (event) => event.preventDefault());
-  win.webContents.on('will-attach-webview', (event) => event.preventDefault());
+  // Navigation, new windows, webviews and permissions are refused for every web page (guards.ts).
   void win.loadURL(RENDERER_DEV_URL ?? APP_URL);
   return win;
 }
@@ -73,6 +63,8 @@ function electronNativeBinding(): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
+guardEveryWebContents(app, { devUrl: RENDERER_DEV_URL ?? undefined, openExternal: (url) => void shell.openExternal(url), allowedExternal: ALLOWED_EXTERNAL });
+
 if (!app.requestSingleInstanceLock()) app.quit();
 else {
   app.on('second-instance', () => {
@@ -83,8 +75,7 @@ else {
     }
   });
   void app.whenReady().then(() => {
-    // The workbench needs no camera, microphone, notifications or geolocation: deny every permission request.
-    session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+    denyAllPermissions(session.defaultSession);
     const rendererRoot = join(__dirname, '../renderer');
     protocol.handle(APP_SCHEME, (request) => {
       const file = resolveAppFile(rendererRoot, request.url);

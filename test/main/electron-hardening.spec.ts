@@ -72,11 +72,61 @@ describe('packaging and main-process wiring', () => {
     const main = readFileSync(join(ROOT, 'src-main/main/index.ts'), 'utf8');
     expect(main).toMatch(/protocol\.handle\(APP_SCHEME/);
     expect(main).toMatch(/registerSchemesAsPrivileged/);
-    expect(main).toMatch(/'will-frame-navigate'/);
-    expect(main).toMatch(/'will-redirect'/);
+    expect(main).toMatch(/guardEveryWebContents\(app,/);
+    expect(main).toMatch(/denyAllPermissions\(session\.defaultSession\)/);
     expect(main).not.toMatch(/loadFile\(|file:\/\//);
     expect(main).not.toMatch(/importBundle\(store/);
     expect(main).toMatch(/kind: 'importBundle'/);
     expect(main).toMatch(/rendererDevUrl\(app\.isPackaged/);
+  });
+});
+
+describe('guards on every web page', () => {
+  type Listener = (event: { preventDefault(): void; url?: string }) => void;
+  function fakeContents() {
+    const listeners = new Map<string, Listener>();
+    let openHandler: ((d: { url: string }) => { action: 'deny' }) | null = null;
+    return {
+      contents: { on: (e: string, l: Listener) => void listeners.set(e, l), setWindowOpenHandler: (h: typeof openHandler) => void (openHandler = h) },
+      /** True when the guard refused the event. */
+      refused(event: string, url?: string): boolean {
+        let prevented = false;
+        listeners.get(event)?.({ preventDefault: () => void (prevented = true), url });
+        return prevented;
+      },
+      open: (url: string) => openHandler!({ url }),
+    };
+  }
+
+  it("a web page created at any time (not only the main window) gets them through 'web-contents-created'", async () => {
+    const { guardEveryWebContents } = await import('../../src-main/main/guards');
+    let created: ((e: unknown, c: unknown) => void) | null = null;
+    const opened: string[] = [];
+    guardEveryWebContents({ on: (_e, l) => void (created = l as never) }, { openExternal: (u) => void opened.push(u), allowedExternal: [/^https:\/\/arxiv\.org\//] });
+    const page = fakeContents();
+    created!({}, page.contents);
+    expect(page.refused('will-navigate', 'https://evil.example/')).toBe(true);
+    expect(page.refused('will-redirect', 'https://evil.example/')).toBe(true);
+    expect(page.refused('will-attach-webview')).toBe(true);
+    expect(page.refused('will-frame-navigate', 'https://evil.example/')).toBe(true);
+    expect(page.refused('will-frame-navigate', APP_URL)).toBe(false);
+    expect(page.open('https://evil.example/')).toEqual({ action: 'deny' });
+    expect(page.open('https://arxiv.org/abs/2406.06290')).toEqual({ action: 'deny' });
+    expect(opened).toEqual(['https://arxiv.org/abs/2406.06290']);
+  });
+
+  it('every permission check and request is answered no', async () => {
+    const { denyAllPermissions } = await import('../../src-main/main/guards');
+    const answers: boolean[] = [];
+    let check: ((...a: unknown[]) => boolean) | null = null;
+    let device: ((...a: unknown[]) => boolean) | null = null;
+    denyAllPermissions({
+      setPermissionRequestHandler: (h) => h(null, 'media', (g) => void answers.push(g)),
+      setPermissionCheckHandler: (h) => void (check = h),
+      setDevicePermissionHandler: (h) => void (device = h),
+    });
+    expect(answers).toEqual([false]);
+    expect(check!(null, 'clipboard-read')).toBe(false);
+    expect(device!({ deviceType: 'usb' })).toBe(false);
   });
 });
