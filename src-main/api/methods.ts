@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ExperimentConfig } from '../schema/experiment';
 import { PenaltySpec } from '../schema/penalty';
-import { RunFilter, SeriesQuery } from '../schema/run';
+import { RunFilter, RunNoteText, RunTag, SeriesQuery } from '../schema/run';
 import { StudySpec } from '../schema/study';
 import { formatIssue } from '../schema/errors';
 
@@ -22,8 +22,8 @@ export const API_METHODS = {
   cancelRun: z.tuple([runId]),
   pauseRun: z.tuple([runId]),
   resumeRun: z.tuple([runId]),
-  tagRun: z.tuple([runId, z.string().min(1).max(100), z.boolean().default(false)]),
-  noteRun: z.tuple([runId, z.string().min(1).max(10000)]),
+  tagRun: z.tuple([runId, RunTag, z.boolean().default(false)]),
+  noteRun: z.tuple([runId, RunNoteText]),
   deleteRuns: z.tuple([z.array(runId).min(1).max(10000)]),
   runGeometry: z.tuple([runId, z.number().int().min(0).max(64).default(0)]),
   previewPenalty: z.tuple([z.object({ spec: PenaltySpec, n: z.number().int().min(2).max(1024), seed: z.number().int().min(0).default(1) })]),

@@ -19,7 +19,7 @@ import type { RunStatus } from '../schema/run';
 import { FanOut, type RunEvent } from './fanout';
 import type { WorkerHost, WorkerHostFactory } from './host';
 import { WorkerToHost, type HostToWorker } from './protocol';
-import { clearSpool, unspoolEvent } from './spool';
+import { clearSpool, removeDeadSpools, SPOOL_PREFIX, unspoolEvent } from './spool';
 
 export interface RunnerOptions {
   store: RunStore;
@@ -78,6 +78,9 @@ function releaseSpool(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** Owner kinds that serve a queue for anyone (a study or a CLI train keeps to its own runs). */
+const ADOPTING_KINDS = ['serve', 'app'];
+
 const RESUMABLE: readonly RunStatus[] = ['paused', 'interrupted', 'failed', 'cancelled'];
 
 export class JobRunner {
@@ -100,7 +103,8 @@ export class JobRunner {
   constructor(private readonly opts: RunnerOptions) {
     this.concurrency = opts.concurrency ?? Math.max(1, Math.floor(availableParallelism() / 2));
     this.lease = opts.store.registerOwner(opts.ownerKind ?? 'runner');
-    this.spoolDir = opts.spoolDir ?? join(tmpdir(), `moduli-spool-${process.pid}-${this.lease.id}`);
+    if (!opts.spoolDir) removeDeadSpools(tmpdir());
+    this.spoolDir = opts.spoolDir ?? join(tmpdir(), `${SPOOL_PREFIX}${process.pid}-${this.lease.id}`);
     mkdirSync(this.spoolDir, { recursive: true });
     // The spool folder is this process's alone: gone with it (files in it are unread payloads of runs
     // that can no longer be recorded).
@@ -303,7 +307,10 @@ export class JobRunner {
     const store = this.opts.store;
     if (!store.isOpen) return;
     try {
-      const { interrupted } = store.recoverOrphans();
+      // A server or the app also adopts queued runs nobody trains (imported from a bundle, or left by a process
+      // that died); a study or train process keeps to its own runs.
+      const adopter = ADOPTING_KINDS.includes(this.opts.ownerKind ?? '') && !this.draining && this.concurrency > 0 ? this.lease.id : undefined;
+      const { interrupted } = store.recoverOrphans(adopter);
       for (const runId of interrupted) this.events.publish({ runId, type: 'status', status: 'interrupted' });
       const seen = new Set<string>();
       for (const r of store.foreignRunning(this.lease.id)) {

@@ -96,3 +96,40 @@ export function clearSpool(dir: string, runId: string): void {
   }
   for (const n of names) if (n.startsWith(`${runId}-`)) rmSync(join(dir, n), { force: true });
 }
+
+/** The default spool folder of a process: named by its pid, so that a later process can tell a dead one's. */
+export const SPOOL_PREFIX = 'moduli-spool-';
+
+/**
+ * Removes the spool folders that killed processes left in `parent` (a process removes its own when it exits,
+ * but not after SIGKILL or a crash). A folder is a dead process's when its pid no longer exists on this host.
+ */
+export function removeDeadSpools(parent: string, isAlive: (pid: number) => boolean = pidExists): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${SPOOL_PREFIX}(\\d+)-[0-9a-f]+$`).exec(name);
+    if (!m || Number(m[1]) === process.pid || isAlive(Number(m[1]))) continue;
+    try {
+      rmSync(join(parent, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // Another user's folder, or in use: left alone.
+    }
+  }
+  return removed;
+}
+
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -6,6 +6,13 @@ export const RUN_STATUSES = ['queued', 'running', 'paused', 'finished', 'failed'
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/** User text attached to runs, bounded wherever it enters (API, bundles): one place for the limits. */
+export const RunName = z.string().max(200);
+export const RunTag = z.string().min(1).max(100);
+export const RunNoteText = z.string().min(1).max(10_000);
+export const MAX_TAGS_PER_RUN = 100;
+export const MAX_NOTES_PER_RUN = 1000;
+
 /** A run in one of these states will not train again by itself (a study counts it as done). */
 export const ENDED_STATUSES: readonly string[] = ['finished', 'failed', 'cancelled'];
 

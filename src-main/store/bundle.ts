@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { ExperimentConfig } from '../schema/experiment';
-import { RunStatus } from '../schema/run';
+import { MAX_NOTES_PER_RUN, MAX_TAGS_PER_RUN, RunName, RunNoteText, RunStatus, RunTag } from '../schema/run';
 import type { RunStore } from './run-store';
 
 export const BUNDLE_FORMAT = 'moduli-workbench-bundle';
@@ -17,22 +17,22 @@ const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
 
 const BundledRun = z.object({
   id: z.string().regex(/^[0-9a-zA-Z_-]{1,64}$/),
-  name: z.string(),
+  name: RunName,
   status: RunStatus,
   config: ExperimentConfig,
   createdAt: z.number(),
   startedAt: z.number().nullable(),
   finishedAt: z.number().nullable(),
-  backend: z.string().nullable(),
+  backend: z.string().max(100).nullable(),
   // Absent in bundles written before schema v5.
-  backendDevice: z.string().nullable().optional(),
-  error: z.string().nullable(),
+  backendDevice: z.string().max(200).nullable().optional(),
+  error: z.string().max(20_000).nullable(),
   result: z.unknown().nullable(),
   finalMetric: z.number().nullable(),
   finalSparsity: z.number().nullable(),
-  tags: z.array(z.string()),
-  notes: z.array(z.object({ createdAt: z.number(), text: z.string() })),
-  metrics: z.array(z.tuple([z.string(), z.number(), z.number().nullable(), z.string()])),
+  tags: z.array(RunTag).max(MAX_TAGS_PER_RUN),
+  notes: z.array(z.object({ createdAt: z.number(), text: RunNoteText })).max(MAX_NOTES_PER_RUN),
+  metrics: z.array(z.tuple([z.string().max(200), z.number(), z.number().nullable(), z.string().max(20)])),
   // JSON has no NaN: a diverged run's values arrive as null and are read back as NaN.
   epochs: z.array(z.object({ phase: z.string(), epoch: z.number(), step: z.number(), pruneAmount: nanNumber, threshold: nanNumber, learningRate: nanNumber, sparsity: z.any(), valid: z.record(z.string(), nanNumber) })),
   snapshots: z.array(z.object({ phase: z.string(), epoch: z.number(), step: z.number(), matrix: z.string(), rows: z.number().int().positive(), cols: z.number().int().positive(), gates: z.number().int().positive(), weights: b64, mask: b64.nullable(), order: b64 })),

@@ -3,11 +3,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ExperimentConfig } from '../schema/experiment';
-import { RunFilter, type RunRecord, type RunStatus, type Series } from '../schema/run';
+import { MAX_NOTES_PER_RUN, MAX_TAGS_PER_RUN, RunFilter, type RunRecord, type RunStatus, type Series } from '../schema/run';
 import { defaultRunName } from '../schema/run-name';
 import { openDatabase, type Db, type OpenOptions } from './database';
 import { minMaxDownsample } from './downsample';
-import { NotFoundError } from './errors';
+import { ConflictError, NotFoundError } from './errors';
 import { liveOwnerIds, ownerAlive, OwnerLease, type OwnerRow } from './owners';
 import { StudyStore } from './studies';
 
@@ -456,6 +456,8 @@ export class RunStore {
   }
 
   tag(runId: string, tag: string): void {
+    const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM tags WHERE run_id = ? AND tag != ?').get(runId, tag) as { n: number };
+    if (n >= MAX_TAGS_PER_RUN) throw new ConflictError(`run ${runId} already has ${n} tags (at most ${MAX_TAGS_PER_RUN}); remove one first`);
     this.db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)').run(runId, tag);
   }
 
@@ -464,6 +466,8 @@ export class RunStore {
   }
 
   addNote(runId: string, text: string): void {
+    const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM notes WHERE run_id = ?').get(runId) as { n: number };
+    if (n >= MAX_NOTES_PER_RUN) throw new ConflictError(`run ${runId} already has ${n} notes (at most ${MAX_NOTES_PER_RUN})`);
     this.db.prepare('INSERT INTO notes (run_id, created_at, text) VALUES (?, ?, ?)').run(runId, Date.now(), text);
   }
 

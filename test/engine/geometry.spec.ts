@@ -266,3 +266,23 @@ describe('penalty matrix C', () => {
     expect(zeros).toBe(0);
   });
 });
+
+describe('sphere distance at the edges of floating point', () => {
+  it('depends on directions only, for coordinates from 1e-300 to 1e308 (no overflow to NaN or a wrong angle)', async () => {
+    const { sphereDistance } = await import('../../src-main/engine/geometry/spaces/sphere');
+    const a = [-1, 1, 0];
+    const b = [1, 0, 0];
+    const exact = 5 * ((3 * Math.PI) / 4);
+    for (const scale of [1e-300, 1, 1e154, 1e308]) {
+      expect(sphereDistance(a.map((x) => x * scale), b, 5)).toBeCloseTo(exact, 12);
+    }
+    expect(sphereDistance([0, 0, 0], b, 5)).toBeNaN();
+  });
+
+  it('keeps its digits at tiny and near-antipodal angles (where acos of the dot product loses them)', async () => {
+    const { sphereDistance } = await import('../../src-main/engine/geometry/spaces/sphere');
+    const eps = 1e-9;
+    expect(sphereDistance([1, 0, 0], [Math.cos(eps), Math.sin(eps), 0], 5) / (5 * eps)).toBeCloseTo(1, 6);
+    expect(sphereDistance([1, 0, 0], [-Math.cos(eps), Math.sin(eps), 0], 5)).toBeCloseTo(5 * (Math.PI - eps), 12);
+  });
+});

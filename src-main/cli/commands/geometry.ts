@@ -98,7 +98,10 @@ export function geometryCommand(): Command {
     .action(async (a: string, b: string, o: { space: string }) => {
       await loadEngine();
       const space = requireSpace(o.space);
-      emit(`${space.distance(parseVector(a, space, 'point a'), parseVector(b, space, 'point b'))}\n`);
+      const d = space.distance(parseVector(a, space, 'point a'), parseVector(b, space, 'point b'));
+      // Never print NaN or ∞ as a distance: say which input has no finite answer.
+      if (!Number.isFinite(d)) throw new UsageError(`no finite ${space.id} distance between '${a}' and '${b}' (a zero vector on a sphere, or coordinates so large the distance overflows)`);
+      emit(`${d}\n`);
     });
 
   cmd

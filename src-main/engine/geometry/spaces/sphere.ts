@@ -3,24 +3,46 @@
 // Reference note: the reference's *learned* S³ path omits the 2× (R = 5); we use one radius for both, so a
 // learned and a fixed S³ embedding produce penalties on the same scale.
 // Reference note: the reference maps NaN from rounding (|⟨a,b⟩| > 1) to 0, which turns nearly antipodal pairs
-// into distance 0; we clamp ⟨a,b⟩ to [−1, 1] instead, which agrees everywhere else. Inputs are normalised.
+// into distance 0; we compute the same angle as 2·atan2(‖â − b̂‖, ‖â + b̂‖), which agrees everywhere else and
+// has no such edge (nor acos's lost digits near 0 and π). Inputs are normalised.
 import * as tf from '@tensorflow/tfjs';
 import type { ModuliSpace, Points } from '../space';
 import { makePoints } from '../space';
 import { nearestNeighbourChain, orderByKey } from '../order';
 import { createRng, type Rng } from '../../random';
 
+const maxAbs = (v: ArrayLike<number>) => {
+  let m = 0;
+  for (let k = 0; k < v.length; k++) m = Math.max(m, Math.abs(v[k]));
+  return m;
+};
+
+/**
+ * Geodesic distance of the directions of a and b: radius · angle, the angle as 2·atan2(‖â − b̂‖, ‖â + b̂‖),
+ * which is exact to rounding at every angle (acos of the dot product loses all digits near 0 and π). Each
+ * vector is scaled by its largest |coordinate| first, so coordinates near ±1e308 do not overflow; a zero
+ * vector has no direction and gives NaN.
+ */
 export function sphereDistance(a: ArrayLike<number>, b: ArrayLike<number>, radius: number): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let k = 0; k < a.length; k++) {
-    dot += a[k] * b[k];
-    na += a[k] * a[k];
-    nb += b[k] * b[k];
+  const ua = unitDirection(a);
+  const ub = unitDirection(b);
+  if (!ua || !ub) return NaN;
+  let minus = 0;
+  let plus = 0;
+  for (let k = 0; k < ua.length; k++) {
+    minus += (ua[k] - ub[k]) ** 2;
+    plus += (ua[k] + ub[k]) ** 2;
   }
-  const cos = dot / Math.sqrt(na * nb);
-  return radius * Math.acos(Math.min(1, Math.max(-1, cos)));
+  return radius * 2 * Math.atan2(Math.sqrt(minus), Math.sqrt(plus));
+}
+
+/** v / ‖v‖, computed from v / max|v_k| so that no square overflows; null for the zero vector. */
+function unitDirection(v: ArrayLike<number>): number[] | null {
+  const m = maxAbs(v);
+  if (!(m > 0) || !Number.isFinite(m)) return null;
+  const scaled = Array.from(v, (x) => x / m);
+  const norm = Math.sqrt(scaled.reduce((s, x) => s + x * x, 0));
+  return scaled.map((x) => x / norm);
 }
 
 function normaliseRow(out: Float64Array): void {
