@@ -51,6 +51,10 @@ describe('workbench UI in a browser', () => {
   it('runs an adding-problem experiment from the form and shows it live, ordered, compared and exported', async () => {
     await page.goto(server.url);
     await page.waitForSelector('text=No runs yet');
+    // The token left the address bar for this origin's storage; no cookie exists for other local servers to receive.
+    expect(page.url()).not.toContain(server.token!);
+    expect(await page.evaluate(() => localStorage.getItem('moduli_token'))).toBe(server.token);
+    expect(await page.context().cookies()).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'runs-empty.png') });
 
     await page.click('text=New experiment');
@@ -105,7 +109,7 @@ describe('workbench UI in a browser', () => {
     await page.selectOption('[data-test="x-axis"]', 'step');
     await expect.poll(async () => store.getRun(ids[1])!.status, { timeout: 120_000 }).toBe('finished');
 
-    await page.goto(`${server.url.split('?')[0]}#/compare/${ids.join(',')}`);
+    await page.goto(`${new URL(server.url).origin + '/'}#/compare/${ids.join(',')}`);
     await page.waitForSelector('[data-test="chart-compare"] canvas');
     await page.waitForSelector('text=± ');
     await page.screenshot({ path: join(SHOTS, 'compare.png') });
@@ -128,9 +132,9 @@ describe('workbench UI in a browser', () => {
   }, 300_000);
 
   it('creates a study from the form (run count before launch) and shows its grid, report and seed-band figures live', async () => {
-    // The token URL sets the session cookie (when this test runs alone), then the studies view.
+    // The token URL stores the token in this origin's localStorage (when this test runs alone), then the studies view.
     await page.goto(server.url);
-    await page.goto(`${server.url.split('?')[0]}#/studies`);
+    await page.goto(`${new URL(server.url).origin + '/'}#/studies`);
     await page.waitForSelector('text=No studies yet');
     await page.click('[data-test="new-study"]');
     await page.waitForSelector('select[name="template"] option[value="adding-controls"]', { state: 'attached' });
@@ -176,12 +180,12 @@ describe('workbench UI in a browser', () => {
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE study_id = ?').get(studyId)).toEqual({ n: 4 });
     // The permuted control's run page draws its distance profile too (beside the geometry-blind reference).
     const permuted = store.db.prepare("SELECT id FROM runs WHERE study_id = ? AND json_extract(config_json, '$.regularization.penalty.permute') = 1").get(studyId) as { id: string };
-    await page.goto(`${server.url.split('?')[0]}#/run/${permuted.id}`);
+    await page.goto(`${new URL(server.url).origin + '/'}#/run/${permuted.id}`);
     await page.waitForSelector('[data-test="distance-profile"] canvas', { timeout: 30_000 });
   }, 300_000);
 
   it('says when the server is gone, reconnects when it is back, and a reload works without a new token', async () => {
-    const base = server.url.split('?')[0];
+    const base = new URL(server.url).origin + '/';
     const port = Number(new URL(base).port);
     const token = server.token;
     await page.goto(`${base}#/runs`);
