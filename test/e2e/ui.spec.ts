@@ -53,7 +53,7 @@ describe('workbench UI in a browser', () => {
     await page.waitForSelector('text=No runs yet');
     // The token left the address bar for this origin's storage; no cookie exists for other local servers to receive.
     expect(page.url()).not.toContain(server.token!);
-    expect(await page.evaluate(() => localStorage.getItem('moduli_token'))).toBe(server.token);
+    expect(await page.evaluate("localStorage.getItem('moduli_token')")).toBe(server.token);
     expect(await page.context().cookies()).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'runs-empty.png') });
 
