@@ -21,7 +21,9 @@ import { presetConfig } from '../src-main/schema/presets';
 import { loadBackendModule } from '../src-main/engine/backend';
 import { probeAdapter, adapterLabel } from '../src-main/engine/webgpu';
 import type { Task } from '../src-main/engine/tasks/task';
-import { acquireMatMulThreads, limitThreads } from '../src-main/engine/threads/parallel-matmul';
+import { acquireMatMulThreads, limitThreads, registerBatchMatMul } from '../src-main/engine/threads/parallel-matmul';
+import { acquireNativeBlas } from '../src-main/engine/blas/runtime';
+import { referenceAtItsBest } from './reference';
 import { timeSteps, type StepTiming } from './step-timer';
 
 const { values: args } = parseArgs({
@@ -36,8 +38,20 @@ const { values: args } = parseArgs({
     sparsity: { type: 'string' },
     threads: { type: 'string', default: '1' },
     repeat: { type: 'string', default: '1' },
+    blas: { type: 'string', default: 'native' },
+    reference: { type: 'boolean', default: false },
+    'machine-env': { type: 'string', default: 'clean' },
   },
 });
+
+// This machine sets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for older OpenBLAS builds; with them current
+// OpenBLAS runs 1.3–1.5× slower (ours and the reference's alike), and a user's workstation does not set them.
+// They are removed for this benchmark process and its reference child only (before any BLAS loads), never
+// in tests or CI. --machine-env keep measures with them.
+if (args['machine-env'] === 'clean') {
+  delete process.env.OPENBLAS_CORETYPE;
+  delete process.env.OPENBLAS_L2_SIZE;
+}
 
 let adapter: string | null = null;
 
@@ -106,6 +120,9 @@ const threadCounts = args.threads!.split(',').map(Number);
 if (threadCounts.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`--threads ${args.threads}: expected positive integers, e.g. 1,2,4`);
 const sparsities = args.sparsity ? args.sparsity.split(',').map(Number) : [];
 const repeats = Math.max(1, Number(args.repeat));
+const blasModes = args.blas!.split(',') as Array<'native' | 'off'>;
+if (blasModes.some((b) => b !== 'native' && b !== 'off')) throw new Error(`--blas ${args.blas}: expected native, off or native,off`);
+const referenceMs = new Map<number, { msPerStep: number; setup: string }>();
 const plural = (t: number) => `${t} thread${t > 1 ? 's' : ''}`;
 
 for (const backend of args.backend!.split(',')) {
@@ -119,18 +136,28 @@ for (const backend of args.backend!.split(',')) {
   try {
     for (const hidden of args.hidden!.split(',').map(Number)) {
       const config = args.task === 'language' ? languageConfig(hidden) : navigationConfig(hidden);
-      type Kind = { threads: number; sparsity?: number; sparse?: boolean; used?: boolean; runs: StepTiming[] };
-      const kinds: Kind[] = counts.flatMap((threads) => [
-        { threads, runs: [] },
-        ...sparsities.flatMap((sparsity) => [false, true].map((sparse) => ({ threads, sparsity, sparse, runs: [] }))),
-      ]);
+      type Kind = { threads: number; blas: 'native' | 'off'; blasLabel?: string | null; sparsity?: number; sparse?: boolean; used?: boolean; runs: StepTiming[] };
+      const modes = backend === 'wasm' ? blasModes : (['off'] as const);
+      const kinds: Kind[] = modes.flatMap((blas) =>
+        counts.flatMap((threads) => [
+          { threads, blas, runs: [] },
+          ...sparsities.flatMap((sparsity) => [false, true].map((sparse) => ({ threads, blas, sparsity, sparse, runs: [] }))),
+        ]),
+      );
       for (let r = 0; r < repeats; r++) {
         for (const kind of kinds) {
           limitThreads(kind.threads);
           // The pruned phase: W_hh magnitude-pruned to the sparsity, stepped dense (masked weights, full
           // products) and sparse (the kernels of ops/sparse/training.ts, where the backend and activation allow).
           const prepare = kind.sparsity === undefined ? undefined : (task: Task) => (kind.used = pruneRecurrent(task, kind.sparsity!, kind.sparse!));
-          kind.runs.push(await timeSteps(config, { steps, warmup, prepare }));
+          const blas = kind.blas === 'native' ? acquireNativeBlas('auto', kind.threads, registerBatchMatMul) : null;
+          if (blas?.notice) console.error(blas.notice);
+          kind.blasLabel = blas?.label ?? null;
+          try {
+            kind.runs.push(await timeSteps(config, { steps, warmup, prepare }));
+          } finally {
+            blas?.release();
+          }
         }
       }
       limitThreads(null);
@@ -139,16 +166,23 @@ for (const backend of args.backend!.split(',')) {
         const mid = sorted[Math.floor(sorted.length / 2)];
         return repeats > 1 ? { ...mid, msRange: [sorted[0].msPerStep, sorted.at(-1)!.msPerStep] } : mid;
       });
-      const dense = (threads: number) => timings[kinds.findIndex((k) => k.threads === threads && k.sparsity === undefined)].msPerStep;
+      const dense = (threads: number, blas: string) => timings[kinds.findIndex((k) => k.threads === threads && k.blas === blas && k.sparsity === undefined)].msPerStep;
+      if (args.reference && args.task === 'navigation' && !referenceMs.has(hidden)) {
+        const ref = referenceAtItsBest(hidden, Math.max(...counts), { steps, warmup });
+        if (ref) referenceMs.set(hidden, ref);
+      }
+      const ref = referenceMs.get(hidden);
       kinds.forEach((kind, i) => {
         const t = timings[i];
+        const engine = kind.blasLabel ? `${backend} + ${kind.blasLabel}` : backend;
         if (kind.sparsity === undefined) {
-          const speedup = counts.includes(1) ? { speedup: +(dense(1) / t.msPerStep).toFixed(2) } : {};
-          const line = { task: args.task, hidden, threads: kind.threads, backend, ...t, ...speedup, ...(backend === 'webgpu' ? { adapter } : {}) };
+          const speedup = counts.includes(1) ? { speedup: +(dense(1, kind.blas) / t.msPerStep).toFixed(2) } : {};
+          const vsRef = ref ? { referenceMs: ref.msPerStep, referenceSetup: ref.setup, oursOverReference: +(t.msPerStep / ref.msPerStep).toFixed(2) } : {};
+          const line = { task: args.task, hidden, threads: kind.threads, backend, blas: kind.blasLabel ?? 'off', ...t, ...speedup, ...vsRef, ...(backend === 'webgpu' ? { adapter } : {}) };
           console.log(
             args.json
               ? JSON.stringify(line)
-              : `${line.task} N=${hidden} ${backend} ${plural(kind.threads)}: ${t.msPerStep} ms/step, ${t.gflops} GFLOP/s, ${t.tensors} tensors (${t.tensorMB} MB), ${t.rssMB} MB RSS${'speedup' in speedup ? `, ${speedup.speedup}× one thread` : ''}${backend === 'webgpu' ? ` on ${adapter}` : ''}`,
+              : `${line.task} N=${hidden} ${engine} ${plural(kind.threads)}: ${t.msPerStep} ms/step, ${t.gflops} GFLOP/s, ${t.tensors} tensors (${t.tensorMB} MB), ${t.rssMB} MB RSS${'speedup' in speedup ? `, ${speedup.speedup}× one thread` : ''}${ref ? `; reference at its best ${ref.msPerStep} ms (${ref.setup}): ours/reference ${vsRef.oursOverReference}×` : ''}${backend === 'webgpu' ? ` on ${adapter}` : ''}`,
           );
           return;
         }
@@ -156,11 +190,11 @@ for (const backend of args.backend!.split(',')) {
           if (!args.json) console.error(`N=${hidden} ${backend}: no sparse training path here (it needs wasm or cpu and ReLU)`);
           return;
         }
-        const l = { task: args.task, hidden, threads: kind.threads, backend, sparsity: kind.sparsity, sparse: kind.sparse, ...t, ratioToDense: +(t.msPerStep / dense(kind.threads)).toFixed(3) };
+        const l = { task: args.task, hidden, threads: kind.threads, backend, blas: kind.blasLabel ?? 'off', sparsity: kind.sparsity, sparse: kind.sparse, ...t, ratioToDense: +(t.msPerStep / dense(kind.threads, kind.blas)).toFixed(3) };
         console.log(
           args.json
             ? JSON.stringify(l)
-            : `${l.task} N=${hidden} ${backend} ${plural(kind.threads)}, W_hh ${(100 * kind.sparsity).toFixed(0)} % pruned, ${kind.sparse ? 'sparse' : 'dense'} steps: ${t.msPerStep} ms/step (${l.ratioToDense}× the unpruned dense step)`,
+            : `${l.task} N=${hidden} ${engine} ${plural(kind.threads)}, W_hh ${(100 * kind.sparsity).toFixed(0)} % pruned, ${kind.sparse ? 'sparse' : 'dense'} steps: ${t.msPerStep} ms/step (${l.ratioToDense}× the unpruned dense step)`,
         );
       });
     }

@@ -11,19 +11,23 @@ import { ExperimentConfig } from '../src-main/schema/experiment';
 const WIKITEXT = resolve(import.meta.dirname, '../../shared/data/wikitext-2');
 
 export const CURVE_CONFIGS = {
-  navigation: { backend: 'wasm', task: { task: 'navigation', hidden: 32, placeCells: 64, sequenceLength: 10, batchSize: 20, stepsPerEpoch: 15, epochs: 2, validationBatches: 1 }, regularization: { lambda: 0.01 }, pruning: { target: 0.5 } },
-  adding: { backend: 'wasm', task: { task: 'adding', hidden: 16, sequenceLength: 8, samplesPerEpoch: 240, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 }, pruning: { target: 0.5 } },
+  navigation: { backend: 'wasm', blas: 'off', task: { task: 'navigation', hidden: 32, placeCells: 64, sequenceLength: 10, batchSize: 20, stepsPerEpoch: 15, epochs: 2, validationBatches: 1 }, regularization: { lambda: 0.01 }, pruning: { target: 0.5 } },
+  adding: { backend: 'wasm', blas: 'off', task: { task: 'adding', hidden: 16, sequenceLength: 8, samplesPerEpoch: 240, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 }, pruning: { target: 0.5 } },
   language: {
     backend: 'wasm',
+    blas: 'off',
     task: { task: 'language', corpus: { train: `${WIKITEXT}/valid.txt`, valid: `${WIKITEXT}/test.txt`, test: `${WIKITEXT}/test.txt` }, cell: 'lstm', layers: 1, embeddingSize: 16, hidden: 16, batchSize: 4, bptt: 10, epochs: 2, maxTrainWindows: 12, maxEvalTokens: 400 },
     pruning: { target: 0.5 },
   },
 } as const;
 
-/** The per-step training loss of one tiny run, on the recorded backend (wasm) unless another is named. */
-export async function lossCurve(name: keyof typeof CURVE_CONFIGS, backend?: string): Promise<number[]> {
+/**
+ * The per-step training loss of one tiny run, on the recorded engine (wasm, built-in matrix products) unless
+ * another backend or the native BLAS (blas: 'auto') is named.
+ */
+export async function lossCurve(name: keyof typeof CURVE_CONFIGS, over: { backend?: string; blas?: 'auto' | 'off' } = {}): Promise<number[]> {
   const losses: number[] = [];
-  await runExperiment(ExperimentConfig.parse({ ...CURVE_CONFIGS[name], ...(backend ? { backend } : {}) }), {
+  await runExperiment(ExperimentConfig.parse({ ...CURVE_CONFIGS[name], ...over }), {
     metricsEvery: 1,
     onEvent: (e) => {
       if (e.type === 'metrics' && e.phase === 'train' && typeof e.values.loss === 'number') losses.push(e.values.loss);

@@ -58,7 +58,9 @@ class Rnn(torch.nn.Module):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--hidden", default="256,512,1024")
-    p.add_argument("--threads", type=int, default=2)
+    # PyTorch's own threads; OpenBLAS's come from OPENBLAS_NUM_THREADS. On 2 cores torch 1 thread with OpenBLAS
+    # on both was fastest (they oversubscribe otherwise); bench/reference.ts tries every split and keeps the best.
+    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--place-cells", type=int, default=512)

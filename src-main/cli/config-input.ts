@@ -17,6 +17,7 @@ export const EXPERIMENT_FLAGS = [
   { flag: 'seed', path: 'seed' },
   { flag: 'backend', path: 'backend' },
   { flag: 'threads', path: 'threads', hint: 'a number or auto' },
+  { flag: 'blas', path: 'blas' },
   { flag: 'space', path: 'regularization.penalty.space', hint: `${NAMED_SPACE_IDS.join(', ')}, torus<k>, s<n>, r<n>` },
   { flag: 'layout', path: 'regularization.penalty.layout' },
   { flag: 'weighting', path: 'regularization.penalty.weighting' },

@@ -8,6 +8,13 @@ import { studyCommand } from './commands/study';
 import { trainCommand } from './commands/train';
 import { exitWithError } from './errors';
 
+// `moduli … | head` closes stdout early: that is the reader's choice, not a failure (no EPIPE stack trace).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+  });
+}
+
 const program = new Command('moduli')
   .description('Moduli Workbench: geometric sparsification of recurrent neural networks (headless CLI)')
   .version(process.env.npm_package_version ?? '0.1.0')

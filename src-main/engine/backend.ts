@@ -19,6 +19,8 @@ export interface BackendInfo {
   gpu: boolean;
   /** CPU threads computing matrix products (wasm; set per run by the trainer, engine/threads). */
   threads?: number;
+  /** The native BLAS computing matrix products on the CPU ("OpenBLAS 0.3.21"; engine/blas), if any. */
+  blas?: string;
   /** The WebGPU adapter in use (webgpu only). */
   adapter?: AdapterInfo;
   /** Human-readable reasons for every fallback, in order. Empty when the first choice worked. */

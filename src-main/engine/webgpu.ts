@@ -84,9 +84,9 @@ export function vulkanDriverListed(): boolean {
  * The device a backend computes on, for the run record: the WebGPU adapter, CUDA, or null (CPU backends).
  * Here rather than in backend.ts so the store can use it without loading tfjs.
  */
-export function deviceLabel(b: { active: string; gpu: boolean; adapter?: AdapterInfo; threads?: number }): string | null {
+export function deviceLabel(b: { active: string; gpu: boolean; adapter?: AdapterInfo; threads?: number; blas?: string }): string | null {
   if (b.adapter) return adapterLabel(b.adapter);
-  if (b.active === 'wasm' && b.threads) return `${b.threads} CPU thread${b.threads === 1 ? '' : 's'}`;
+  if (b.active === 'wasm' && b.threads) return `${b.blas ? `${b.blas}, ` : ''}${b.threads} CPU thread${b.threads === 1 ? '' : 's'}`;
   return b.active === 'tensorflow-gpu' && b.gpu ? 'CUDA (tfjs-node-gpu)' : null;
 }
 

@@ -50,6 +50,7 @@ export const TrainingEventSchema = z.discriminatedUnion('type', [
       tfBackend: z.string(),
       gpu: z.boolean(),
       threads: z.number().optional(),
+      blas: z.string().max(100).optional(),
       notices: z.array(z.string()),
       adapter: z.object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string(), software: z.boolean() }).optional(),
     }),

@@ -153,6 +153,9 @@ export type Backend = z.infer<typeof Backend>;
 export const Threads = z.union([z.literal('auto'), z.number().int().min(1).max(64)]);
 export type Threads = z.infer<typeof Threads>;
 
+export const BLAS_SETTINGS = ['auto', 'off'] as const;
+export const Blas = z.enum(BLAS_SETTINGS);
+
 export const ExperimentConfig = z.strictObject({
   name: z.string().max(200).default(''),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(1).describe('random seed: weights, data, embedding and permutation'),
@@ -163,6 +166,9 @@ export const ExperimentConfig = z.strictObject({
   backend: Backend.default('auto').describe('compute backend (auto: the best present, with a notice)'),
   threads: Threads.default('auto').describe(
     'CPU threads for matrix products on the wasm backend (auto: the cores left per run when several train at once, at most 8); the results do not depend on it',
+  ),
+  blas: Blas.default('auto').describe(
+    'CPU matrix products through the platform BLAS (OpenBLAS, MKL, Accelerate) where one is found (auto), or the built-in wasm path (off); results agree to float rounding',
   ),
 });
 export type ExperimentConfig = z.infer<typeof ExperimentConfig>;

@@ -115,7 +115,7 @@ describe('workbench UI in a browser', () => {
     await page.screenshot({ path: join(SHOTS, 'compare.png') });
     // The status bar names the backend the runs actually loaded, with its fallbacks.
     // (webgpu's reason depends on the machine's Vulkan drivers; auto never takes a software adapter.)
-    await expect.poll(async () => page.textContent('[data-test="status-bar"]'), { timeout: 10_000 }).toMatch(/backend: wasm on \d+ CPU threads? \(3 fallbacks: webgpu: [^;]+; tensorflow-gpu: not installed; tensorflow: not installed\)/);
+    await expect.poll(async () => page.textContent('[data-test="status-bar"]'), { timeout: 10_000 }).toMatch(/backend: wasm on (OpenBLAS [\d.]+, )?\d+ CPU threads? \(3 fallbacks: webgpu: [^;]+; tensorflow-gpu: not installed; tensorflow: not installed\)/);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test="chart-compare"] >> text=PNG')]);
     const file = join(dir, 'chart.png');

@@ -138,6 +138,8 @@ describe('training on 1 and 2 threads', () => {
     ExperimentConfig.parse({
       seed: 11,
       backend: 'wasm',
+      // The helper-thread path under test (the native BLAS has its own threads: native-blas.spec.ts).
+      blas: 'off',
       threads,
       task: { task: 'navigation', hidden: 48, placeCells: 32, sequenceLength: 8, batchSize: 24, stepsPerEpoch: 5, epochs: 4, validationBatches: 1 },
       regularization: { lambda: 0.01 },

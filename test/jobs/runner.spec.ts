@@ -1,4 +1,5 @@
 // Real child processes and real SQLite files: the job runner end to end.
+import { blasLookup } from '../../src-main/engine/blas/runtime';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -50,7 +51,9 @@ describe('job runner', () => {
     // threads: auto reached the worker as the runner's share of the cores (all of them at concurrency 1).
     expect(runner.autoThreads()).toBe(Math.max(1, availableParallelism()));
     const threads = Math.min(8, runner.autoThreads());
-    expect(run.backendDevice).toBe(`${threads} CPU thread${threads === 1 ? '' : 's'}`);
+    // …and the native BLAS, where this machine has one (CI installs OpenBLAS), is recorded with it.
+    const blas = blasLookup().blas;
+    expect(run.backendDevice).toBe(`${blas ? `${blas.label}, ` : ''}${threads} CPU thread${threads === 1 ? '' : 's'}`);
     expect(run.progressStep).toBe(120);
     expect(store.series(id, 'loss').total).toBe(120);
     expect(store.epochs(id)).toHaveLength(3);

@@ -7,6 +7,7 @@
 // Used on wasm, where transposed matMuls are slow; equal to tfjs autodiff (test/engine/ops.spec.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { SparseTrainingKernel } from './sparse/training';
+import { transposedMatMulIsFast } from '../blas/runtime';
 
 export type Activation = 'relu' | 'tanh';
 
@@ -21,12 +22,14 @@ function actGrad(h: tf.Tensor, a: Activation): tf.Tensor {
 function makeFused(a: Activation, steps: number) {
   return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [x, h0, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
-    const wt = tf.transpose(w);
+    // With transposes free (a native BLAS), W is read transposed in place; else transposed once.
+    const flagged = transposedMatMulIsFast();
+    const wt = flagged ? w : tf.transpose(w);
     const xs = tf.split(x, steps, 0);
     const hs: tf.Tensor2D[] = [];
     let h = h0;
     for (const xt of xs) {
-      h = act(tf.add(xt, tf.matMul(h, wt)), a);
+      h = act(tf.add(xt, tf.matMul(h, wt, false, flagged)), a);
       hs.push(h);
     }
     const H = tf.concat(hs, 0) as tf.Tensor2D;
@@ -47,7 +50,7 @@ function makeFused(a: Activation, steps: number) {
         }
         const DZ = tf.concat(dzs, 0) as tf.Tensor2D;
         const Hprev = steps > 1 ? tf.concat([h0s, tf.slice(Hs, [0, 0], [Hs.shape[0] - h0s.shape[0], -1])], 0) : h0s;
-        const dW = tf.matMul(tf.transpose(DZ), Hprev);
+        const dW = transposedMatMulIsFast() ? tf.matMul(DZ, Hprev, true, false) : tf.matMul(tf.transpose(DZ), Hprev);
         return [DZ, dh!, dW];
       },
     };

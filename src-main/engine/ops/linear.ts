@@ -2,12 +2,10 @@
 // Why: tfjs-wasm's matMul is fast only without transpose flags. Measured on 2 cores (bench/ and README):
 // [700,128]·[18328,128]ᵀ takes 1827 ms with transposeB but 316 ms as a plain product after an explicit
 // transpose; the transposeA product of the weight gradient 1136 ms against 127 ms + a 216 ms transpose.
-// Native backends (tfjs-node, -gpu) handle transposes themselves and take the plain tfjs path.
+// Native backends (tfjs-node, -gpu) and the native BLAS on wasm (engine/blas) handle transposes themselves
+// and take the plain tfjs path.
 import * as tf from '@tensorflow/tfjs';
-
-function plainOnly(): boolean {
-  return tf.getBackend() === 'wasm';
-}
+import { transposedMatMulIsFast } from '../blas/runtime';
 
 const linearPlain = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
@@ -24,6 +22,6 @@ const linearPlain = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) 
 
 /** x [B, in] · W [out, in]ᵀ (+ b) → [B, out]. */
 export function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor): tf.Tensor2D {
-  const y = plainOnly() ? linearPlain(x, w) : tf.matMul(x, w, false, true);
+  const y = transposedMatMulIsFast() ? tf.matMul(x, w, false, true) : linearPlain(x, w);
   return (b ? tf.add(y, b) : y) as tf.Tensor2D;
 }

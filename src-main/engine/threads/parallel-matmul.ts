@@ -9,6 +9,8 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { MatMulThreads } from './matmul-threads';
+import { activeBlas } from '../blas/runtime';
+import { blasBatchMatMul } from '../blas/wasm-gemm';
 
 export { liveHelperThreads } from './matmul-threads';
 
@@ -96,7 +98,11 @@ function splitByRows(threads: MatMulThreads, parts: number, original: tf.KernelF
   return out;
 }
 
-function registerParallelBatchMatMul(): void {
+/**
+ * Replaces tfjs-wasm's BatchMatMul (once per process) with the dispatch: the native BLAS when a run holds one
+ * (engine/blas), else the split across helper threads for large plain products, else tfjs's own kernel.
+ */
+export function registerBatchMatMul(): void {
   if (registered) return;
   const kernel = tf.getKernel('BatchMatMul', 'wasm');
   if (!kernel) return;
@@ -107,6 +113,9 @@ function registerParallelBatchMatMul(): void {
     kernelName: 'BatchMatMul',
     backendName: 'wasm',
     kernelFunc: ((args: KernelArgs) => {
+      const blas = activeBlas();
+      const native = blas ? blasBatchMatMul(blas, args) : null;
+      if (native) return native;
       const threads = activeThreadPool();
       const { a, b } = args.inputs;
       if (!threads || !a || !b || args.attrs.transposeA || args.attrs.transposeB) return original(args as never);
@@ -143,7 +152,7 @@ export function activeMatMulThreads(): number {
  */
 export async function acquireMatMulThreads(threads: number): Promise<() => Promise<void>> {
   if (threads <= 1 || tf.getBackend() !== 'wasm') return async () => {};
-  registerParallelBatchMatMul();
+  registerBatchMatMul();
   users++;
   try {
     if (!pool) {

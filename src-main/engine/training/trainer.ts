@@ -2,7 +2,8 @@
 // starts, masks enforced after every optimizer step, optional lottery-ticket retrain (docs/method.md §3–5).
 import { effectiveLambda, type ExperimentConfig } from '../../schema/experiment';
 import { selectBackend, type BackendInfo } from '../backend';
-import { acquireMatMulThreads, activeMatMulThreads, resolveThreads } from '../threads/parallel-matmul';
+import { acquireMatMulThreads, activeMatMulThreads, registerBatchMatMul, resolveThreads } from '../threads/parallel-matmul';
+import { acquireNativeBlas } from '../blas/runtime';
 import { createTask, type TaskFactoryOptions } from '../tasks';
 import type { Metrics, Task } from '../tasks/task';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint';
@@ -57,9 +58,13 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
     notices.push(`threads: ${threads} requested, computing on 1 (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
     return async () => {};
   });
+  // Matrix products through the platform's BLAS where one is found (engine/blas), on the same `threads`.
+  const blas = acquireNativeBlas(config.blas, threads, registerBatchMatMul);
+  if (blas.notice) notices.push(blas.notice);
   try {
-    return await trainWith({ ...selected, notices, threads: activeMatMulThreads() }, config, opts);
+    return await trainWith({ ...selected, notices, threads: blas.label ? threads : activeMatMulThreads(), ...(blas.label ? { blas: blas.label } : {}) }, config, opts);
   } finally {
+    blas.release();
     await release();
   }
 }
