@@ -53,8 +53,9 @@ async function step(task: Task, reg: ModuliRegularizer, lambda: number, opt: Ret
 }
 
 /** Builds the task, runs `warmup` untimed and `steps` timed steps on the active tfjs backend, and disposes it. */
-export async function timeSteps(config: ExperimentConfig, o: { steps: number; warmup: number; prepare?: (task: Task) => void }): Promise<StepTiming> {
-  const task = createTask(config, 'init');
+/** `threads` > 1: the task may use a second thread, as a run with those threads does (navigation's batch prefetch). */
+export async function timeSteps(config: ExperimentConfig, o: { steps: number; warmup: number; threads?: number; prepare?: (task: Task) => void }): Promise<StepTiming> {
+  const task = createTask(config, 'init', { backgroundThread: (o.threads ?? 1) > 1 });
   o.prepare?.(task);
   const reg = new ModuliRegularizer(config.regularization, task.recurrent(), config.seed);
   const opt = task.createOptimizer();

@@ -154,7 +154,7 @@ for (const backend of args.backend!.split(',')) {
           if (blas?.notice) console.error(blas.notice);
           kind.blasLabel = blas?.label ?? null;
           try {
-            kind.runs.push(await timeSteps(config, { steps, warmup, prepare }));
+            kind.runs.push(await timeSteps(config, { steps, warmup, prepare, threads: kind.threads }));
           } finally {
             blas?.release();
           }

@@ -130,3 +130,24 @@ describe('place cells', () => {
     expect(dec[0]).toBeCloseTo((cells.centres[0] + cells.centres[2] + cells.centres[4]) / 3, 12);
   });
 });
+
+describe('place codes on a prefetch thread', () => {
+  it('are the in-line codes exactly; another batch’s key gets nothing; a disposed thread gives nothing (the caller encodes in line)', async () => {
+    const { PlaceCodeThread } = await import('../../src-main/engine/tasks/navigation/place-code-thread');
+    const cells = new PlaceCells({ count: 64, width: 0.12, surroundScale: 2, boxSize: 2.2, code: 'dog' });
+    const positions = Float64Array.from({ length: 2 * 50 }, (_, i) => Math.sin(i * 1.7) * 1.1);
+    const inline = new Float32Array(50 * 64);
+    cells.encodeRows(positions, 0, 50, inline);
+    const thread = new PlaceCodeThread(cells.spec(), 60);
+    try {
+      thread.submit('train:0:1', positions, 50);
+      expect(thread.take('train:0:2')).toBeNull();
+      expect(Array.from(thread.take('train:0:1')!)).toEqual(Array.from(inline));
+      thread.submit('train:0:2', positions, 50);
+      thread.dispose();
+      expect(thread.take('train:0:2')).toBeNull();
+    } finally {
+      thread.dispose();
+    }
+  });
+});

@@ -62,7 +62,7 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
   const blas = acquireNativeBlas(config.blas, threads, registerBatchMatMul);
   if (blas.notice) notices.push(blas.notice);
   try {
-    return await trainWith({ ...selected, notices, threads: blas.label ? threads : activeMatMulThreads(), ...(blas.label ? { blas: blas.label } : {}) }, config, opts);
+    return await trainWith({ ...selected, notices, threads: blas.label ? threads : activeMatMulThreads(), ...(blas.label ? { blas: blas.label } : {}) }, config, { backgroundThread: threads > 1, ...opts });
   } finally {
     blas.release();
     await release();

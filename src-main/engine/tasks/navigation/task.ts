@@ -12,6 +12,7 @@ import type { Prunable, ScheduleTiming } from '../../training/pruning';
 import type { RecurrentMatrix } from '../../training/regularizer';
 import type { Metrics, StepContext, StepResult, Task } from '../task';
 import { PlaceCells } from './place-cells';
+import { PlaceCodeThread } from './place-code-thread';
 import { generateTrajectories, type TrajectoryBatch } from './trajectories';
 
 const TOP_K = 3;
@@ -33,16 +34,27 @@ export class NavigationTask implements Task {
   readonly primaryMetric = 'error_cm';
   readonly placeCells: PlaceCells;
   readonly model: NavigationRnn;
+  /** The next training batch's place codes on a second thread (when the run may use one). */
+  private readonly prefetch: PlaceCodeThread | null = null;
+  private prefetched: { traj: TrajectoryBatch } | null = null;
 
   constructor(
     readonly config: NavigationConfig,
     readonly seed: number,
     initSeed: string = 'init',
+    opts: { backgroundThread?: boolean } = {},
   ) {
     this.epochs = config.epochs;
     this.scheduleTiming = { epochs: config.epochs, firstEpoch: 1, offset: 0 };
     this.placeCells = new PlaceCells({ count: config.placeCells, width: config.placeCellWidth, surroundScale: config.surroundScale, boxSize: config.boxSize, code: config.placeCellCode });
     this.model = new NavigationRnn(config.hidden, config.placeCells, config.activation, deriveRng(seed, initSeed));
+    if (opts.backgroundThread) {
+      try {
+        this.prefetch = new PlaceCodeThread(this.placeCells.spec(), config.batchSize * (config.sequenceLength + 1));
+      } catch {
+        // No second thread here (a sandbox without worker_threads): codes are computed in line, as fast as before.
+      }
+    }
   }
 
   variables() {
@@ -78,9 +90,9 @@ export class NavigationTask implements Task {
     const { batch: B, steps: T } = traj;
     const Np = this.config.placeCells;
     const init = new Float32Array(B * Np);
-    for (let b = 0; b < B; b++) this.placeCells.encodeInto(traj.start[2 * b], traj.start[2 * b + 1], init, b * Np);
+    this.placeCells.encodeRows(traj.start, 0, B, init);
     const target = new Float32Array(T * B * Np);
-    for (let r = 0; r < T * B; r++) this.placeCells.encodeInto(traj.positions[2 * r], traj.positions[2 * r + 1], target, r * Np);
+    this.placeCells.encodeRows(traj.positions, 0, T * B, target);
     return {
       velocity: tf.tensor3d(traj.velocity, [T, B, 2]),
       initCode: tf.tensor2d(init, [B, Np]),
@@ -90,9 +102,45 @@ export class NavigationTask implements Task {
     };
   }
 
-  batchFor(ctx: StepContext): NavigationBatch {
+  private trajectoriesFor(ctx: StepContext): TrajectoryBatch {
     const rng = deriveRng(this.seed, `nav:${ctx.phase}:${ctx.epoch}:${ctx.step}`);
-    return this.makeBatch(generateTrajectories(this.config.batchSize, this.config.sequenceLength, this.config.boxSize, rng));
+    return generateTrajectories(this.config.batchSize, this.config.sequenceLength, this.config.boxSize, rng);
+  }
+
+  /**
+   * The batch of a training step. With a prefetch thread, its place codes were computed while the previous
+   * step trained, and the next step's are started now; the batch is the same either way (a pure function of
+   * the seed and the step).
+   */
+  batchFor(ctx: StepContext): NavigationBatch {
+    const key = (c: StepContext) => `${c.phase}:${c.epoch}:${c.step}`;
+    const ready = this.prefetched?.traj && this.prefetch?.take(key(ctx));
+    const batch = ready && this.prefetched ? this.batchWithCodes(this.prefetched.traj, ready) : this.makeBatch(this.trajectoriesFor(ctx));
+    this.prefetched = null;
+    if (this.prefetch && ctx.step + 1 < this.config.stepsPerEpoch) {
+      const next = { ...ctx, step: ctx.step + 1 };
+      const traj = this.trajectoriesFor(next);
+      // Start positions first, then every step's positions: the codes come back in that order.
+      const rows = traj.batch + traj.steps * traj.batch;
+      const positions = new Float64Array(2 * rows);
+      positions.set(traj.start);
+      positions.set(traj.positions.subarray(0, 2 * traj.steps * traj.batch), 2 * traj.batch);
+      this.prefetch.submit(key(next), positions, rows);
+      this.prefetched = { traj };
+    }
+    return batch;
+  }
+
+  private batchWithCodes(traj: TrajectoryBatch, codes: Float32Array): NavigationBatch {
+    const { batch: B, steps: T } = traj;
+    const Np = this.config.placeCells;
+    return {
+      velocity: tf.tensor3d(traj.velocity, [T, B, 2]),
+      initCode: tf.tensor2d(codes.subarray(0, B * Np), [B, Np]),
+      targetCode: tf.tensor2d(codes.subarray(B * Np), [T * B, Np]),
+      positions: traj.positions,
+      start: traj.start,
+    };
   }
 
   /** Soft-target cross-entropy −Σ y·log_softmax(logits), averaged over T·B. */
@@ -189,6 +237,7 @@ export class NavigationTask implements Task {
   }
 
   dispose() {
+    this.prefetch?.dispose();
     tf.dispose(Object.values(this.model.variables()));
   }
 }
