@@ -23,6 +23,7 @@ import { probeAdapter, adapterLabel } from '../src-main/engine/webgpu';
 import type { Task } from '../src-main/engine/tasks/task';
 import { acquireMatMulThreads, limitThreads, registerBatchMatMul } from '../src-main/engine/threads/parallel-matmul';
 import { acquireNativeBlas } from '../src-main/engine/blas/runtime';
+import { sparseTrainingFor } from '../src-main/engine/models/elman';
 import { referenceAtItsBest } from './reference';
 import { timeSteps, type StepTiming } from './step-timer';
 
@@ -69,9 +70,13 @@ function pruneRecurrent(task: Task, sparsity: number, sparse: boolean): boolean 
     masks.set(m.name, mask);
   }
   if (!sparse) return false;
-  task.useSparseTraining?.(masks);
-  // Elman tasks keep the kernel on their model; it stays null where sparse steps do not apply.
-  return (task as unknown as { model?: { trainingKernel?: unknown } }).model?.trainingKernel != null;
+  // The sparse kernels themselves, without the race against dense products that a run holds
+  // (ops/sparse/race.ts): this variant measures what the race compares. Elman tasks keep the kernel on their
+  // model; it stays null where sparse steps do not apply.
+  const model = (task as unknown as { model?: { trainingKernel?: unknown; hidden: number; activation: 'relu' | 'tanh' } }).model;
+  if (!model || !masks.has('W_hh')) return false;
+  model.trainingKernel = sparseTrainingFor(masks.get('W_hh')!, model.hidden, model.activation).kernel;
+  return model.trainingKernel != null;
 }
 
 /** 'tensorflow' tries tfjs-node-gpu, then tfjs-node; 'wasm' and 'cpu' are always present. */

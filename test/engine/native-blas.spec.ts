@@ -116,3 +116,59 @@ withBlas('whole runs on the native path', () => {
     expect(after(resumed)).toEqual(after(full));
   }, 120_000);
 });
+
+withBlas('sparse kernels against native dense products', () => {
+  // W_hh pruned to 95 % at the start of the last epoch (scope recurrent): the sparse kernels qualify, and the
+  // run measures them against dense products once, records the choice, and keeps it across a pause.
+  const config = () =>
+    ExperimentConfig.parse({
+      seed: 4,
+      backend: 'wasm',
+      task: { task: 'navigation', hidden: 96, placeCells: 32, sequenceLength: 8, batchSize: 24, stepsPerEpoch: 6, epochs: 3, validationBatches: 1 },
+      regularization: { lambda: 0.01 },
+      pruning: { target: 0.95, scope: 'recurrent' },
+    });
+  const trainLosses = (ev: TrainingEvent[]) => ev.flatMap((e) => (e.type === 'metrics' && e.phase === 'train' ? [[e.step, e.values.loss] as const] : []));
+
+  it('records the decision with both times; a run paused after it resumes on the carried path, step for step', async () => {
+    const full: TrainingEvent[] = [];
+    await runExperiment(config(), { metricsEvery: 1, onEvent: (e) => full.push(e) });
+    const raced = full.filter((e): e is Extract<TrainingEvent, { type: 'metrics' }> => e.type === 'metrics' && 'sparse_recurrence' in e.values);
+    expect(raced.length).toBeGreaterThan(0);
+    const { sparse_recurrence, sparse_recurrence_ms, dense_recurrence_ms } = raced[0].values;
+    expect([0, 1]).toContain(sparse_recurrence);
+    expect(sparse_recurrence).toBe(sparse_recurrence_ms <= dense_recurrence_ms ? 1 : 0);
+    // Pause two steps into the last epoch (after the decision), then resume from that checkpoint.
+    const pauseAt = raced[0].step + 1;
+    const first: TrainingEvent[] = [];
+    let step = 0;
+    await runExperiment(config(), {
+      metricsEvery: 1,
+      control: () => (step >= pauseAt ? 'pause' : 'run'),
+      onEvent: (e) => {
+        first.push(e);
+        if (e.type === 'metrics') step = e.step;
+      },
+    }).catch(() => {});
+    const ckpt = first.filter((e) => e.type === 'checkpoint').at(-1) as Extract<TrainingEvent, { type: 'checkpoint' }>;
+    const carried = decodeCheckpoint(ckpt.bytes).meta.taskState.sparse_recurrence;
+    expect([0, 1]).toContain(carried);
+    // Two continuations from the checkpoint take the carried path, not a new measurement, and agree exactly.
+    const resume = async () => {
+      const ev: TrainingEvent[] = [];
+      await runExperiment(config(), { metricsEvery: 1, resume: ckpt.bytes, onEvent: (e) => ev.push(e) });
+      return ev;
+    };
+    const [r1, r2] = [await resume(), await resume()];
+    const from = decodeCheckpoint(ckpt.bytes).meta.globalStep;
+    const after = (ev: TrainingEvent[]) => trainLosses(ev).filter(([s]) => s > from);
+    expect(after(r1).length).toBeGreaterThan(2);
+    for (const r of [r1, r2]) {
+      const m = r.find((e) => e.type === 'metrics' && 'sparse_recurrence' in e.values) as Extract<TrainingEvent, { type: 'metrics' }>;
+      expect(m.values.sparse_recurrence).toBe(carried);
+    }
+    expect(after(r2)).toEqual(after(r1));
+    // The uninterrupted run measured for itself; where it chose the same path, the continuation repeats it.
+    if (sparse_recurrence === carried) expect(after(r1)).toEqual(after(full));
+  }, 120_000);
+});

@@ -2,6 +2,8 @@
 // is the connection from neuron j (pre) to neuron i (post), as in the reference.
 import * as tf from '@tensorflow/tfjs';
 import { fusedElman, sparseTrainingElman, type Activation } from '../ops/elman';
+import { raceRecurrence, type RecurrenceRace } from '../ops/sparse/race';
+import { activeBlas } from '../blas/runtime';
 import { SparseRecurrence, toCsr } from '../ops/sparse/recurrence';
 import { SparseTrainingKernel } from '../ops/sparse/training';
 import type { Rng } from '../random';
@@ -61,12 +63,43 @@ export const SPARSE_TRAINING_MIN_SPARSITY = 0.9;
  * network (the kernel implements ReLU), or a backend other than wasm/cpu (the kernel reads its inputs
  * synchronously; tfjs-node and WebGPU keep their dense products).
  */
-export function sparseTrainingFor(mask: ArrayLike<number> | null, n: number, act: Activation): SparseTrainingKernel | null {
-  if (!mask || act !== 'relu' || !['wasm', 'cpu'].includes(tf.getBackend())) return null;
+export function sparseTrainingFor(mask: ArrayLike<number> | null, n: number, act: Activation, shape?: { batch: number; steps: number }, decided?: RecurrenceRace | null): { kernel: SparseTrainingKernel | null; race: RecurrenceRace | null } {
+  const none = { kernel: null, race: null };
+  if (!mask || act !== 'relu' || !['wasm', 'cpu'].includes(tf.getBackend())) return none;
   let zeros = 0;
   for (let k = 0; k < mask.length; k++) if (mask[k] === 0) zeros++;
   // Half an entry of tolerance: round(0.9·N²) masked entries must count as 90 %.
-  return zeros + 0.5 >= SPARSE_TRAINING_MIN_SPARSITY * mask.length ? new SparseTrainingKernel(mask, n) : null;
+  if (zeros + 0.5 < SPARSE_TRAINING_MIN_SPARSITY * mask.length) return none;
+  const kernel = new SparseTrainingKernel(mask, n);
+  // With native BLAS products the dense path may be faster: measure both on the run's shapes (ops/sparse/race.ts).
+  if (!activeBlas() || !shape) return { kernel, race: null };
+  const race = decided ?? raceRecurrence(kernel, n, shape.batch, shape.steps);
+  return { kernel: race.sparse ? kernel : null, race };
+}
+
+/**
+ * Which path a pruned W_hh trains through: the sparse kernels or dense products. Measured once per run, at
+ * the first mask sparse enough for the kernels (later masks are sparser, which only favours them further),
+ * kept for the rest of the run and in its checkpoints: the two paths agree only to float rounding, so a run
+ * and its resumed continuation must take the same one. The decision is recorded with the run's metrics.
+ */
+export class RecurrencePath {
+  /** The decision (null until measured). */
+  race: RecurrenceRace | null = null;
+
+  choose(mask: ArrayLike<number> | null, n: number, act: Activation, shape: { batch: number; steps: number }): SparseTrainingKernel | null {
+    const { kernel, race } = sparseTrainingFor(mask, n, act, shape, this.race);
+    this.race = race ?? this.race;
+    return kernel;
+  }
+
+  save(): Record<string, number> {
+    return this.race ? { sparse_recurrence: this.race.sparse ? 1 : 0, sparse_recurrence_ms: this.race.sparseMs, dense_recurrence_ms: this.race.denseMs } : {};
+  }
+
+  load(s: Record<string, number>): void {
+    this.race = 'sparse_recurrence' in s ? { sparse: s.sparse_recurrence === 1, sparseMs: s.sparse_recurrence_ms, denseMs: s.dense_recurrence_ms } : null;
+  }
 }
 
 /** Navigation RNN (reference navigation/model1.py): h0 = Enc·placecode(x0); ReLU RNN without bias; Dec → place-cell logits. */

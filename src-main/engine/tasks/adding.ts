@@ -2,8 +2,9 @@
 // with exactly two markers; target = the sum of the two marked values; MSE. Fresh samples every step, as
 // the reference; we add a fixed held-out test set. Trivial baseline: predicting 1.0 gives MSE 1/6.
 import * as tf from '@tensorflow/tfjs';
+import type { RecurrenceRace } from '../ops/sparse/race';
 import type { AddingTask as AddingConfig } from '../../schema/experiment';
-import { AddingRnn, sparseInference, sparseTrainingFor } from '../models/elman';
+import { AddingRnn, RecurrencePath, sparseInference } from '../models/elman';
 import { readAndDispose, readScalar } from '../read';
 import { deriveRng, type Rng } from '../random';
 import { AdamW, type Optimizer } from '../training/optimizers';
@@ -102,8 +103,23 @@ export class AddingTask implements Task {
     return Math.min(this.config.batchSize, rest);
   }
 
+  /** Sparse kernels or dense products for the pruned W_hh (measured per mask, carried in checkpoints). */
+  private readonly recurrencePath = new RecurrencePath();
+
+  get recurrenceRace(): RecurrenceRace | null {
+    return this.recurrencePath.race;
+  }
+
+  saveState(): Record<string, number> {
+    return this.recurrencePath.save();
+  }
+
+  loadState(s: Record<string, number>): void {
+    this.recurrencePath.load(s);
+  }
+
   useSparseTraining(masks: Map<string, Float32Array>): void {
-    this.model.trainingKernel = sparseTrainingFor(masks.get('W_hh') ?? null, this.model.hidden, this.model.activation);
+    this.model.trainingKernel = this.recurrencePath.choose(masks.get('W_hh') ?? null, this.model.hidden, this.model.activation, { batch: this.config.batchSize, steps: this.config.sequenceLength });
   }
 
   trainStep(ctx: StepContext): StepResult {

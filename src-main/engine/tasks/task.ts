@@ -2,6 +2,7 @@
 // optimizer, one training loss per step, and evaluation. Data for (phase, epoch, step) is derived from the
 // seed, so any step can be regenerated after a resume without saving random-number state.
 import type * as tf from '@tensorflow/tfjs';
+import type { RecurrenceRace } from '../ops/sparse/race';
 import type { TaskName } from '../../schema/experiment';
 import type { Optimizer } from '../training/optimizers';
 import type { Prunable, ScheduleTiming } from '../training/pruning';
@@ -53,6 +54,8 @@ export interface Task {
    * steps to sparse kernels once they are pruned enough (Elman tasks, models/elman.ts sparseTrainingFor).
    */
   useSparseTraining?(masks: Map<string, Float32Array>): void;
+  /** Set by useSparseTraining where it measured sparse against dense (ops/sparse/race.ts); recorded with the run. */
+  readonly recurrenceRace?: RecurrenceRace | null;
   /** After the optimizer step (e.g. keep carried hidden state). */
   afterStep?(): void;
   /** Validation metrics at the end of an epoch (primary metric included). */

@@ -125,6 +125,9 @@ async function trainWith(backend: BackendInfo, config: ExperimentConfig, opts: T
         task.beginEpoch({ phase, epoch, step: 0 });
       }
       if (opts.sparseTraining !== false) await syncSparseTraining(state);
+      // Where the sparse kernels raced dense products for this mask, the run records the choice and both times.
+      const race = state.task.recurrenceRace ?? null;
+      const raceMetrics: Metrics = race ? { sparse_recurrence: race.sparse ? 1 : 0, sparse_recurrence_ms: race.sparseMs, dense_recurrence_ms: race.denseMs } : {};
       const epochTrainable = trainableFor(state, epoch);
 
       for (let step = firstStep; step < stepsPerEpoch; step++) {
@@ -144,7 +147,7 @@ async function trainWith(backend: BackendInfo, config: ExperimentConfig, opts: T
         if (!Number.isFinite(values.loss)) diverged = true;
         if (wantMetrics) {
           // wall_time_s: training time since the run began, across pauses and resumes (the charts' time axis).
-          const v: Metrics = { loss: values.loss, task_loss: values.taskLoss, penalty: values.penalty, learning_rate: optimizer.learningRate, wall_time_s: trainingMs() / 1000 };
+          const v: Metrics = { loss: values.loss, task_loss: values.taskLoss, penalty: values.penalty, learning_rate: optimizer.learningRate, wall_time_s: trainingMs() / 1000, ...raceMetrics };
           if (Number.isFinite(values.gradNorm)) v.grad_norm = values.gradNorm;
           for (const [k, x] of Object.entries(values)) if (!['loss', 'taskLoss', 'penalty', 'gradNorm'].includes(k)) v[`train_${k}`] = x;
           emit({ type: 'metrics', phase, epoch, step: globalStep, values: v });
