@@ -73,6 +73,9 @@ describe('training with sparse steps once W_hh is ≥ 90 % pruned', () => {
     ExperimentConfig.parse({
       seed: 4,
       backend: 'wasm',
+      // The kernels always apply on the built-in path; under a native BLAS a run measures them against dense
+      // products first (native-blas.spec.ts).
+      blas: 'off',
       task: { task: 'navigation', hidden: 48, placeCells: 32, sequenceLength: 8, batchSize: 24, stepsPerEpoch: 6, epochs: 4, validationBatches: 1 },
       regularization: { lambda: 0.01 },
       pruning: { target: 0.95, scope: 'recurrent' },
