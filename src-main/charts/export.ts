@@ -1,5 +1,6 @@
 // Chart exports researchers ask for and trackers rarely give: SVG with its legend (rendered by ECharts'
 // SVG renderer, no DOM needed) and a pgfplots snippet of exactly the plotted (smoothed) series.
+import { texComment, texText } from '../math/export-escape';
 import { CustomChart, LineChart } from 'echarts/charts';
 import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import { init, use } from 'echarts/core';
@@ -45,21 +46,17 @@ function exportLayout(option: Record<string, unknown>, width: number): Record<st
   };
 }
 
-function tex(s: string): string {
-  return s.replace(/([\\{}_^%$#&])/g, '\\$1');
-}
-
 /** A pgfplots axis with one \addplot per series; paste into a tikzpicture. */
 export function toPgfplots(series: PlotSeries[], o: { title: string; xlabel: string; ylabel: string; smoothing: number; logY?: boolean }): string {
   const lines = [
-    `% ${o.title}${o.smoothing > 0 ? ` (EMA smoothing ${o.smoothing})` : ''} — exported by Moduli Workbench`,
+    `% ${texComment(o.title)}${o.smoothing > 0 ? ` (EMA smoothing ${o.smoothing})` : ''} — exported by Moduli Workbench`,
     '\\begin{tikzpicture}',
-    `\\begin{${o.logY ? 'semilogyaxis' : 'axis'}}[title={${tex(o.title)}}, xlabel={${tex(o.xlabel)}}, ylabel={${tex(o.ylabel)}}, legend pos=north east, width=\\linewidth, height=0.6\\linewidth]`,
+    `\\begin{${o.logY ? 'semilogyaxis' : 'axis'}}[title={${texText(o.title)}}, xlabel={${texText(o.xlabel)}}, ylabel={${texText(o.ylabel)}}, legend pos=north east, width=\\linewidth, height=0.6\\linewidth]`,
   ];
   for (const s of series) {
     const ys = ema(s.values, o.smoothing);
     const coords = s.steps.map((x, i) => (Number.isFinite(ys[i]) ? `(${x},${+ys[i].toPrecision(6)})` : '')).filter(Boolean);
-    lines.push(`\\addplot+[no marks] coordinates {${coords.join(' ')}};`, `\\addlegendentry{${tex(s.name)}}`);
+    lines.push(`\\addplot+[no marks] coordinates {${coords.join(' ')}};`, `\\addlegendentry{${texText(s.name)}}`);
   }
   lines.push(`\\end{${o.logY ? 'semilogyaxis' : 'axis'}}`, '\\end{tikzpicture}');
   return lines.join('\n') + '\n';

@@ -1,5 +1,5 @@
 // Web mode against a real server on a loopback port, a real SQLite file and real worker processes.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,8 +146,13 @@ describe('persistent token', () => {
     expect(persistentToken(file)).toEqual({ token: first.token, created: false });
     const rotated = persistentToken(file, true);
     expect(rotated.token).not.toBe(first.token);
+    // Anything but a token is never overwritten: a mistyped --token-file must not destroy a file.
     writeFileSync(file, 'garbage');
-    expect(persistentToken(file).created).toBe(true);
+    expect(() => persistentToken(file)).toThrow(/holds something else/);
+    const db = join(dir, 'runs.sqlite');
+    const before = readFileSync(db);
+    expect(() => persistentToken(db, true, [db])).toThrow(/holds something else|database/);
+    expect(readFileSync(db).subarray(0, 16).equals(before.subarray(0, 16))).toBe(true);
   });
 
   it('a token a browser stored before a restart works with the restarted server', async () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csvCell, csvRow, texComment, texText } from '../../src-main/math/export-escape';
 import { bandsCsv, bandsPgfplots } from '../../src-main/charts/band-option';
+import { toPgfplots } from '../../src-main/charts/export';
 import { renderReport, type CellSummary } from '../../src-main/engine/study/report';
 
 /** How a spreadsheet reads one unquoted-or-quoted CSV field back (RFC 4180). */
@@ -61,6 +62,8 @@ describe('TeX injection', () => {
     const live = fig.split('\n').filter((line) => !line.startsWith('%'));
     expect(fig.split('\n')[0]).toMatch(/^% /);
     for (const line of live) expect(line).not.toMatch(/(^|[^\\])\\(input|immediate|write18)/);
+    const chart = toPgfplots([{ name: hostile, steps: [1, 2], values: [0.5, 0.25] }], { title: hostile, xlabel: hostile, ylabel: 'loss', smoothing: 0 });
+    for (const line of chart.split('\n').slice(1)) expect(line).not.toMatch(/(^|[^\\])\\(input|immediate|write18)/);
     const cell: CellSummary = { cell: hostile, runs: 1, finished: 1, diverged: 0, metric: { mean: 1, std: 0, values: [1] }, sparsity: 0.9, lottery: null, locality: null, worseThanBaseline: null, vs: {} };
     const tex = renderReport([cell], 'latex', { title: hostile, primary: 'mse' });
     expect(renderReport([{ ...cell, cell: '=1+1' }], 'csv', { title: 't', primary: 'mse' })).toContain("'=1+1");

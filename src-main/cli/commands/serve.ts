@@ -43,7 +43,7 @@ export function serveCommand(): Command {
       const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.concurrency, ownerKind: 'serve', maxMemoryBytes });
       const interrupted = runner.recover();
       const service = createService(store, runner);
-      const token = o.token ? persistentToken(o.tokenFile ?? join(userDataDir(), 'web-token'), o.rotateToken).token : null;
+      const token = o.token ? persistentToken(o.tokenFile ?? join(userDataDir(), 'web-token'), o.rotateToken, [store.path]).token : null;
       const { url, close } = await startServer({ service, events: runner.events, staticDir: RENDERER_DIR, host: o.host, port: o.port, token, allowedHosts: o.allowHost });
       if (interrupted.length) process.stderr.write(`${interrupted.length} run(s) were left running by a previous process and are now 'interrupted' (resume them from the runs view)\n`);
       process.stdout.write(`Moduli Workbench: ${url}\n`);
