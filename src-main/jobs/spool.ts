@@ -6,6 +6,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainingEvent } from '../engine/training/events';
+import { pidAlive } from '../store/owners';
 
 /** Events whose binary payload goes through a spool file. */
 export type SpooledEvent =
@@ -104,7 +105,7 @@ export const SPOOL_PREFIX = 'moduli-spool-';
  * Removes the spool folders that killed processes left in `parent` (a process removes its own when it exits,
  * but not after SIGKILL or a crash). A folder is a dead process's when its pid no longer exists on this host.
  */
-export function removeDeadSpools(parent: string, isAlive: (pid: number) => boolean = pidExists): string[] {
+export function removeDeadSpools(parent: string, isAlive: (pid: number) => boolean = pidAlive): string[] {
   const removed: string[] = [];
   let names: string[];
   try {
@@ -123,13 +124,4 @@ export function removeDeadSpools(parent: string, isAlive: (pid: number) => boole
     }
   }
   return removed;
-}
-
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

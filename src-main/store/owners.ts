@@ -20,7 +20,8 @@ export interface OwnerRow {
   heartbeatAt: number;
 }
 
-function pidAlive(pid: number): boolean {
+/** True when a process with this pid exists on this host (EPERM: it exists but belongs to another user). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
