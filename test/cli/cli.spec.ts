@@ -1,6 +1,6 @@
 // The headless CLI as a user runs it: a real `node bin/moduli.mjs` process per command.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,4 +85,28 @@ describe('moduli CLI', async () => {
     expect(bad.err).toMatch(/not a readable bundle/);
     expect(JSON.parse((await moduli('runs', 'list', '--db', join(dir, 'c.sqlite'), '--format', 'json')).out)).toEqual([]);
   });
+});
+
+describe('runs against a database that does not exist', () => {
+  it('list says so and show/tag/export refuse (exit 2), and none of them creates the file', async () => {
+    const missing = join(dir, 'never-created.sqlite');
+    const list = await moduli('runs', 'list', '--db', missing);
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/no run database yet/);
+    for (const args of [['show', 'abc'], ['tag', 'abc', 'x'], ['export', 'abc', '--out', join(dir, 'b.mwb')]]) {
+      const r = await moduli('runs', ...args, '--db', missing);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/no run database at/);
+    }
+    expect(existsSync(missing)).toBe(false);
+  }, 60_000);
+
+  it('a mistyped task or space is a usage error naming the valid ones, not "no runs"', async () => {
+    const task = await moduli('runs', 'list', '--task', 'navigaton');
+    expect(task.code).toBe(2);
+    expect(task.err).toMatch(/navigation, language, adding/);
+    const space = await moduli('runs', 'list', '--space', 'torsu');
+    expect(space.code).toBe(2);
+    expect(space.err).toMatch(/unknown moduli space/);
+  }, 60_000);
 });

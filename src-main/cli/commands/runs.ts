@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { checkOutputPath, writeOutputFile } from '../../store/output-file';
 import { Command, Option } from 'commander';
 import { RUN_STATUSES, type RunStatus } from '../../schema/run';
+import { TASKS } from '../../schema/experiment';
+import { SpaceId } from '../../schema/penalty';
 import { exportBundle, importBundleFile } from '../../store/bundle';
 import type { RunStore } from '../../store/run-store';
 import { UsageError, positiveInteger } from '../errors';
@@ -13,7 +15,13 @@ import { defaultDbPath } from '../../store/paths';
 
 const dbOption = () => new Option('--db <file>', 'run database (default: the user data folder; env MODULI_DB)');
 
-function withStore<T>(db: string | undefined, f: (s: RunStore) => T): T {
+/**
+ * Opens the run database for one command. Only `import` may create it: reading or changing runs in a database
+ * that does not exist is a mistake (a mistyped --db), and must not leave an empty database behind.
+ */
+function withStore<T>(db: string | undefined, f: (s: RunStore) => T, o: { create?: boolean } = {}): T {
+  const file = db ?? defaultDbPath();
+  if (!o.create && file !== ':memory:' && !existsSync(file)) throw new UsageError(`no run database at '${file}' (nothing recorded there yet; --db or MODULI_DB selects another)`);
   const s = openStore(db);
   try {
     return f(s);
@@ -32,15 +40,24 @@ export function runsCommand(): Command {
     .description('list runs (newest first)')
     .addOption(dbOption())
     .addOption(new Option('--status <status...>', 'only these statuses').choices([...RUN_STATUSES]))
-    .option('--task <task>', 'only this task')
-    .option('--space <id>', 'only this moduli space')
+    .addOption(new Option('--task <task>', 'only this task').choices([...TASKS]))
+    .option('--space <id>', 'only this moduli space', (v: string) => {
+      const parsed = SpaceId.safeParse(v);
+      if (!parsed.success) throw new UsageError(`--space '${v}': ${parsed.error.issues[0].message}`);
+      return v;
+    })
     .option('--tag <tag>', 'only runs with this tag')
     .option('--search <text>', 'substring of id, name, space or weighting')
     .addOption(new Option('--sort <key>', 'sort key').choices(['created', 'finalMetric', 'finalSparsity', 'status', 'task']).default('created'))
     .option('--asc', 'ascending order')
     .option('--limit <n>', 'at most n runs', positiveInteger('--limit'), 100)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
-    .action((o: { db?: string; status?: RunStatus[]; task?: string; space?: string; tag?: string; search?: string; sort: 'created'; asc?: boolean; limit: number; format: string }) =>
+    .action((o: { db?: string; status?: RunStatus[]; task?: string; space?: string; tag?: string; search?: string; sort: 'created'; asc?: boolean; limit: number; format: string }) => {
+      const file = o.db ?? defaultDbPath();
+      if (file !== ':memory:' && !existsSync(file)) {
+        process.stdout.write(o.format === 'json' ? '[]\n' : o.format === 'csv' ? '' : `no runs (no run database yet at ${file})\n`);
+        return;
+      }
       withStore(o.db, (s) => {
         const runs = s.listRuns({ status: o.status, task: o.task, space: o.space, tag: o.tag, search: o.search, sort: o.sort, order: o.asc ? 'asc' : 'desc', limit: o.limit });
         if (o.format === 'json') return void process.stdout.write(JSON.stringify(runs) + '\n');
@@ -58,9 +75,11 @@ export function runsCommand(): Command {
           new Date(r.createdAt).toISOString().slice(0, 16).replace('T', ' '),
           r.tags.join(','),
         ]);
-        process.stdout.write(o.format === 'csv' ? toCsv(header, rows) : rows.length ? toTable(header, rows) : 'no runs (start one with `moduli train --task adding --preset quick`)\n');
-      }),
-    );
+        const filtered = o.status || o.task || o.space || o.tag || o.search;
+        const none = filtered ? 'no runs match these filters\n' : 'no runs (start one with `moduli train --task adding --preset quick`)\n';
+        process.stdout.write(o.format === 'csv' ? toCsv(header, rows) : rows.length ? toTable(header, rows) : none);
+      });
+    });
 
   cmd
     .command('show')
@@ -155,7 +174,7 @@ export function runsCommand(): Command {
         if (!existsSync(file)) throw new UsageError(`bundle '${file}' not found`);
         const ids = importBundleFile(s, file);
         process.stdout.write(`imported ${ids.length} run(s): ${ids.join(', ')}\n`);
-      }),
+      }, { create: true }),
     );
   return cmd;
 }
