@@ -11,3 +11,13 @@ export function sampleStd(xs: readonly number[]): number {
   const m = mean(xs);
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
 }
+
+/**
+ * "mean ± std" for n ≥ 2; one value has no spread to show ("mean (n = 1)"), none is "–". Tables in the app,
+ * reports and exports write summaries through this, so "± 0.0" never claims a spread that was not measured.
+ */
+export function meanSpread(m: number, std: number, n: number, digits = 4): string {
+  if (n < 1 || !Number.isFinite(m)) return '–';
+  if (n === 1) return `${m.toPrecision(digits)} (n = 1)`;
+  return `${m.toPrecision(digits)} ± ${Number.isFinite(std) ? std.toPrecision(2) : '–'}`;
+}

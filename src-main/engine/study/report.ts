@@ -2,6 +2,7 @@
 // lottery-ticket metric, diverged/NaN runs (the paper's stability claim), and Welch t-tests against the
 // no-regulariser and L1 controls. Pure: rows in, tables out.
 import { csvRow, texComment, texText } from '../../math/export-escape';
+import { meanSpread } from '../../math/summary';
 import { mean, sampleStd, welchTTest, type WelchResult } from './stats';
 import { CONTROL_ARMS } from './templates';
 import type { TaskName } from '../../schema/experiment';
@@ -122,7 +123,7 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
   const rows = summaries.map((s) => [
     s.cell,
     `${s.finished}/${s.runs}`,
-    s.metric.values.length ? `${fmt(s.metric.mean)} ± ${fmt(s.metric.std, 2)}` : '–',
+    meanSpread(s.metric.mean, s.metric.std, s.metric.values.length),
     Number.isFinite(s.sparsity) ? `${(100 * s.sparsity).toFixed(1)} %` : '–',
     s.lottery ? `${fmt(s.lottery.mean)} ± ${fmt(s.lottery.std, 2)}` : '–',
     String(s.diverged),
