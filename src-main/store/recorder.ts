@@ -33,7 +33,7 @@ const RETRY_MAX_MS = 2000;
 
 const NOTHING = () => {};
 
-export class DatabaseLockedTooLong extends Error {}
+class DatabaseLockedTooLong extends Error {}
 
 export class RunRecorder {
   private buffer: Row[] = [];

@@ -66,7 +66,7 @@ function quietBlasThreads(env: NodeJS.ProcessEnv = process.env): void {
 }
 
 /** Opens one library; throws with the reason when it is not a usable CBLAS. */
-export function openBlas(path: string): NativeBlas {
+function openBlas(path: string): NativeBlas {
   const ffi = loadKoffi();
   quietBlasThreads();
   const lib = ffi.load(path);
