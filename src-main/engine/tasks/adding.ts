@@ -2,7 +2,6 @@
 // with exactly two markers; target = the sum of the two marked values; MSE. Fresh samples every step, as
 // the reference; we add a fixed held-out test set. Trivial baseline: predicting 1.0 gives MSE 1/6.
 import * as tf from '@tensorflow/tfjs';
-import type { RecurrenceRace } from '../ops/sparse/race';
 import type { AddingTask as AddingConfig } from '../../schema/experiment';
 import { AddingRnn, RecurrencePath, sparseInference } from '../models/elman';
 import { readAndDispose, readScalar } from '../read';
@@ -103,20 +102,7 @@ export class AddingTask implements Task {
     return Math.min(this.config.batchSize, rest);
   }
 
-  /** Sparse kernels or dense products for the pruned W_hh (measured per mask, carried in checkpoints). */
-  private readonly recurrencePath = new RecurrencePath();
-
-  get recurrenceRace(): RecurrenceRace | null {
-    return this.recurrencePath.race;
-  }
-
-  saveState(): Record<string, number> {
-    return this.recurrencePath.save();
-  }
-
-  loadState(s: Record<string, number>): void {
-    this.recurrencePath.load(s);
-  }
+  readonly recurrencePath = new RecurrencePath();
 
   useSparseTraining(masks: Map<string, Float32Array>): void {
     this.model.trainingKernel = this.recurrencePath.choose(masks.get('W_hh') ?? null, this.model.hidden, this.model.activation, { batch: this.config.batchSize, steps: this.config.sequenceLength });

@@ -2,7 +2,7 @@
 // optimizer, one training loss per step, and evaluation. Data for (phase, epoch, step) is derived from the
 // seed, so any step can be regenerated after a resume without saving random-number state.
 import type * as tf from '@tensorflow/tfjs';
-import type { RecurrenceRace } from '../ops/sparse/race';
+import type { RecurrencePath } from '../models/elman';
 import type { TaskName } from '../../schema/experiment';
 import type { Optimizer } from '../training/optimizers';
 import type { Prunable, ScheduleTiming } from '../training/pruning';
@@ -54,8 +54,11 @@ export interface Task {
    * steps to sparse kernels once they are pruned enough (Elman tasks, models/elman.ts sparseTrainingFor).
    */
   useSparseTraining?(masks: Map<string, Float32Array>): void;
-  /** Set by useSparseTraining where it measured sparse against dense (ops/sparse/race.ts); recorded with the run. */
-  readonly recurrenceRace?: RecurrenceRace | null;
+  /**
+   * Elman tasks: whether a pruned W_hh trains through the sparse kernels or dense products (models/elman.ts),
+   * decided by useSparseTraining; the trainer records it and keeps it in checkpoints.
+   */
+  readonly recurrencePath?: RecurrencePath;
   /** After the optimizer step (e.g. keep carried hidden state). */
   afterStep?(): void;
   /** Validation metrics at the end of an epoch (primary metric included). */

@@ -46,7 +46,7 @@ export function checkpointMeta(state: PhaseState, at: { epoch: number; step: num
     globalStep: at.globalStep,
     learningRate: state.optimizer.learningRate,
     optimizerStep: state.optimizer.state().step,
-    taskState: state.task.saveState?.() ?? {},
+    taskState: { ...state.task.saveState?.(), ...state.task.recurrencePath?.save() },
     pruneAmount: state.pruneAmount,
     trainResult: at.trainResult,
     elapsedMs: at.elapsedMs,
@@ -116,6 +116,7 @@ export function restore(state: PhaseState, ckpt: Checkpoint): void {
   if (Object.keys(carry).length && state.task.loadTensors) state.task.loadTensors(carry);
   tf.dispose(Object.values(carry));
   state.task.loadState?.(ckpt.meta.taskState);
+  state.task.recurrencePath?.load(ckpt.meta.taskState);
   state.pruneAmount = ckpt.meta.pruneAmount;
 }
 

@@ -126,7 +126,7 @@ async function trainWith(backend: BackendInfo, config: ExperimentConfig, opts: T
       }
       if (opts.sparseTraining !== false) await syncSparseTraining(state);
       // Where the sparse kernels raced dense products for this mask, the run records the choice and both times.
-      const race = state.task.recurrenceRace ?? null;
+      const race = state.task.recurrencePath?.race ?? null;
       const raceMetrics: Metrics = race ? { sparse_recurrence: race.sparse ? 1 : 0, sparse_recurrence_ms: race.sparseMs, dense_recurrence_ms: race.denseMs } : {};
       const epochTrainable = trainableFor(state, epoch);
 

@@ -2,7 +2,6 @@
 // Loss: cross-entropy between the place-cell code and softmax(logits); metric: decoding error (cm) from the
 // mean centre of the top-3 cells, with the fraction of errors ≥ 10/20/50 cm.
 import * as tf from '@tensorflow/tfjs';
-import type { RecurrenceRace } from '../../ops/sparse/race';
 import type { NavigationTask as NavigationConfig } from '../../../schema/experiment';
 import { NavigationRnn, RecurrencePath, sparseInference } from '../../models/elman';
 import { softmaxCrossEntropy } from '../../ops/cross-entropy';
@@ -181,20 +180,7 @@ export class NavigationTask implements Task {
     return { error_cm: (100 * sum) / n, frac_err_ge_10cm: e10 / n, frac_err_ge_20cm: e20 / n, frac_err_ge_50cm: e50 / n };
   }
 
-  /** Sparse kernels or dense products for the pruned W_hh (measured per mask, carried in checkpoints). */
-  private readonly recurrencePath = new RecurrencePath();
-
-  get recurrenceRace(): RecurrenceRace | null {
-    return this.recurrencePath.race;
-  }
-
-  saveState(): Record<string, number> {
-    return this.recurrencePath.save();
-  }
-
-  loadState(s: Record<string, number>): void {
-    this.recurrencePath.load(s);
-  }
+  readonly recurrencePath = new RecurrencePath();
 
   useSparseTraining(masks: Map<string, Float32Array>): void {
     this.model.trainingKernel = this.recurrencePath.choose(masks.get('W_hh') ?? null, this.model.hidden, this.model.activation, { batch: this.config.batchSize, steps: this.config.sequenceLength });
