@@ -8,6 +8,11 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath, URL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// The engine version is baked in (src-main/engine/version.ts): the bundle has no sources to hash.
+const { register } = await import('tsx/esm/api');
+register();
+const { engineSourceHash } = await import('../src-main/engine/version-hash.ts');
+const engineVersion = engineSourceHash(fileURLToPath(new URL('../src-main', import.meta.url)));
 const started = Date.now();
 // Chunk names carry content hashes: clear the folder so old chunks do not pile up beside the new ones.
 rmSync(new URL('../out/cli', import.meta.url), { recursive: true, force: true });
@@ -27,7 +32,8 @@ await build({
   chunkNames: 'chunk-[name]-[hash]',
   sourcemap: true,
   logLevel: 'warning',
+  define: { __MODULI_ENGINE_VERSION__: JSON.stringify(engineVersion) },
   // Some dependencies are CommonJS and use require(): give the ESM bundle one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
-process.stderr.write(`built out/cli/moduli.mjs and out/cli/worker.mjs in ${Date.now() - started} ms\n`);
+process.stderr.write(`built out/cli/moduli.mjs and out/cli/worker.mjs (engine ${engineVersion}) in ${Date.now() - started} ms\n`);

@@ -9,7 +9,7 @@ import { assertConfigPath, ExperimentConfig, TASKS, type ExperimentConfigInput, 
 import { fieldInfo } from '../schema/fields';
 import { deepMerge, setPath } from '../schema/paths';
 import { NAMED_SPACE_IDS } from '../schema/penalty';
-import { PRESET_NAMES, presetConfig, type PresetName } from '../schema/presets';
+import { PRESET_NAMES, presetConfig, presetsFor, type PresetName } from '../schema/presets';
 import { UsageError } from './errors';
 
 /** The config fields that get a named flag (everything else: --set path=value). */
@@ -47,7 +47,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function addExperimentOptions(cmd: Command): Command {
   cmd
     .addOption(new Option('--task <task>', 'task').choices([...TASKS]))
-    .addOption(new Option('--preset <preset>', 'preset sizes: quick (CPU, minutes), medium (overnight on a CPU, minutes on a GPU) or paper (the paper, GPU)').choices([...PRESET_NAMES]))
+    .addOption(new Option('--preset <preset>', 'preset sizes: quick (CPU, minutes), medium (overnight on a CPU, minutes on a GPU), paper (the paper, GPU) or paper-regime (navigation: the paper\'s recipe at N = 256, minutes on a CPU)').choices([...PRESET_NAMES]))
     .option('--config <file>', 'experiment config JSON (any part of an ExperimentConfig; merged over the preset)');
   for (const f of EXPERIMENT_FLAGS) {
     const info = fieldInfo(f.path);
@@ -117,6 +117,9 @@ export function buildConfig(flags: ConfigFlags): ExperimentConfig {
   if (!TASKS.includes(taskName as TaskName)) throw new UsageError(`unknown task '${taskName}': expected one of ${TASKS.join(', ')}`);
   if (flags.preset && !PRESET_NAMES.includes(flags.preset as PresetName)) {
     throw new UsageError(`unknown preset '${flags.preset}': expected one of ${PRESET_NAMES.join(', ')}`);
+  }
+  if (flags.preset && !presetsFor(taskName as TaskName).includes(flags.preset as PresetName)) {
+    throw new UsageError(`the ${taskName} task has no '${flags.preset}' preset: expected one of ${presetsFor(taskName as TaskName).join(', ')}`);
   }
   // A config file alone is complete (schema defaults fill the rest); with --preset, or without a file, the
   // preset is the base and the file merges into it field by field.

@@ -54,6 +54,7 @@ export const TrainingEventSchema = z.discriminatedUnion('type', [
       notices: z.array(z.string()),
       adapter: z.object({ vendor: z.string(), architecture: z.string(), device: z.string(), description: z.string(), software: z.boolean() }).optional(),
     }),
+    engineVersion: z.string().max(200).optional(),
     parameters: anyNumber,
     totalSteps: anyNumber,
     baselines: metrics,
@@ -70,7 +71,7 @@ export const TrainingEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('progress'), phase, epoch: anyNumber, step: anyNumber, totalSteps: anyNumber, elapsedMs: anyNumber, etaMs: anyNumber.nullable() }),
   z.object({ type: z.literal('checkpoint'), phase, epoch: anyNumber, step: anyNumber, bytes: z.instanceof(Uint8Array) }),
-  z.object({ type: z.literal('finished'), result: z.object({ test: metrics, lottery: metrics.optional(), baselines: metrics, sparsity, steps: anyNumber, diverged: z.boolean(), wallMs: anyNumber }) }),
+  z.object({ type: z.literal('finished'), result: z.object({ test: metrics, endpoint: metrics.optional(), lottery: metrics.optional(), baselines: metrics, sparsity, steps: anyNumber, diverged: z.boolean(), wallMs: anyNumber }) }),
   z.object({ type: z.literal('stopped'), reason: z.enum(['paused', 'cancelled']), step: anyNumber }),
 ]);
 

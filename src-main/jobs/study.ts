@@ -11,7 +11,8 @@ import type { ExperimentConfig } from '../schema/experiment';
 import { StudySpec, type StudySpecInput } from '../schema/study';
 import { primaryMetricOf, TASKS, TRIVIAL_BASELINE, type TaskName } from '../schema/experiment';
 import type { RunStore } from '../store/run-store';
-import { NotFoundError } from '../store/errors';
+import { ConflictError, NotFoundError } from '../store/errors';
+import { engineVersion } from '../engine/version';
 import type { StudyListRow, StudyRunRow } from '../store/studies';
 import type { JobRunner } from './runner';
 
@@ -42,6 +43,7 @@ function enqueueCellRuns(store: RunStore, runner: JobRunner, studyId: string, ru
  */
 export function extendStudy(store: RunStore, runner: JobRunner, idOrPrefix: string, seeds: number[]): { studyId: string; runIds: string[] } {
   const info = studyInfo(store, idOrPrefix);
+  assertSameEngine(studyRunRows(store, info.id), info.id);
   const have = new Set(info.spec.seeds);
   const added = seeds.filter((s) => !have.has(s));
   const { spec, runs } = expandStudy({ ...info.spec, seeds: [...info.spec.seeds, ...added] });
@@ -71,9 +73,25 @@ export function studyWork(rows: Array<Pick<StudyRunRow, 'status' | 'progress_ste
   return { done, total };
 }
 
+/**
+ * A study's runs must come from one engine: the engine versions its runs recorded (engine/version.ts) must all
+ * be this process's, or a table would mix results of different code. Runs not yet started have none.
+ */
+export function assertSameEngine(rows: Array<Pick<StudyRunRow, 'engine_version'>>, studyId: string, current = engineVersion()): void {
+  const recorded = [...new Set(rows.flatMap((r) => (r.engine_version ? r.engine_version.split('+') : [])))];
+  const other = recorded.filter((v) => v !== current);
+  if (other.length) {
+    throw new ConflictError(
+      `study ${studyId} was trained by engine ${recorded.join(', ')}; this is engine ${current}. Mixing them would put results of different code in one table: ` +
+        `run it from a checkout whose engine is ${other[0]} (the commit that trained it), or start a new study`,
+    );
+  }
+}
+
 /** Paused, interrupted and failed runs of a study continue from their checkpoints; queued ones start. */
 export function resumeStudy(store: RunStore, runner: JobRunner, idOrPrefix: string): { studyId: string; resumed: string[] } {
   const { id } = studyInfo(store, idOrPrefix);
+  assertSameEngine(studyRunRows(store, id), id);
   const ids = store.studies.runIdsWithStatus(id, ['interrupted', 'paused', 'failed']);
   for (const r of ids) runner.resume(r);
   runner.kick();

@@ -25,6 +25,10 @@ export const NavigationTask = z.strictObject({
   adamWeightDecay: z.number().min(0).default(0.01).describe('AdamW decoupled weight decay (PyTorch default)'),
   activation: z.enum(['relu', 'tanh']).default('relu'),
   validationBatches: positiveInt.default(5),
+  accumulateGradients: z
+    .boolean()
+    .default(false)
+    .describe("the authors' headline code (commit 0553732) never zeroed gradients: each step applies the sum of every gradient so far (docs/method.md §9.4)"),
 });
 
 export const LanguageTask = z.strictObject({

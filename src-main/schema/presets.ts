@@ -1,14 +1,17 @@
 // Three presets per task: `paper` (the paper's sizes, for a GPU), `quick` (sized to learn within minutes on
-// 2 CPU cores) and `medium` (an overnight study on a workstation CPU, minutes per run on a GPU). Presets are
-// partial configs merged under the user's own settings.
+// 2 CPU cores) and `medium` (an overnight study on a workstation CPU, minutes per run on a GPU); navigation also
+// has `paper-regime` (the paper's recipe at a size a 2-core CPU trains in minutes: docs/studies/paper-regime.md).
+// Presets are partial configs merged under the user's own settings.
 import { ExperimentConfig, type ExperimentConfigInput, type TaskName } from './experiment';
 
-export const PRESET_NAMES = ['paper', 'medium', 'quick'] as const;
+export const PRESET_NAMES = ['paper', 'medium', 'quick', 'paper-regime'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 type TaskInput = ExperimentConfigInput['task'];
 
-const TASK_PRESETS: Record<TaskName, Record<PresetName, TaskInput>> = {
+type CommonPresetName = Exclude<PresetName, 'paper-regime'>;
+
+const TASK_PRESETS: Record<TaskName, Record<CommonPresetName, TaskInput> & Partial<Record<PresetName, TaskInput>>> = {
   navigation: {
     // Paper-era reference: N = 4096, 512 place cells, T = 50, batch 200, 30 epochs × 1000 steps.
     paper: { task: 'navigation' },
@@ -41,6 +44,23 @@ const TASK_PRESETS: Record<TaskName, Record<PresetName, TaskInput>> = {
       stepsPerEpoch: 500,
       epochs: 16,
       learningRate: 2.5e-3,
+      validationBatches: 8,
+    },
+    // The paper's regime where a 2-core CPU can afford it (issue: the quick recipe heals pruning damage):
+    // 256 place cells and T = 50 as in the paper, the reference's linear pace over every epoch, no recovery
+    // epochs (the final metric is the reference's endpoint: the end of the last pruning epoch), and lr × steps
+    // at the target (0.3) within 3× the paper's (1e-4 × 1000). N = 256 instead of 4096, batch 64 instead of 200,
+    // the Gaussian code as in quick, λ and lr from the pilot (docs/studies/paper-regime.md).
+    'paper-regime': {
+      task: 'navigation',
+      hidden: 256,
+      placeCells: 256,
+      placeCellCode: 'gaussian',
+      sequenceLength: 50,
+      batchSize: 64,
+      stepsPerEpoch: 100,
+      epochs: 19,
+      learningRate: 3e-3,
       validationBatches: 8,
     },
   },
@@ -114,7 +134,15 @@ const TASK_DEFAULTS: Record<TaskName, { lambda: number; target: number; power: 1
 const QUICK_RECOVERY_EPOCHS: Record<TaskName, number> = { navigation: 3, language: 0, adding: 0 };
 
 /** The small-CPU presets (quick, medium) share the quick recipe's λ, pruning pace and recovery epochs. */
-const cpuRecipe = (preset: PresetName) => preset !== 'paper';
+const cpuRecipe = (preset: PresetName) => preset === 'quick' || preset === 'medium';
+
+/** λ of the paper-regime preset: 0.1·(256/4096)^0.5 (the paper's λ moved to N = 256 by the N^−0.4…0.5 law of docs/studies/lambda-across-sizes.md), kept by the pilot. */
+const PAPER_REGIME_LAMBDA = 0.02;
+
+/** The presets a task has (every task has paper, medium and quick). */
+export function presetsFor(task: TaskName): PresetName[] {
+  return PRESET_NAMES.filter((p) => TASK_PRESETS[task][p] !== undefined);
+}
 
 /**
  * λ of the CPU presets. The reference's λ = 0.1 drove W_hh of the N = 128 navigation network entirely to zero
@@ -133,13 +161,21 @@ const QUICK_LAMBDA: Partial<Record<TaskName, number>> = { navigation: 0.01 };
  */
 const QUICK_SCHEDULE: Partial<Record<TaskName, 'linear' | 'cubic'>> = { navigation: 'cubic' };
 
+/** A preset the task does not have (a usage error at the CLI, a form error in the app). */
+export class PresetError extends Error {}
+
+const tasksWith = (preset: PresetName) => (Object.keys(TASK_PRESETS) as TaskName[]).filter((t) => TASK_PRESETS[t][preset] !== undefined);
+
 export function presetConfig(task: TaskName, preset: PresetName, overrides: Partial<ExperimentConfigInput> = {}): ExperimentConfig {
   const d = TASK_DEFAULTS[task];
+  const taskPreset = TASK_PRESETS[task][preset];
+  if (!taskPreset) throw new PresetError(`the '${preset}' preset exists for ${tasksWith(preset).join(', ')} only, not for ${task}: use one of ${presetsFor(task).join(', ')}`);
   const recoveryEpochs = cpuRecipe(preset) ? QUICK_RECOVERY_EPOCHS[task] : 0;
+  const lambda = preset === 'paper-regime' ? PAPER_REGIME_LAMBDA : cpuRecipe(preset) ? (QUICK_LAMBDA[task] ?? d.lambda) : d.lambda;
   return ExperimentConfig.parse({
     ...overrides,
-    task: { ...TASK_PRESETS[task][preset], ...(overrides.task ?? {}) },
-    regularization: { lambda: cpuRecipe(preset) ? (QUICK_LAMBDA[task] ?? d.lambda) : d.lambda, power: d.power, ...(overrides.regularization ?? {}) },
+    task: { ...taskPreset, ...(overrides.task ?? {}) },
+    regularization: { lambda, power: d.power, ...(overrides.regularization ?? {}) },
     pruning: { target: d.target, recoveryEpochs, ...(cpuRecipe(preset) && QUICK_SCHEDULE[task] ? { schedule: QUICK_SCHEDULE[task] } : {}), ...(overrides.pruning ?? {}) },
   });
 }

@@ -31,6 +31,8 @@ export const RunRecord = z.object({
   backendNotices: z.array(z.string()),
   /** The device the backend computed on: the WebGPU adapter, or CUDA; null on CPU backends and before start. */
   backendDevice: z.string().nullable(),
+  /** The engine version that trained the run (engine/version.ts); null before it starts and in older databases. */
+  engineVersion: z.string().max(200).nullable().default(null),
   appVersion: z.string(),
   host: z.string(),
   createdAt: z.number(),

@@ -26,6 +26,7 @@ const BundledRun = z.object({
   backend: z.string().max(100).nullable(),
   // Absent in bundles written before schema v5.
   backendDevice: z.string().max(200).nullable().optional(),
+  engineVersion: z.string().max(200).nullable().optional(),
   error: z.string().max(20_000).nullable(),
   result: z.unknown().nullable(),
   finalMetric: z.number().nullable(),
@@ -85,6 +86,7 @@ export function exportBundle(store: RunStore, runIds: string[]): Buffer {
       finishedAt: r.finishedAt,
       backend: r.backend,
       backendDevice: r.backendDevice,
+      engineVersion: r.engineVersion,
       error: r.error,
       result: r.result,
       finalMetric: r.finalMetric,
@@ -152,6 +154,7 @@ export function importBundle(store: RunStore, bytes: Buffer): string[] {
       store.createRun(r.config, { id: r.id, status: r.status });
       store.db.prepare('UPDATE runs SET name = ?, created_at = ? WHERE id = ?').run(r.name, r.createdAt, r.id);
       store.update(r.id, { startedAt: r.startedAt ?? undefined, finishedAt: r.finishedAt ?? undefined, backend: r.backend ?? undefined, backendDevice: r.backendDevice ?? null, error: r.error, result: r.result ?? undefined, finalMetric: r.finalMetric, finalSparsity: r.finalSparsity });
+      if (r.engineVersion) store.db.prepare('UPDATE runs SET engine_version = ? WHERE id = ?').run(r.engineVersion, r.id);
       for (const t of r.tags) store.tag(r.id, t);
       for (const n of r.notes) store.db.prepare('INSERT INTO notes (run_id, created_at, text) VALUES (?, ?, ?)').run(r.id, n.createdAt, n.text);
       store.appendMetrics(r.id, r.metrics.map(([name, step, value, phase]) => ({ name, step, value: value ?? NaN, phase })));

@@ -167,6 +167,13 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE runs ADD COLUMN backend_device TEXT;
     `,
   },
+  {
+    version: 6,
+    description: 'the engine version that trained a run (a hash of the engine sources; "a+b" when a resume changed it)',
+    sql: `
+      ALTER TABLE runs ADD COLUMN engine_version TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

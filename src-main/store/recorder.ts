@@ -163,6 +163,7 @@ export class RunRecorder {
     switch (e.type) {
       case 'started':
         s.update(this.runId, { status: 'running', backend: e.backend.active, backendDevice: deviceLabel(e.backend), backendNotices: e.backend.notices, startedAt: Date.now(), totalSteps: e.totalSteps, error: null });
+        if (e.engineVersion) s.recordEngineVersion(this.runId, e.engineVersion);
         break;
       case 'metrics':
         break;

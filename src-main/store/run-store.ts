@@ -27,6 +27,7 @@ interface RunRow {
   backend: string | null;
   backend_notices: string | null;
   backend_device: string | null;
+  engine_version: string | null;
   app_version: string;
   host: string;
   created_at: number;
@@ -158,6 +159,7 @@ export class RunStore {
       backend: r.backend,
       backendNotices: r.backend_notices ? JSON.parse(r.backend_notices) : [],
       backendDevice: r.backend_device,
+      engineVersion: r.engine_version,
       appVersion: r.app_version,
       host: r.host,
       createdAt: r.created_at,
@@ -180,6 +182,16 @@ export class RunStore {
     if (!r) return null;
     const tags = (this.db.prepare('SELECT tag FROM tags WHERE run_id = ? ORDER BY tag').all(id) as Array<{ tag: string }>).map((t) => t.tag);
     return this.toRecord(r, tags);
+  }
+
+  /**
+   * The engine version training a run, recorded at every start: a resume on another engine leaves "a+b", so a
+   * run trained by two engines never passes for one.
+   */
+  recordEngineVersion(id: string, version: string): void {
+    this.db
+      .prepare("UPDATE runs SET engine_version = CASE WHEN engine_version IS NULL OR engine_version = @v OR engine_version LIKE '%+' || @v THEN @v ELSE engine_version || '+' || @v END WHERE id = @id")
+      .run({ id, v: version });
   }
 
   /** The backend the most recently started run loaded, with its fallback notices. */

@@ -32,6 +32,7 @@ export interface StudyRunRow {
   total_steps: number | null;
   eta_ms: number | null;
   config_json: string;
+  engine_version: string | null;
 }
 
 const like = (prefix: string) => `${prefix.replace(/[%_\\]/g, '\\$&')}%`;
@@ -78,7 +79,7 @@ export class StudyStore {
   /** The study's runs in creation order. */
   runs(studyId: string): StudyRunRow[] {
     return this.db
-      .prepare('SELECT id, study_cell, seed, status, result_json, final_sparsity, final_metric, progress_step, total_steps, eta_ms, config_json FROM runs WHERE study_id = ? ORDER BY rowid')
+      .prepare('SELECT id, study_cell, seed, status, result_json, final_sparsity, final_metric, progress_step, total_steps, eta_ms, config_json, engine_version FROM runs WHERE study_id = ? ORDER BY rowid')
       .all(studyId) as StudyRunRow[];
   }
 

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { describeTemplate, STUDY_TEMPLATES, studyTemplate } from '../../engine/study/templates';
 import { setPath } from '../../schema/paths';
 import { primaryMetricOf } from '../../schema/experiment';
-import { PRESET_NAMES, type PresetName } from '../../schema/presets';
+import { PRESET_NAMES, PresetError, type PresetName } from '../../schema/presets';
 import { parseSeedList } from '../../schema/run-name';
 import { parseAssignment } from '../config-input';
 import { UsageError, integerOption, positiveInteger } from '../errors';
@@ -52,8 +52,14 @@ export function studyCommand(): Command {
     .action(async (what: string, o: { scale: PresetName; seeds: number; concurrency?: number; wait: boolean; db?: string; corpus?: string; set: string[]; axis: string[]; arms?: string; name?: string }) => {
       if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new UsageError(`--seeds must be a positive integer`);
       let spec;
-      if (STUDY_TEMPLATES.includes(what)) spec = studyTemplate(what, o.scale, Array.from({ length: o.seeds }, (_, i) => i + 1));
-      else {
+      if (STUDY_TEMPLATES.includes(what)) {
+        try {
+          spec = studyTemplate(what, o.scale, Array.from({ length: o.seeds }, (_, i) => i + 1));
+        } catch (e) {
+          if (e instanceof PresetError) throw new UsageError(`--scale: ${e.message}`);
+          throw e;
+        }
+      } else {
         try {
           spec = JSON.parse(readFileSync(what, 'utf8'));
         } catch (e) {

@@ -37,6 +37,12 @@ const SETS: Record<string, { task: TaskName; arms: ArmName[]; axes?: Record<stri
     axes: { 'task.hidden': [128, 256] },
     description: 'torus vs its permuted control (and L1) at N = 128 and 256 (--axis for more sizes)',
   },
+  // The decisive test at the paper's regime (docs/studies/paper-regime.md): run with --scale paper-regime.
+  'navigation-paper-regime': {
+    task: 'navigation',
+    arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.none],
+    description: 'torus vs its permuted control and no regulariser, for --scale paper-regime (pruning that bites, endpoint metric)',
+  },
   'adding-controls': { task: 'adding', arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none], description: 'adding problem: torus vs controls' },
   'language-controls': { task: 'language', arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none], description: 'language model: torus vs controls' },
 };

@@ -59,6 +59,11 @@ export interface Task {
    * decided by useSparseTraining; the trainer records it and keeps it in checkpoints.
    */
   readonly recurrencePath?: RecurrencePath;
+  /**
+   * Apply the running sum of every gradient so far instead of this step's (the authors' headline code never
+   * zeroed its gradients; engine/training/step.ts).
+   */
+  readonly accumulateGradients?: boolean;
   /** After the optimizer step (e.g. keep carried hidden state). */
   afterStep?(): void;
   /** Validation metrics at the end of an epoch (primary metric included). */

@@ -18,6 +18,8 @@ export interface CheckpointMeta {
   pruneAmount: number;
   /** Test metrics of the finished training phase, kept for the final summary when resuming the lottery. */
   trainResult?: Record<string, number>;
+  /** Test metrics at the end of the last pruning epoch, when later epochs train on (RunResult.endpoint). */
+  endpointResult?: Record<string, number>;
   /** Training wall time before this checkpoint (absent in checkpoints written before it was recorded). */
   elapsedMs?: number;
 }

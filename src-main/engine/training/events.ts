@@ -18,7 +18,7 @@ export interface MatrixSnapshot {
 }
 
 export type TrainingEvent =
-  | { type: 'started'; backend: BackendInfo; parameters: number; totalSteps: number; baselines: Metrics; resumedAt: number }
+  | { type: 'started'; backend: BackendInfo; engineVersion: string; parameters: number; totalSteps: number; baselines: Metrics; resumedAt: number }
   | { type: 'metrics'; phase: Phase; epoch: number; step: number; values: Metrics }
   | {
       type: 'epoch';
@@ -40,6 +40,11 @@ export type TrainingEvent =
 export interface RunResult {
   /** Held-out metrics of the trained (pruned) network. */
   test: Metrics;
+  /**
+   * Held-out metrics at the end of the last pruning epoch (the reference's endpoint: it evaluates there); the
+   * same as `test` when no recovery or stabiliser epochs follow. Absent in results recorded before it existed.
+   */
+  endpoint?: Metrics;
   /** Held-out metrics of the lottery-ticket retrain, when enabled. */
   lottery?: Metrics;
   baselines: Metrics;

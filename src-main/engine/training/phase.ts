@@ -18,10 +18,12 @@ export interface PhaseState {
   masks: MaskSet;
   optimizer: Optimizer;
   pruneAmount: number;
+  /** The running gradient sums applied instead of each step's gradients, when the task accumulates them. */
+  gradientSums: Map<string, tf.Variable> | null;
 }
 
 /** Tensor groups of a checkpoint, by name prefix. */
-const GROUP = { variables: 'var/', masks: 'mask/', optimizer: 'opt/', embeddings: 'emb/', carry: 'carry/' } as const;
+const GROUP = { variables: 'var/', masks: 'mask/', optimizer: 'opt/', embeddings: 'emb/', carry: 'carry/', gradientSums: 'gsum/' } as const;
 
 /** Every tensor a checkpoint must hold to resume this phase exactly, named by group. */
 export function checkpointTensors(state: PhaseState): Record<string, tf.Tensor> {
@@ -34,11 +36,15 @@ export function checkpointTensors(state: PhaseState): Record<string, tf.Tensor> 
   put('optimizer', Object.entries(state.optimizer.state().slots));
   put('embeddings', Object.entries(state.regularizer.embeddingVariables()));
   put('carry', Object.entries(state.task.saveTensors?.() ?? {}));
+  put('gradientSums', state.gradientSums ?? []);
   return tensors;
 }
 
 /** The scalar part of a checkpoint: where to resume and the state that is not a tensor. */
-export function checkpointMeta(state: PhaseState, at: { epoch: number; step: number; globalStep: number; trainResult: Record<string, number> | undefined; elapsedMs: number }): CheckpointMeta {
+export function checkpointMeta(
+  state: PhaseState,
+  at: { epoch: number; step: number; globalStep: number; trainResult: Record<string, number> | undefined; endpointResult: Record<string, number> | undefined; elapsedMs: number },
+): CheckpointMeta {
   return {
     phase: state.phase,
     epoch: at.epoch,
@@ -49,6 +55,7 @@ export function checkpointMeta(state: PhaseState, at: { epoch: number; step: num
     taskState: { ...state.task.saveState?.(), ...state.task.recurrencePath?.save() },
     pruneAmount: state.pruneAmount,
     trainResult: at.trainResult,
+    endpointResult: at.endpointResult,
     elapsedMs: at.elapsedMs,
   };
 }
@@ -76,7 +83,7 @@ export function buildPhase(config: ExperimentConfig, phase: Phase, opts: TaskFac
     masks.load(Object.fromEntries(trained.masks.masks));
     pruneAmount = trained.pruneAmount;
   }
-  return { phase, task, regularizer, masks, optimizer: task.createOptimizer(), pruneAmount };
+  return { phase, task, regularizer, masks, optimizer: task.createOptimizer(), pruneAmount, gradientSums: task.accumulateGradients ? new Map() : null };
 }
 
 /** Restores a phase from a checkpoint written by checkpointTensors (same configuration). */
@@ -115,6 +122,9 @@ export function restore(state: PhaseState, ckpt: Checkpoint): void {
   const carry = group('carry');
   if (Object.keys(carry).length && state.task.loadTensors) state.task.loadTensors(carry);
   tf.dispose(Object.values(carry));
+  const sums = group('gradientSums');
+  if (state.gradientSums) for (const [k, v] of Object.entries(sums)) state.gradientSums.set(k, tf.variable(v, false));
+  else tf.dispose(Object.values(sums));
   state.task.loadState?.(ckpt.meta.taskState);
   state.task.recurrencePath?.load(ckpt.meta.taskState);
   state.pruneAmount = ckpt.meta.pruneAmount;
@@ -162,5 +172,7 @@ export function disposeAll(state: PhaseState, trained: PhaseState | null): void 
     s.regularizer.dispose();
     s.masks.dispose();
     s.optimizer.dispose();
+    for (const v of s.gradientSums?.values() ?? []) v.dispose();
+    s.gradientSums?.clear();
   }
 }

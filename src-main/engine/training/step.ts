@@ -29,6 +29,26 @@ export interface StepValues extends Metrics {
   gradNorm: number;
 }
 
+/**
+ * Adds this step's gradients to the running sums (created at the first step) and returns the sums: what the
+ * authors' headline code applied, as it never called zero_grad() (docs/method.md §9.4). Masked entries add 0.
+ */
+function addToSums(sums: Map<string, tf.Variable>, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  for (const [k, g] of Object.entries(grads)) {
+    let s = sums.get(k);
+    if (s) {
+      const sum = s;
+      tf.tidy(() => sum.assign(tf.add(sum, g)));
+    } else {
+      s = tf.variable(g, false);
+      sums.set(k, s);
+    }
+    out[k] = s;
+  }
+  return out;
+}
+
 export async function optimizationStep(state: PhaseState, ctx: StepContext, o: { lambda: number; wantMetrics: boolean; trainable: EpochTrainables }): Promise<StepValues> {
   const { task, regularizer, optimizer } = state;
   const trainable = o.trainable.variables;
@@ -66,14 +86,15 @@ export async function optimizationStep(state: PhaseState, ctx: StepContext, o: {
   });
   let gradNorm = NaN;
   try {
-    let update = grads;
+    let update = state.gradientSums ? addToSums(state.gradientSums, grads) : grads;
+    const sums = update;
     if (task.clipNorm !== null) {
       const clipped = await clipByGlobalNorm(grads, task.clipNorm);
       update = clipped.grads;
       gradNorm = clipped.norm;
     }
     tf.tidy(() => optimizer.apply(trainable, update));
-    if (update !== grads) tf.dispose(Object.values(update));
+    if (update !== grads && update !== sums) tf.dispose(Object.values(update));
   } finally {
     tf.dispose(Object.values(grads));
   }

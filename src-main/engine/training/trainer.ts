@@ -4,6 +4,7 @@ import { effectiveLambda, type ExperimentConfig } from '../../schema/experiment'
 import { selectBackend, type BackendInfo } from '../backend';
 import { acquireMatMulThreads, activeMatMulThreads, registerBatchMatMul, resolveThreads } from '../threads/parallel-matmul';
 import { acquireNativeBlas } from '../blas/runtime';
+import { engineVersion } from '../version';
 import { createTask, type TaskFactoryOptions } from '../tasks';
 import type { Metrics, Task } from '../tasks/task';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint';
@@ -89,13 +90,14 @@ async function trainWith(backend: BackendInfo, config: ExperimentConfig, opts: T
   const phaseSteps = (p: Phase) => totalEpochs(firstTask, p, recovery) * stepsPerEpoch;
   const totalSteps = phases.reduce((s, p) => s + phaseSteps(p), 0);
   const baselines = firstTask.baselines();
-  emit({ type: 'started', backend, parameters: countParameters(firstTask), totalSteps, baselines, resumedAt: resume?.meta.globalStep ?? 0 });
+  emit({ type: 'started', backend, engineVersion: engineVersion(), parameters: countParameters(firstTask), totalSteps, baselines, resumedAt: resume?.meta.globalStep ?? 0 });
 
   let globalStep = resume?.meta.globalStep ?? 0;
   const stepsAtStart = globalStep;
   let lastProgress = 0;
   let diverged = false;
   let trainResult: Metrics | undefined = resume?.meta.trainResult;
+  let endpointResult: Metrics | undefined = resume?.meta.endpointResult;
   let trainState: PhaseState | null = null;
   let finalSparsity: RunResult['sparsity'] = { global: 0, perMatrix: {}, smallWeightFraction: {} };
 
@@ -168,6 +170,9 @@ async function trainWith(backend: BackendInfo, config: ExperimentConfig, opts: T
       task.endEpoch?.(valid, optimizer);
       const sparsity = await measureSparsity(state);
       finalSparsity = sparsity;
+      // The reference evaluates at the end of its last pruning epoch; later (recovery, stabiliser) epochs can
+      // heal pruning damage, so that endpoint is measured on the test set too.
+      if (phase === 'train' && epoch === task.epochs - 1 && epochs > task.epochs) endpointResult = await task.test();
       emit({ type: 'epoch', phase, epoch, step: globalStep, pruneAmount: state.pruneAmount, threshold, sparsity, valid, learningRate: optimizer.learningRate });
       if (epoch === 0 || epoch === epochs - 1 || (epoch + 1) % snapshotEvery === 0) {
         emit({ type: 'snapshot', phase, epoch, step: globalStep, matrices: await snapshot(state) });
@@ -177,7 +182,10 @@ async function trainWith(backend: BackendInfo, config: ExperimentConfig, opts: T
 
     const test = await task.test();
     if (Object.values(test).some((x) => !Number.isFinite(x))) diverged = true;
-    if (phase === 'train') trainResult = test;
+    if (phase === 'train') {
+      trainResult = test;
+      endpointResult ??= test;
+    }
     else {
       const result = finish(trainResult ?? {}, test);
       disposeAll(state, trainState);
@@ -192,13 +200,13 @@ async function trainWith(backend: BackendInfo, config: ExperimentConfig, opts: T
   throw new Error('unreachable: no phase ran');
 
   function finish(test: Metrics, lottery: Metrics | undefined): RunResult {
-    const result: RunResult = { test, lottery, baselines, sparsity: finalSparsity, steps: globalStep, diverged, wallMs: Date.now() - started };
+    const result: RunResult = { test, endpoint: endpointResult, lottery, baselines, sparsity: finalSparsity, steps: globalStep, diverged, wallMs: Date.now() - started };
     emit({ type: 'finished', result });
     return result;
   }
 
   async function emitCheckpoint(state: PhaseState, epoch: number, step: number) {
-    const meta = checkpointMeta(state, { epoch, step, globalStep, trainResult, elapsedMs: trainingMs() });
+    const meta = checkpointMeta(state, { epoch, step, globalStep, trainResult, endpointResult, elapsedMs: trainingMs() });
     emit({ type: 'checkpoint', phase: state.phase, epoch, step, bytes: await encodeCheckpoint(meta, checkpointTensors(state)) });
   }
 }

@@ -11,6 +11,7 @@ import { AdamW, type Optimizer } from '../../training/optimizers';
 import type { Prunable, ScheduleTiming } from '../../training/pruning';
 import type { RecurrentMatrix } from '../../training/regularizer';
 import type { Metrics, StepContext, StepResult, Task } from '../task';
+import { decodingFloor } from './decoding-floor';
 import { PlaceCells } from './place-cells';
 import { PlaceCodeThread } from './place-code-thread';
 import { generateTrajectories, type TrajectoryBatch } from './trajectories';
@@ -32,6 +33,7 @@ export class NavigationTask implements Task {
   readonly scheduleTiming: ScheduleTiming;
   readonly clipNorm = null;
   readonly primaryMetric = 'error_cm';
+  readonly accumulateGradients: boolean;
   readonly placeCells: PlaceCells;
   readonly model: NavigationRnn;
   /** The next training batch's place codes on a second thread (when the run may use one). */
@@ -45,6 +47,7 @@ export class NavigationTask implements Task {
     opts: { backgroundThread?: boolean } = {},
   ) {
     this.epochs = config.epochs;
+    this.accumulateGradients = config.accumulateGradients;
     this.scheduleTiming = { epochs: config.epochs, firstEpoch: 1, offset: 0 };
     this.placeCells = new PlaceCells({ count: config.placeCells, width: config.placeCellWidth, surroundScale: config.surroundScale, boxSize: config.boxSize, code: config.placeCellCode });
     this.model = new NavigationRnn(config.hidden, config.placeCells, config.activation, deriveRng(seed, initSeed));
@@ -222,8 +225,20 @@ export class NavigationTask implements Task {
     return this.evaluateBatches('test', this.config.validationBatches);
   }
 
-  /** Error of predicting the start position for every step, and of predicting the box centre. */
+  /** The test trajectories (`test()` evaluates these). */
+  private testTrajectories(): TrajectoryBatch[] {
+    return Array.from({ length: this.config.validationBatches }, (_, i) =>
+      generateTrajectories(this.config.batchSize, this.config.sequenceLength, this.config.boxSize, deriveRng(this.seed, `test:${i}`)),
+    );
+  }
+
+  /**
+   * Error of predicting the start position for every step and of predicting the box centre, and the decoding
+   * floor: what a perfect predictor scores on the test trajectories through the same top-3 decoder (with its
+   * standard error over trajectories).
+   */
   baselines(): Metrics {
+    const floor = decodingFloor(this.placeCells, this.testTrajectories(), TOP_K);
     const rng = deriveRng(this.seed, 'test:0');
     const traj = generateTrajectories(this.config.batchSize, this.config.sequenceLength, this.config.boxSize, rng);
     let start = 0;
@@ -235,7 +250,7 @@ export class NavigationTask implements Task {
       start += Math.hypot(traj.positions[2 * r] - traj.start[2 * b], traj.positions[2 * r + 1] - traj.start[2 * b + 1]);
       centre += Math.hypot(traj.positions[2 * r], traj.positions[2 * r + 1]);
     }
-    return { start_position_error_cm: (100 * start) / rows, box_centre_error_cm: (100 * centre) / rows };
+    return { start_position_error_cm: (100 * start) / rows, box_centre_error_cm: (100 * centre) / rows, decoding_floor_cm: floor.meanCm, decoding_floor_se_cm: floor.standardErrorCm };
   }
 
   dispose() {
