@@ -7,7 +7,9 @@ import { ENDED_STATUSES } from '../schema/run';
 import { paperComparison, type PaperComparison } from '../engine/study/paper';
 import { splitCell, summarizeStudy, type CellSummary, type StudyRow } from '../engine/study/report';
 import { runStructure, type MatrixStructure } from '../engine/study/structure';
-import type { ExperimentConfig } from '../schema/experiment';
+import { NavigationTask as NavigationTaskConfig, type ExperimentConfig } from '../schema/experiment';
+import type { RunResult } from '../engine/training/events';
+import { navigationDecodingFloor } from '../engine/tasks/navigation/decoding-floor';
 import { StudySpec, type StudySpecInput } from '../schema/study';
 import { primaryMetricOf, TASKS, TRIVIAL_BASELINE, type TaskName } from '../schema/experiment';
 import type { RunStore } from '../store/run-store';
@@ -157,11 +159,19 @@ function structureResolver(store: RunStore, source: StructureSource | undefined)
   return source ? (id: string) => runStructureOf(store, id) : null;
 }
 
+/** A navigation run's decoding floor: recorded with it, or computed from its config (runs recorded before it was). */
+function floorOf(r: StudyRunRow, result: RunResult): number | null {
+  const recorded = result.baselines?.decoding_floor_cm;
+  if (typeof recorded === 'number') return recorded;
+  const config = JSON.parse(r.config_json) as ExperimentConfig;
+  return config.task.task === 'navigation' ? navigationDecodingFloor(NavigationTaskConfig.parse(config.task), config.seed).meanCm : null;
+}
+
 export function studyRows(store: RunStore, studyId: string, o: { structure?: StructureSource } = {}): StudyRow[] {
   const structureOf = structureResolver(store, o.structure);
   const baselineKey = TRIVIAL_BASELINE[studyInfo(store, studyId).task];
   return studyRunRows(store, studyId).map((r) => {
-    const result = r.result_json ? (JSON.parse(r.result_json) as { test: Record<string, number>; lottery?: Record<string, number>; baselines?: Record<string, number>; diverged: boolean }) : null;
+    const result = r.result_json ? (JSON.parse(r.result_json) as RunResult) : null;
     return {
       cell: r.study_cell,
       seed: r.seed,
@@ -172,6 +182,9 @@ export function studyRows(store: RunStore, studyId: string, o: { structure?: Str
       diverged: result?.diverged ?? false,
       locality: structureOf && r.status === 'finished' ? meanLocality(structureOf(r.id)) : null,
       baseline: result?.baselines?.[baselineKey] ?? null,
+      floor: result ? floorOf(r, result) : null,
+      endpoint: result?.endpoint ?? null,
+      perMatrix: result?.sparsity?.perMatrix ?? null,
     };
   });
 }

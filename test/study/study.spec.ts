@@ -197,7 +197,7 @@ describe('study reports', () => {
 });
 
 describe('reports against the paper', () => {
-  const cell = (name: string, values: number[]) => ({ cell: name, runs: values.length, finished: values.length, diverged: 0, metric: { mean: values.reduce((a, b) => a + b, 0) / values.length, std: 0, values }, sparsity: 0.9, lottery: null, locality: null, worseThanBaseline: null, vs: {} });
+  const cell = (name: string, values: number[]) => ({ cell: name, runs: values.length, finished: values.length, diverged: 0, metric: { mean: values.reduce((a, b) => a + b, 0) / values.length, std: 0, values }, sparsity: 0.9, lottery: null, locality: null, worseThanBaseline: null, floor: null, aboveFloor: null, endpoint: null, perMatrix: null, vs: {} });
 
   it('effect sizes: Welch difference, 95 % CI and Cohen d; Brown–Forsythe spread test (checked against scipy)', () => {
     const d = compareMeans([1, 2, 3, 4, 5], [3, 4, 5, 6, 7])!;

@@ -7,7 +7,7 @@
 // no-regulariser sample. This project's "L1" arm is a real all-ones penalty (C = ones); the authors' "L1" row
 // is therefore shown beside "no regulariser", never beside our L1.
 import type { TaskName } from '../../schema/experiment';
-import { brownForsythe, compareMeans } from './stats';
+import { brownForsythe, compareMeans, equivalenceTest } from './stats';
 import { joinCell, splitCell, type CellSummary } from './report';
 
 export interface AuthorsCell {
@@ -46,7 +46,14 @@ export const NO_AUTHORS_NUMBERS: Partial<Record<TaskName, string>> = {
   adding: 'the authors published no adding-problem numbers',
 };
 
-type Verdict = 'holds' | 'does not hold' | 'not shown at this scale' | 'not testable here';
+type Verdict = 'holds' | 'does not hold' | 'equivalent' | 'not shown at this scale' | 'not testable here';
+
+/**
+ * The smallest difference of the primary metric that would matter, per task: a 'lower' claim whose Welch test
+ * is not significant is also tested for equivalence within ±margin (TOST), so "not shown" and "no difference
+ * that matters" are told apart. Navigation: 1 cm (a third of the authors' 3.4 cm torus–permuted gap).
+ */
+export const EQUIVALENCE_MARGIN: Partial<Record<TaskName, { margin: number; unit: string }>> = { navigation: { margin: 1, unit: 'cm' } };
 
 export interface Claim {
   task: TaskName;
@@ -99,12 +106,17 @@ export function judgeClaims(task: TaskName, cells: CellSummary[]): ClaimVerdict[
     }
     const d = compareMeans(a, b);
     if (!d) return { claim, group, verdict: 'not testable here', evidence: `needs ≥ 2 finished runs in each arm (n = ${a.length} + ${b.length})` };
-    const verdict: Verdict = d.p >= 0.05 ? 'not shown at this scale' : d.diff < 0 ? 'holds' : 'does not hold';
+    const margin = EQUIVALENCE_MARGIN[task];
+    const tost = margin ? equivalenceTest(a, b, margin.margin) : null;
+    const verdict: Verdict = d.p < 0.05 ? (d.diff < 0 ? 'holds' : 'does not hold') : tost?.verdict === 'equivalent' ? 'equivalent' : 'not shown at this scale';
+    const equivalence = tost && margin
+      ? `; equivalence within ±${margin.margin} ${margin.unit} (TOST): p = ${f(tost.p, 2)}, 90 % CI [${f(tost.ci90[0])}, ${f(tost.ci90[1])}]`
+      : '';
     return {
       claim,
       group,
       verdict,
-      evidence: `Welch t-test p = ${f(d.p, 2)}, difference ${f(d.diff)} [95 % CI ${f(d.ci[0])}, ${f(d.ci[1])}], Cohen's d ${f(d.d, 2)}, n = ${a.length} + ${b.length}`,
+      evidence: `Welch t-test p = ${f(d.p, 2)}, difference ${f(d.diff)} [95 % CI ${f(d.ci[0])}, ${f(d.ci[1])}], Cohen's d ${f(d.d, 2)}, n = ${a.length} + ${b.length}${equivalence}`,
     };
   });
 }
@@ -133,5 +145,5 @@ export function paperComparison(task: TaskName, cells: CellSummary[]): PaperComp
 /** The authors' cell for an arm, as a table cell ('–' where they have none). */
 export function authorsCell(task: TaskName, arm: string): string {
   const c = AUTHORS[task]?.cells[arm];
-  return c ? `${c.mean} (${c.std}), n = ${c.n}${c.note ? `; ${c.note}` : ''}` : '–';
+  return c ? `${c.mean} (${c.std} population), n = ${c.n}${c.note ? `; ${c.note}` : ''}` : '–';
 }

@@ -3,7 +3,7 @@
 // no-regulariser and L1 controls. Pure: rows in, tables out.
 import { csvRow, texComment, texText } from '../../math/export-escape';
 import { meanSpread } from '../../math/summary';
-import { mean, sampleStd, welchTTest, type WelchResult } from './stats';
+import { fisherExact, mean, sampleStd, welchTTest, type WelchResult } from './stats';
 import { CONTROL_ARMS } from './templates';
 import type { TaskName } from '../../schema/experiment';
 import { AUTHORS, authorsCell, judgeClaims, NO_AUTHORS_NUMBERS } from './paper';
@@ -20,6 +20,18 @@ export interface StudyRow {
   locality?: number | null;
   /** The run's trivial baseline for the primary metric (schema TRIVIAL_BASELINE), when it reported one. */
   baseline?: number | null;
+  /** Navigation: the decoding floor of the run's test set (a perfect predictor through the decoder), cm. */
+  floor?: number | null;
+  /** Test metrics at the end of the last pruning epoch (RunResult.endpoint); null for runs recorded before it. */
+  endpoint?: Record<string, number> | null;
+  /** Final pruned fraction per pruned matrix (encoder, W_ih, W_hh, decoder, …). */
+  perMatrix?: Record<string, number> | null;
+}
+
+interface MeanStd {
+  mean: number;
+  std: number;
+  n: number;
 }
 
 export interface CellSummary {
@@ -34,6 +46,13 @@ export interface CellSummary {
   locality: { mean: number; std: number } | null;
   /** Finished runs that ended worse than their trivial baseline (or diverged), of those with a baseline; null without baselines. */
   worseThanBaseline: { count: number; of: number } | null;
+  /** The decoding floor (navigation) and the metric above it, per run then averaged; null where not measured. */
+  floor: MeanStd | null;
+  aboveFloor: MeanStd | null;
+  /** The metric at the end of the last pruning epoch; null where not recorded. */
+  endpoint: MeanStd | null;
+  /** Mean final pruned fraction per matrix over the cell's finished runs. */
+  perMatrix: Record<string, number> | null;
   vs: Record<string, Comparison | null>;
 }
 
@@ -56,6 +75,14 @@ export function joinCell(arm: string, group: string): string {
 }
 
 const finite = (xs: Array<number | undefined | null>) => xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+const meanStd = (xs: number[]): MeanStd | null => (xs.length ? { mean: mean(xs), std: sampleStd(xs), n: xs.length } : null);
+
+/** Mean of each matrix's pruned fraction over the runs that report it. */
+function meanPerMatrix(rows: StudyRow[]): Record<string, number> | null {
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.perMatrix ?? {})))];
+  if (!names.length) return null;
+  return Object.fromEntries(names.map((n) => [n, mean(finite(rows.map((r) => r.perMatrix?.[n])))]));
+}
 
 export function summarizeStudy(rows: StudyRow[], primary: string): CellSummary[] {
   const cells = [...new Set(rows.map((r) => r.cell))];
@@ -65,6 +92,7 @@ export function summarizeStudy(rows: StudyRow[], primary: string): CellSummary[]
     const m = values(cell);
     const lot = finite(own.map((r) => r.lottery?.[primary]));
     const loc = finite(own.map((r) => r.locality));
+    const ok = own.filter((r) => r.status === 'finished' && !r.diverged && Number.isFinite(r.test?.[primary] ?? NaN));
     const judged = own.filter((r) => r.status === 'finished' && typeof r.baseline === 'number' && Number.isFinite(r.baseline));
     const failed = judged.filter((r) => r.diverged || !((r.test?.[primary] ?? NaN) <= r.baseline!));
     const vs: Record<string, Comparison | null> = {};
@@ -85,6 +113,10 @@ export function summarizeStudy(rows: StudyRow[], primary: string): CellSummary[]
       lottery: lot.length ? { mean: mean(lot), std: sampleStd(lot) } : null,
       locality: loc.length ? { mean: mean(loc), std: sampleStd(loc) } : null,
       worseThanBaseline: judged.length ? { count: failed.length, of: judged.length } : null,
+      floor: meanStd(finite(ok.map((r) => r.floor))),
+      aboveFloor: meanStd(finite(ok.map((r) => (typeof r.floor === 'number' ? r.test![primary] - r.floor : null)))),
+      endpoint: meanStd(finite(ok.map((r) => r.endpoint?.[primary]))),
+      perMatrix: meanPerMatrix(ok),
       vs,
     };
   });
@@ -98,6 +130,22 @@ export function marker(w: WelchResult | null): string {
 }
 
 const fmt = (x: number, d = 4) => (Number.isFinite(x) ? x.toPrecision(d) : '–');
+const spread = (m: { mean: number; std: number; n: number } | null, d = 4) => (m ? meanSpread(m.mean, m.std, m.n, d) : '–');
+
+/** Fisher's exact test on runs worse than the trivial baseline, each arm against each control it was compared with. */
+function failureTests(summaries: CellSummary[]): string[] {
+  const byCell = new Map(summaries.map((s) => [s.cell, s]));
+  return summaries.flatMap((s) => {
+    const { group } = splitCell(s.cell);
+    return Object.keys(s.vs).flatMap((control) => {
+      const c = byCell.get(joinCell(control, group));
+      const a = s.worseThanBaseline;
+      const b = c?.worseThanBaseline;
+      if (!a || !b || a.count + b.count === 0) return [];
+      return [`${s.cell} vs ${control}: ${a.count}/${a.of} vs ${b.count}/${b.of} worse than trivial, Fisher exact p = ${fmt(fisherExact(a.count, a.of, b.count, b.of), 2)}`];
+    });
+  });
+}
 
 export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'latex' | 'json', o: { title: string; primary: string; task?: TaskName }): string {
   const controls = [...new Set(summaries.flatMap((s) => Object.keys(s.vs)))];
@@ -108,26 +156,36 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
   }
   const withLocality = summaries.some((s) => s.locality);
   const withBaseline = summaries.some((s) => s.worseThanBaseline);
+  const withFloor = summaries.some((s) => s.floor);
+  // The endpoint is its own column only where later epochs (recovery, stabiliser) moved the metric.
+  const withEndpoint = summaries.some((s) => s.endpoint && Math.abs(s.endpoint.mean - s.metric.mean) > 1e-9);
+  const withPerMatrix = summaries.some((s) => s.perMatrix);
   const header = [
     'configuration',
     'runs',
     `${o.primary} (mean ± std)`,
+    ...(withFloor ? ['decoding floor', `${o.primary} − floor`] : []),
+    ...(withEndpoint ? [`${o.primary} at the last pruning epoch`] : []),
     'sparsity',
     `lottery ${o.primary}`,
     'diverged',
     ...(withBaseline ? ['worse than trivial'] : []),
+    ...(withPerMatrix ? ['pruned per matrix'] : []),
     ...(withLocality ? ['kept-length ratio'] : []),
     ...controls.map((c) => `vs ${c}`),
-    ...(authors ? ['authors, mean (std)'] : []),
+    ...(authors ? ['authors, mean (population std)'] : []),
   ];
   const rows = summaries.map((s) => [
     s.cell,
     `${s.finished}/${s.runs}`,
     meanSpread(s.metric.mean, s.metric.std, s.metric.values.length),
+    ...(withFloor ? [spread(s.floor, 3), spread(s.aboveFloor)] : []),
+    ...(withEndpoint ? [spread(s.endpoint)] : []),
     Number.isFinite(s.sparsity) ? `${(100 * s.sparsity).toFixed(1)} %` : '–',
     s.lottery ? `${fmt(s.lottery.mean)} ± ${fmt(s.lottery.std, 2)}` : '–',
     String(s.diverged),
     ...(withBaseline ? [s.worseThanBaseline ? `${s.worseThanBaseline.count}/${s.worseThanBaseline.of}` : '–'] : []),
+    ...(withPerMatrix ? [s.perMatrix ? Object.entries(s.perMatrix).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}`).join(' · ') + ' %' : '–'] : []),
     ...(withLocality ? [s.locality ? `${s.locality.mean.toFixed(3)} ± ${s.locality.std.toFixed(3)}` : '–'] : []),
     ...controls.map((c) => (s.vs[c] ? `${marker(s.vs[c])} (p=${fmt(s.vs[c]!.p, 2)})` : '–')),
     ...(authors && o.task ? [authorsCell(o.task, splitCell(s.cell).arm)] : []),
@@ -157,11 +215,15 @@ export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'l
         '',
         ...(verdicts.length ? verdicts.map((v) => `- **${v.verdict}**${v.group ? ` at ${v.group}` : ''} — ${v.claim.text} (${v.claim.a} vs ${v.claim.b}): ${v.evidence}.`) : ['- no claim of the paper compares two arms of this study']),
         '',
-        'Verdicts: holds = p < 0.05 in the claimed direction; does not hold = p < 0.05 against it; not shown at this scale = p ≥ 0.05 (the study cannot tell); not testable here = too few finished runs.',
+        'Verdicts: holds = p < 0.05 in the claimed direction; does not hold = p < 0.05 against it; equivalent = p ≥ 0.05 and the 90 % CI of the difference lies within the task’s equivalence margin (TOST; navigation ±1 cm); not shown at this scale = p ≥ 0.05 and not equivalent (the study cannot tell); not testable here = too few finished runs.',
       ]
     : [];
   return [`## ${o.title}`, '', line(header), line(header.map(() => '---')), ...rows.map(line), '', 'Markers: Welch t-test on the final metric; * p < 0.05, ** p < 0.01; ↓ lower than the control.',
     ...(withBaseline ? ['Worse than trivial: finished runs whose final metric is worse than the task’s trivial baseline (navigation: predicting the start position; adding: predicting the mean sum; language model: the unigram model), or that diverged.'] : []),
+    ...(withFloor ? ['Decoding floor: the error a perfect predictor of the place code scores through the same top-3 decoder on the run’s test trajectories; the metric can only be read above it.'] : []),
+    ...(withEndpoint ? ['At the last pruning epoch: test metric at the end of the last epoch that pruned (the reference evaluates there), before later epochs could heal the damage.'] : []),
+    ...(withPerMatrix ? ['Pruned per matrix: how the one global magnitude threshold shared the cut among the pruned matrices (mean over finished runs).'] : []),
+    ...failureTests(summaries).map((l) => `- ${l}`),
     ...(withLocality ? ['Kept-length ratio: mean geodesic length of the surviving W_hh connections over the mean of all pairs, in the run’s embedding (the torus for runs without one); 1 is what a geometry-blind mask keeps.'] : []),
     ...paper,
     ''].join('\n');

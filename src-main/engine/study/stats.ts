@@ -130,3 +130,53 @@ export function brownForsythe(a: number[], b: number[]): { ratio: number; p: num
   const t = (mean(za) - mean(zb)) / Math.sqrt(pooled * (1 / a.length + 1 / b.length));
   return { ratio: sampleStd(a) ** 2 / vb, p: studentTwoSidedP(t, df), steadierA: t < 0, n: [a.length, b.length] };
 }
+
+export interface Equivalence {
+  /** mean(a) − mean(b), its 90 % CI (the TOST interval) and the larger of the two one-sided p-values. */
+  diff: number;
+  ci90: [number, number];
+  p: number;
+  margin: number;
+  /**
+   * equivalent: the 90 % CI lies within ±margin (TOST p < 0.05); different: the Welch 95 % CI excludes 0;
+   * inconclusive: neither (the study cannot tell at this n).
+   */
+  verdict: 'equivalent' | 'different' | 'inconclusive';
+}
+
+/**
+ * Equivalence within ±margin by two one-sided Welch tests (Schuirmann's TOST): H0 diff ≤ −margin and H0
+ * diff ≥ +margin, both rejected at α = 0.05. Needs ≥ 2 values per group.
+ */
+export function equivalenceTest(a: number[], b: number[], margin: number): Equivalence | null {
+  const w = compareMeans(a, b);
+  if (!w || !(margin > 0)) return null;
+  const se = Math.sqrt(sampleStd(a) ** 2 / a.length + sampleStd(b) ** 2 / b.length);
+  const oneSided = (t: number) => (t > 0 ? studentTwoSidedP(t, w.df) / 2 : 1 - studentTwoSidedP(t, w.df) / 2);
+  const p = Math.max(oneSided((w.diff + margin) / se), oneSided((margin - w.diff) / se));
+  const half = studentCritical(w.df, 0.1) * se;
+  const verdict = p < 0.05 ? 'equivalent' : w.p < 0.05 ? 'different' : 'inconclusive';
+  return { diff: w.diff, ci90: [w.diff - half, w.diff + half], p, margin, verdict };
+}
+
+/** Two-sided Fisher exact test on the 2×2 table [[a, n − a], [b, m − b]] (e.g. failed runs per arm). */
+export function fisherExact(a: number, n: number, b: number, m: number): number {
+  const logFactorial = (k: number) => {
+    let s = 0;
+    for (let i = 2; i <= k; i++) s += Math.log(i);
+    return s;
+  };
+  const total = n + m;
+  const failures = a + b;
+  const logP = (x: number) =>
+    logFactorial(failures) + logFactorial(total - failures) + logFactorial(n) + logFactorial(m) -
+    (logFactorial(x) + logFactorial(failures - x) + logFactorial(n - x) + logFactorial(m - failures + x) + logFactorial(total));
+  const observed = logP(a);
+  let p = 0;
+  for (let x = Math.max(0, failures - m); x <= Math.min(n, failures); x++) {
+    const lp = logP(x);
+    // Tables as likely as the observed one or less (with a relative tolerance, as R's fisher.test).
+    if (lp <= observed + 1e-7) p += Math.exp(lp);
+  }
+  return Math.min(1, p);
+}

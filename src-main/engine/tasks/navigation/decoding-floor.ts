@@ -1,8 +1,24 @@
 // The decoding floor: the error a perfect predictor scores through the task's decoder. A network that outputs
 // the true place code still decodes each position as the mean centre of its top-3 cells, which is off by the
 // place-cell spacing's worth of centimetres; a navigation error is only meaningful above this floor.
-import type { PlaceCells } from './place-cells';
-import type { TrajectoryBatch } from './trajectories';
+import type { NavigationTask } from '../../../schema/experiment';
+import { deriveRng } from '../../random';
+import { PlaceCells } from './place-cells';
+import { generateTrajectories, type TrajectoryBatch } from './trajectories';
+
+/** The decoder's k: the mean centre of the top-3 predicted cells (the reference's). */
+export const TOP_K = 3;
+
+/** The trajectories a navigation run is tested on (NavigationTask.test evaluates these very batches). */
+export function testTrajectories(config: NavigationTask, seed: number): TrajectoryBatch[] {
+  return Array.from({ length: config.validationBatches }, (_, i) => generateTrajectories(config.batchSize, config.sequenceLength, config.boxSize, deriveRng(seed, `test:${i}`)));
+}
+
+/** The floor of a run's test set, from its configuration alone (reports of runs recorded before it was). */
+export function navigationDecodingFloor(config: NavigationTask, seed: number): DecodingFloor {
+  const cells = new PlaceCells({ count: config.placeCells, width: config.placeCellWidth, surroundScale: config.surroundScale, boxSize: config.boxSize, code: config.placeCellCode });
+  return decodingFloor(cells, testTrajectories(config, seed), TOP_K);
+}
 
 export interface DecodingFloor {
   /** Mean error (cm) of the perfect predictor over the trajectories' positions. */

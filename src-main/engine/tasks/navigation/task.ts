@@ -11,12 +11,11 @@ import { AdamW, type Optimizer } from '../../training/optimizers';
 import type { Prunable, ScheduleTiming } from '../../training/pruning';
 import type { RecurrentMatrix } from '../../training/regularizer';
 import type { Metrics, StepContext, StepResult, Task } from '../task';
-import { decodingFloor } from './decoding-floor';
+import { decodingFloor, testTrajectories, TOP_K } from './decoding-floor';
 import { PlaceCells } from './place-cells';
 import { PlaceCodeThread } from './place-code-thread';
 import { generateTrajectories, type TrajectoryBatch } from './trajectories';
 
-const TOP_K = 3;
 
 export interface NavigationBatch {
   velocity: tf.Tensor3D;
@@ -225,20 +224,13 @@ export class NavigationTask implements Task {
     return this.evaluateBatches('test', this.config.validationBatches);
   }
 
-  /** The test trajectories (`test()` evaluates these). */
-  private testTrajectories(): TrajectoryBatch[] {
-    return Array.from({ length: this.config.validationBatches }, (_, i) =>
-      generateTrajectories(this.config.batchSize, this.config.sequenceLength, this.config.boxSize, deriveRng(this.seed, `test:${i}`)),
-    );
-  }
-
   /**
    * Error of predicting the start position for every step and of predicting the box centre, and the decoding
    * floor: what a perfect predictor scores on the test trajectories through the same top-3 decoder (with its
    * standard error over trajectories).
    */
   baselines(): Metrics {
-    const floor = decodingFloor(this.placeCells, this.testTrajectories(), TOP_K);
+    const floor = decodingFloor(this.placeCells, testTrajectories(this.config, this.seed), TOP_K);
     const rng = deriveRng(this.seed, 'test:0');
     const traj = generateTrajectories(this.config.batchSize, this.config.sequenceLength, this.config.boxSize, rng);
     let start = 0;
