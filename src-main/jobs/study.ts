@@ -6,6 +6,7 @@ import { expandStudy, type StudyRun } from '../schema/study-grid';
 import { ENDED_STATUSES } from '../schema/run';
 import { paperComparison, type PaperComparison } from '../engine/study/paper';
 import { splitCell, summarizeStudy, type CellSummary, type StudyRow } from '../engine/study/report';
+import type { RunResultRow } from '../engine/study/results';
 import { runStructure, type MatrixStructure } from '../engine/study/structure';
 import { NavigationTask as NavigationTaskConfig, type ExperimentConfig } from '../schema/experiment';
 import type { RunResult } from '../engine/training/events';
@@ -185,6 +186,38 @@ export function studyRows(store: RunStore, studyId: string, o: { structure?: Str
       floor: result ? floorOf(r, result) : null,
       endpoint: result?.endpoint ?? null,
       perMatrix: result?.sparsity?.perMatrix ?? null,
+    };
+  });
+}
+
+/** Every run of a study with the numbers its tables use (engine/study/results.ts writes them as CSV). */
+export function studyResults(store: RunStore, idOrPrefix: string, o: { structure?: StructureSource } = {}): RunResultRow[] {
+  const info = studyInfo(store, idOrPrefix);
+  const primary = primaryMetricOf(info.task);
+  const rows = studyRunRows(store, info.id);
+  const summaries = studyRows(store, info.id, o);
+  return rows.map((r, i) => {
+    const s = summaries[i];
+    const run = store.getRun(r.id)!;
+    const result = run.result as RunResult | null;
+    return {
+      id: r.id,
+      cell: r.study_cell,
+      seed: r.seed,
+      status: r.status,
+      engineVersion: r.engine_version,
+      configHash: run.configHash,
+      diverged: s.diverged,
+      final: s.test?.[primary] ?? null,
+      endpoint: s.endpoint?.[primary] ?? null,
+      floor: s.floor ?? null,
+      baseline: s.baseline ?? null,
+      sparsity: r.final_sparsity,
+      perMatrix: s.perMatrix ?? {},
+      keptLengthRatio: s.locality ?? null,
+      validByEpoch: store.epochs(r.id).filter((e) => e.phase === 'train').map((e) => e.valid[primary] ?? NaN),
+      wallSeconds: result ? result.wallMs / 1000 : null,
+      config: run.config,
     };
   });
 }

@@ -9,12 +9,13 @@ import { renderReport, summarizeStudy } from '../../engine/study/report';
 import { nodeForkHost } from '../../jobs/host';
 import { JobRunner } from '../../jobs/runner';
 import { exportSlurm, importSlurmResults } from '../../jobs/slurm';
-import { createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows, studyWork, type StudyFigures } from '../../jobs/study';
+import { createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyResults, studyRows, studyWork, type StudyFigures } from '../../jobs/study';
+import { renderResultsCsv } from '../../engine/study/results';
 import type { RunStore } from '../../store/run-store';
 import { formatDuration } from '../progress';
 import { ENDED_STATUSES } from '../../schema/run';
 
-export { renderReport, summarizeStudy, nodeForkHost, JobRunner, exportSlurm, importSlurmResults, createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows };
+export { renderResultsCsv, studyResults, renderReport, summarizeStudy, nodeForkHost, JobRunner, exportSlurm, importSlurmResults, createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows };
 
 /** Runs the queue to completion, printing study-wide progress with an ETA (work-weighted: studyWork) as runs finish. */
 export async function drive(store: RunStore, runner: JobRunner, studyId: string): Promise<void> {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { describeTemplate, STUDY_TEMPLATES, studyTemplate } from '../../engine/study/templates';
 import { setPath } from '../../schema/paths';
-import { primaryMetricOf } from '../../schema/experiment';
+import { primaryMetricOf, TRIVIAL_BASELINE } from '../../schema/experiment';
+import { writeOutputFile } from '../../store/output-file';
 import { PRESET_NAMES, PresetError, type PresetName } from '../../schema/presets';
 import { parseSeedList } from '../../schema/run-name';
 import { parseAssignment } from '../config-input';
@@ -151,6 +152,27 @@ export function studyCommand(): Command {
       process.stdout.write(renderReport(summarizeStudy(studyRows(store, info.id, { structure: o.structure }), primary), o.format, { title: info.name, primary, task: info.task }));
       if (o.figures) for (const f of writeFigures(studyFigures(store, info.id, { structure: o.structure }), o.figures, info.name, { overwrite: o.force, protect: [store.path] })) process.stderr.write(`wrote ${f}\n`);
       store.close();
+    });
+
+  cmd
+    .command('results')
+    .description('every run of a study as CSV: final and endpoint metric, floor, baseline, per-matrix sparsity, kept-length ratio, validation by epoch, engine version, config')
+    .argument('<id>')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .option('--force', 'replace --out if it exists (never a database)')
+    .option('--no-structure', 'skip the kept-length ratio (the structure analysis of the pruned matrices)')
+    .addOption(db())
+    .action(async (id: string, o: { out?: string; force?: boolean; structure: boolean; db?: string }) => {
+      const { studyInfo, studyResults, renderResultsCsv } = await heavy();
+      const store = openStore(o.db);
+      try {
+        const info = studyInfo(store, id);
+        const csv = renderResultsCsv(studyResults(store, info.id, { structure: o.structure }), primaryMetricOf(info.task), TRIVIAL_BASELINE[info.task]);
+        if (o.out) writeOutputFile(o.out, csv, { overwrite: o.force, protect: [store.path] });
+        else process.stdout.write(csv);
+      } finally {
+        store.close();
+      }
     });
 
   cmd
