@@ -1,6 +1,7 @@
 // The headless entry point: `npx moduli <command>`. Every GUI action has a command here.
 import { Command, CommanderError } from 'commander';
 import { backendCommand } from './commands/backend';
+import { baselinesCommand } from './commands/baselines';
 import { geometryCommand } from './commands/geometry';
 import { runsCommand } from './commands/runs';
 import { serveCommand } from './commands/serve';
@@ -32,6 +33,7 @@ program.addCommand(runsCommand());
 program.addCommand(serveCommand());
 program.addCommand(studyCommand());
 program.addCommand(backendCommand());
+program.addCommand(baselinesCommand());
 const configure = (c: Command) => {
   c.exitOverride().showHelpAfterError('(add --help for usage)').configureOutput(output);
   c.commands.forEach(configure);
