@@ -33,6 +33,18 @@ describe('moduli CLI', async () => {
     expect(bad.err).toMatch(/^moduli: option '--backend <backend>' argument 'cuda' is invalid/);
   });
 
+  it('baselines prints the decoding floor per seed without training; a preset the task lacks is a usage error', async () => {
+    const r = await moduli('baselines', '--task', 'navigation', '--preset', 'paper-regime', '--seeds', '1-2', '--json');
+    expect(r.code, r.err).toBe(0);
+    const rows = JSON.parse(r.out) as Array<{ seed: number; decoding_floor_cm: number; start_position_error_cm: number }>;
+    expect(rows.map((x) => x.seed)).toEqual([1, 2]);
+    for (const x of rows) expect(x.decoding_floor_cm).toBeGreaterThan(3);
+    for (const x of rows) expect(x.decoding_floor_cm).toBeLessThan(x.start_position_error_cm);
+    const bad = await moduli('train', '--task', 'adding', '--preset', 'paper-regime', '--no-record');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/the adding task has no 'paper-regime' preset: expected one of paper, medium, quick/);
+  });
+
   it('geometry distance prints the Klein distance across the glide reflection', async () => {
     const r = await moduli('geometry', 'distance', '--space', 'klein', '0.5,2', '9.5,8');
     expect(r.code).toBe(0);

@@ -7,7 +7,8 @@ import { renderReport, summarizeStudy } from '../../src-main/engine/study/report
 import { nodeForkHost } from '../../src-main/jobs/host';
 import { JobRunner } from '../../src-main/jobs/runner';
 import { createService } from '../../src-main/api/service';
-import { createStudy, extendStudy, studyDetail, studyFigures, studyInfo, studyRows } from '../../src-main/jobs/study';
+import { createStudy, extendStudy, studyDetail, studyFigures, studyInfo, studyResults, studyRows } from '../../src-main/jobs/study';
+import { engineVersion } from '../../src-main/engine/version';
 import { RunStore } from '../../src-main/store/run-store';
 
 describe('a study run', () => {
@@ -75,6 +76,15 @@ describe('a study run', () => {
     // Nothing to resume in a finished study; an unknown one is named.
     expect(await api.call('resumeStudy', [studyId])).toEqual({ studyId, resumed: [] });
     await expect(api.call('resumeStudy', ['nope'])).rejects.toThrow(/no study with id 'nope'/);
+    // Every run records the engine that trained it, and the per-run results carry it.
+    const results = studyResults(store, studyId);
+    expect(results).toHaveLength(6);
+    expect(new Set(results.map((r) => r.engineVersion))).toEqual(new Set([engineVersion()]));
+    expect(results.every((r) => r.validByEpoch.length === 2 && r.final !== null && r.perMatrix.W_hh !== undefined)).toBe(true);
+    // A study one of whose runs another engine trained takes no more runs from this one.
+    store.db.prepare('UPDATE runs SET engine_version = ? WHERE id = ?').run('eaaaaaaaaaaaa', runIds[0]);
+    expect(() => extendStudy(store, new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 0 }), studyId, [4])).toThrow(/trained by engine .*eaaaaaaaaaaaa/);
+    await expect(api.call('resumeStudy', [studyId])).rejects.toThrow(/start a new study/);
     store.close();
   });
 });

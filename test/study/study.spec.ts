@@ -232,7 +232,7 @@ describe('reports against the paper', () => {
   it('the navigation report carries the authors’ column (their "L1" with no regulariser) and the verdicts; the language report says why it has none', () => {
     const cells = [cell('torus DoG⁻¹', [5, 6, 7]), cell('L1', [30, 40, 50]), cell('no regulariser', [70, 80, 75])];
     const md = renderReport(cells, 'md', { title: 't', primary: 'error_cm', task: 'navigation' });
-    expect(md).toContain('authors, mean (std)');
+    expect(md).toContain('authors, mean (population std)');
     expect(md).toMatch(/\| torus DoG⁻¹ \|.*\| 6\.29 \(1\.17\), n = 5 \|/);
     expect(md).toMatch(/\| L1 \|.*\| – \|/);
     expect(md).toMatch(/\| no regulariser \|.*78\.64 \(12\.64\), n = 5; their 'L1' \(C ≡ 0\) is a second such sample: 72\.96 \(20\.30\) \|/);

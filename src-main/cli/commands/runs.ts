@@ -96,7 +96,7 @@ export function runsCommand(): Command {
         const lines = [
           `run ${run.id}  ${run.status}${run.error ? ` — ${run.error}` : ''}`,
           `task ${run.task}, space ${run.space}, weighting ${run.weighting}, seed ${run.seed}, config ${run.configHash}`,
-          `backend ${run.backend ?? '–'}${run.backendDevice ? ` on ${run.backendDevice}` : ''}${run.backendNotices.length ? ` (${run.backendNotices.join('; ')})` : ''}, app ${run.appVersion} on ${run.host}`,
+          `backend ${run.backend ?? '–'}${run.backendDevice ? ` on ${run.backendDevice}` : ''}${run.backendNotices.length ? ` (${run.backendNotices.join('; ')})` : ''}, app ${run.appVersion}, engine ${run.engineVersion ?? '–'} on ${run.host}`,
           `progress ${run.progressStep}/${run.totalSteps ?? '?'}, final metric ${fmt(run.finalMetric)}, sparsity ${run.finalSparsity === null ? '–' : (100 * run.finalSparsity).toFixed(2) + ' %'}`,
           `tags: ${run.tags.join(', ') || '–'}`,
           ...detail.epochs.map((e) => `  ${e.phase} epoch ${e.epoch}: pruned ${(100 * e.pruneAmount).toFixed(1)} %, ${Object.entries(e.valid).map(([k, v]) => `valid ${k} ${fmt(v)}`).join(', ')}`),

@@ -145,5 +145,5 @@ export function paperComparison(task: TaskName, cells: CellSummary[]): PaperComp
 /** The authors' cell for an arm, as a table cell ('–' where they have none). */
 export function authorsCell(task: TaskName, arm: string): string {
   const c = AUTHORS[task]?.cells[arm];
-  return c ? `${c.mean} (${c.std} population), n = ${c.n}${c.note ? `; ${c.note}` : ''}` : '–';
+  return c ? `${c.mean} (${c.std}), n = ${c.n}${c.note ? `; ${c.note}` : ''}` : '–';
 }
