@@ -49,6 +49,51 @@ describe('experiment form', () => {
   });
 });
 
+describe('the form starts from the preset', () => {
+  it('trains exactly what the CLI trains for the same preset, and names every departure from it', async () => {
+    const { presetConfig } = await import('../../src-main/schema/presets');
+    // The penalty the form starts with (torus DoG⁻¹) is the experiment; the recipe must be the preset's.
+    const w = mount(ExperimentForm, { props: { initial: { task: 'navigation', space: 'torus', weighting: 'dog', invert: true } } });
+    await w.find('form').trigger('submit');
+    const config = w.emitted('submit')![0][0] as ReturnType<typeof presetConfig>;
+    const cli = presetConfig('navigation', 'quick', { regularization: { penalty: { space: 'torus', weighting: 'dog', invert: true } } as never });
+    expect(config.pruning).toEqual(cli.pruning);
+    expect(config.regularization.power).toBe(cli.regularization.power);
+    expect(config.task).toEqual(cli.task);
+    expect(w.find('select[name="schedule"] option').text()).toBe('preset (cubic)');
+    await w.find('select[name="schedule"]').setValue('linear');
+    expect(w.find('[data-test="departures"]').text()).toMatch(/pruning\.schedule "linear" \(preset "cubic"\)/);
+    await w.find('select[name="schedule"]').setValue('');
+    expect(w.find('[data-test="departures"]').text()).not.toMatch(/schedule/);
+  });
+
+  it('offers the paper-regime preset for navigation only, and falls back to quick when the task changes', async () => {
+    const w = mount(ExperimentForm, { props: { initial: { task: 'navigation', preset: 'paper-regime' } } });
+    expect(w.findAll('select[name="preset"] option').map((o) => o.attributes('value'))).toContain('paper-regime');
+    await w.find('select[name="task"]').setValue('adding');
+    expect(w.findAll('select[name="preset"] option').map((o) => o.attributes('value'))).not.toContain('paper-regime');
+    expect((w.vm as unknown as { form: { preset: string } }).form.preset).toBe('quick');
+  });
+});
+
+describe('compare groups', () => {
+  const run = (id: string, seed: number, schedule: string, finalMetric: number) =>
+    ({ id, name: id, seed, finalMetric, finalSparsity: 0.9, config: { name: id, seed, threads: 'auto', task: { task: 'navigation', hidden: 128 }, pruning: { schedule } } }) as never;
+
+  it('never pool runs that differ in anything but the seed, and label groups by what differs', async () => {
+    const { groupRuns, differingKeys } = await import('../../src-renderer/src/stats');
+    const runs = [run('a', 1, 'linear', 10), run('b', 2, 'linear', 12), run('c', 1, 'cubic', 9)];
+    expect(differingKeys(runs)).toEqual(['pruning.schedule']);
+    const groups = groupRuns(runs);
+    expect(groups.map((g) => [g.label, g.runIds, g.mean])).toEqual([
+      ['pruning.schedule="linear"', ['a', 'b'], 11],
+      ['pruning.schedule="cubic"', ['c'], 9],
+    ]);
+    // Unticking the key pools over it, on purpose.
+    expect(groupRuns(runs, []).map((g) => g.runIds)).toEqual([['a', 'b', 'c']]);
+  });
+});
+
 describe('seed lists and default names', () => {
   it('parses lists and ranges, and says what is wrong', async () => {
     const { parseSeedList } = await import('../../src-main/schema/run-name');

@@ -17,3 +17,13 @@ export function configDiff(configs: Record<string, unknown>): Array<{ key: strin
     .filter((k) => new Set(ids.map((id) => JSON.stringify(flat[id][k]))).size > 1)
     .map((key) => ({ key, values: Object.fromEntries(ids.map((id) => [id, flat[id][key]])) }));
 }
+
+/** Run settings that do not define the experiment: a departure from a preset is never about these. */
+const RUN_SETTINGS = new Set(['name', 'seed', 'backend', 'threads', 'blas']);
+
+/** Where a config departs from the preset it started from: dotted path, its value and the preset's. */
+export function configDepartures(preset: unknown, config: unknown): Array<{ path: string; value: string; preset: string }> {
+  return configDiff({ preset, config })
+    .filter((d) => !RUN_SETTINGS.has(d.key))
+    .map((d) => ({ path: d.key, value: JSON.stringify(d.values.config), preset: JSON.stringify(d.values.preset) }));
+}
