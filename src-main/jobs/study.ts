@@ -91,6 +91,26 @@ export function assertSameEngine(rows: Array<Pick<StudyRunRow, 'engine_version'>
   }
 }
 
+/**
+ * Time left for a study's unfinished runs, or null before any run has trained long enough to time: the time per
+ * unit of work (N² per step, as studyWork) measured on the finished runs (else the running ones), times the
+ * work left, divided by the runs training at once. Per-run ETAs summed over the queue ignored that runs train
+ * side by side (a 72 s study once read "about 30 min left").
+ */
+export function studyEtaMs(rows: Array<Pick<StudyRunRow, 'status' | 'progress_step' | 'total_steps' | 'config_json' | 'started_at' | 'finished_at'>>, now = Date.now()): number | null {
+  const weight = (r: (typeof rows)[number]) => ((JSON.parse(r.config_json) as { task?: { hidden?: number } }).task?.hidden ?? 1) ** 2;
+  const progress = (r: (typeof rows)[number]) => (r.total_steps ? (r.progress_step ?? 0) / r.total_steps : 0);
+  const running = rows.filter((r) => r.status === 'running');
+  const timed = rows.filter((r) => r.status === 'finished' && r.started_at && r.finished_at);
+  const samples = timed.length
+    ? timed.map((r) => (r.finished_at! - r.started_at!) / weight(r))
+    : running.filter((r) => r.started_at && progress(r) > 0.02).map((r) => (now - r.started_at!) / progress(r) / weight(r));
+  if (!samples.length) return null;
+  const perUnit = samples.sort((a, b) => a - b)[samples.length >> 1];
+  const left = rows.filter((r) => !ENDED_STATUSES.includes(r.status)).reduce((a, r) => a + weight(r) * (1 - (r.status === 'running' ? progress(r) : 0)), 0);
+  return (left * perUnit) / Math.max(1, running.length);
+}
+
 /** Paused, interrupted and failed runs of a study continue from their checkpoints; queued ones start. */
 export function resumeStudy(store: RunStore, runner: JobRunner, idOrPrefix: string): { studyId: string; resumed: string[] } {
   const { id } = studyInfo(store, idOrPrefix);
@@ -229,6 +249,8 @@ export interface StudyDetail {
   cells: CellSummary[];
   /** The authors' numbers and a verdict per claim of the paper (engine/study/paper.ts). */
   paper: PaperComparison;
+  /** Time left for the unfinished runs at the current concurrency (studyEtaMs), or null. */
+  etaMs: number | null;
 }
 
 /** Everything the study view shows: the grid with per-run status and the report as it stands. */
@@ -246,7 +268,7 @@ export function studyDetail(store: RunStore, idOrPrefix: string, structure: Stru
     finalSparsity: r.final_sparsity,
   }));
   const cells = summarizeStudy(studyRows(store, info.id, { structure }), primary);
-  return { info, primary, runs, cells, paper: paperComparison(info.task, cells) };
+  return { info, primary, runs, cells, paper: paperComparison(info.task, cells), etaMs: studyEtaMs(studyRunRows(store, info.id)) };
 }
 
 export interface StudyFigures {

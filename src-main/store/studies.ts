@@ -33,6 +33,8 @@ export interface StudyRunRow {
   eta_ms: number | null;
   config_json: string;
   engine_version: string | null;
+  started_at: number | null;
+  finished_at: number | null;
 }
 
 const like = (prefix: string) => `${prefix.replace(/[%_\\]/g, '\\$&')}%`;
@@ -79,7 +81,7 @@ export class StudyStore {
   /** The study's runs in creation order. */
   runs(studyId: string): StudyRunRow[] {
     return this.db
-      .prepare('SELECT id, study_cell, seed, status, result_json, final_sparsity, final_metric, progress_step, total_steps, eta_ms, config_json, engine_version FROM runs WHERE study_id = ? ORDER BY rowid')
+      .prepare('SELECT id, study_cell, seed, status, result_json, final_sparsity, final_metric, progress_step, total_steps, eta_ms, config_json, engine_version, started_at, finished_at FROM runs WHERE study_id = ? ORDER BY rowid')
       .all(studyId) as StudyRunRow[];
   }
 

@@ -16,7 +16,7 @@ import { NavigationTask } from '../../src-main/engine/tasks/navigation/task';
 import { runExperiment } from '../../src-main/engine/training/trainer';
 import { engineVersion } from '../../src-main/engine/version';
 import { engineSourceHash } from '../../src-main/engine/version-hash';
-import { assertSameEngine } from '../../src-main/jobs/study';
+import { assertSameEngine, studyEtaMs } from '../../src-main/jobs/study';
 import { ExperimentConfig } from '../../src-main/schema/experiment';
 import { presetConfig, PresetError, presetsFor } from '../../src-main/schema/presets';
 import { ConflictError } from '../../src-main/store/errors';
@@ -168,5 +168,22 @@ describe('the paper-regime preset', () => {
     expect(presetsFor('adding')).not.toContain('paper-regime');
     expect(() => presetConfig('adding', 'paper-regime')).toThrow(PresetError);
     expect(() => presetConfig('adding', 'paper-regime')).toThrow(/exists for navigation only/);
+  });
+});
+
+describe('study ETA', () => {
+  const row = (status: string, o: { progress?: number; started?: number; finished?: number } = {}) => ({
+    status, progress_step: o.progress === undefined ? null : o.progress * 100, total_steps: 100, config_json: '{"task":{"hidden":128}}', started_at: o.started ?? null, finished_at: o.finished ?? null,
+  });
+
+  it('is the work left at the measured pace, divided among the runs training at once', () => {
+    const now = 1_000_000;
+    // Two runs took 60 s each; two run side by side at half way; two wait: 3 runs' work over 2 lanes = 90 s.
+    const rows = [row('finished', { started: 0, finished: 60_000 }), row('finished', { started: 0, finished: 60_000 }), row('running', { progress: 0.5, started: now - 30_000 }), row('running', { progress: 0.5, started: now - 30_000 }), row('queued'), row('queued')];
+    expect(studyEtaMs(rows, now)).toBeCloseTo(90_000, 6);
+    // Before anything could be timed there is no estimate rather than a guess.
+    expect(studyEtaMs([row('running', { progress: 0, started: now }), row('queued')], now)).toBeNull();
+    // Without finished runs the running ones are timed: 30 s for 25 % → 120 s per run, 0.75 + 1 runs on one lane.
+    expect(studyEtaMs([row('running', { progress: 0.25, started: now - 30_000 }), row('queued')], now)).toBeCloseTo(210_000, 6);
   });
 });
