@@ -14,6 +14,30 @@ export interface BandOptionSettings {
   /** Plot sparsity as a percentage. */
   xPercent?: boolean;
   logY?: boolean;
+  /**
+   * The lowest value the plotted quantity can take: bands are cut there (every study figure plots a
+   * non-negative quantity — an error, an MSE, a loss, a kept fraction — so mean − std is never drawn below 0).
+   * Default 0; −Infinity draws bands as computed.
+   */
+  yFloor?: number;
+  /**
+   * x takes a few grid values (hidden sizes, λ): ticks at exactly those values, on a log₂ axis when they are
+   * all powers of two, instead of round numbers between them.
+   */
+  discreteX?: boolean;
+}
+
+/** Ticks and scale of a discrete x axis: the grid's own values, log₂ for sizes. */
+function discreteAxis(xs: number[]): Record<string, unknown> {
+  const values = [...new Set(xs)].sort((a, b) => a - b);
+  const powersOfTwo = values.length > 1 && values.every((v) => v > 0 && Number.isInteger(Math.log2(v)));
+  const pad = powersOfTwo ? 1.25 : 0;
+  return {
+    type: powersOfTwo ? 'log' : 'value',
+    ...(powersOfTwo ? { logBase: 2, min: values[0] / pad, max: values[values.length - 1] * pad } : { min: values[0], max: values[values.length - 1] }),
+    axisTick: { customValues: values },
+    splitLine: { show: false },
+  };
 }
 
 const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc'];
@@ -25,10 +49,11 @@ interface RenderApi {
 export function buildBandOption(bands: Band[], s: BandOptionSettings): Record<string, unknown> {
   const fg = s.dark ? '#d8dde6' : '#223';
   const sx = (x: number) => (s.xPercent ? 100 * x : x);
+  const floor = s.yFloor ?? 0;
   const series: unknown[] = [];
   bands.forEach((b, k) => {
     const color = PALETTE[k % PALETTE.length];
-    const pts = b.x.map((x, i) => [sx(x), b.mean[i] - b.std[i], b.mean[i] + b.std[i]] as const);
+    const pts = b.x.map((x, i) => [sx(x), Math.max(floor, b.mean[i] - b.std[i]), b.mean[i] + b.std[i]] as const);
     series.push({
       name: b.cell,
       type: 'custom',
@@ -69,7 +94,16 @@ export function buildBandOption(bands: Band[], s: BandOptionSettings): Record<st
     },
     legend: { type: 'scroll', top: CHART_LAYOUT.legendTop, left: 8, right: 8, textStyle: { color: fg }, data: bands.map((b) => b.cell) },
     grid: { left: CHART_LAYOUT.gridLeft, right: CHART_LAYOUT.gridRight, top: CHART_LAYOUT.gridTop, bottom: 44 },
-    xAxis: { type: 'value', name: s.xName, nameLocation: 'middle', nameGap: 26, scale: true, axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true }, nameTextStyle: { color: fg } },
+    xAxis: {
+      type: 'value',
+      name: s.xName,
+      nameLocation: 'middle',
+      nameGap: 26,
+      scale: true,
+      nameTextStyle: { color: fg },
+      ...(s.discreteX ? discreteAxis(bands.flatMap((b) => b.x.map(sx))) : {}),
+      axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true, ...(s.discreteX ? { customValues: [...new Set(bands.flatMap((b) => b.x.map(sx)))] } : {}) },
+    },
     yAxis: { type: s.logY ? 'log' : 'value', name: s.yName, nameLocation: 'middle', nameGap: CHART_LAYOUT.yNameGap, scale: true, axisLabel: { color: fg, formatter: compactNumber }, nameTextStyle: { color: fg } },
     series,
   };
@@ -84,8 +118,9 @@ export function bandsCsv(bands: Band[], xName: string, xPercent = false): string
 }
 
 /** pgfplots: the mean as a line and mean ± std (or ± the 95 % CI half-width) filled between (needs \usepgfplotslibrary{fillbetween}). */
-export function bandsPgfplots(bands: Band[], s: Pick<BandOptionSettings, 'title' | 'xName' | 'yName' | 'xPercent'>): string {
+export function bandsPgfplots(bands: Band[], s: Pick<BandOptionSettings, 'title' | 'xName' | 'yName' | 'xPercent' | 'yFloor'>): string {
   const sx = (x: number) => +(s.xPercent ? 100 * x : x).toPrecision(6);
+  const floor = s.yFloor ?? 0;
   const lines = [
     `% ${texComment(s.title)} — exported by Moduli Workbench; needs \\usepgfplotslibrary{fillbetween}`,
     '\\begin{tikzpicture}',
@@ -95,7 +130,7 @@ export function bandsPgfplots(bands: Band[], s: Pick<BandOptionSettings, 'title'
     const c = (ys: number[]) => b.x.map((x, i) => `(${sx(x)},${+ys[i].toPrecision(6)})`).join(' ');
     lines.push(
       `\\addplot+[no marks, name path=upper${k}, draw=none, forget plot] coordinates {${c(b.mean.map((m, i) => m + b.std[i]))}};`,
-      `\\addplot+[no marks, name path=lower${k}, draw=none, forget plot] coordinates {${c(b.mean.map((m, i) => m - b.std[i]))}};`,
+      `\\addplot+[no marks, name path=lower${k}, draw=none, forget plot] coordinates {${c(b.mean.map((m, i) => Math.max(floor, m - b.std[i])))}};`,
       `\\addplot+[opacity=0.2, forget plot] fill between[of=upper${k} and lower${k}];`,
       `\\addplot+[no marks, thick] coordinates {${c(b.mean)}};`,
       `\\addlegendentry{${texText(b.cell)}}`,

@@ -51,7 +51,7 @@ export function writeFigures(figs: StudyFigures, dir: string, title: string, opt
   emit('training-loss.tex', bandsPgfplots(figs.trainingLoss, loss));
   if (figs.metricVsAxis) {
     const { axis, bands } = figs.metricVsAxis;
-    const s = { title: `${title}: test ${figs.primary} vs ${axis} (mean ± 95 % CI over seeds)`, xName: axis, yName: figs.primary };
+    const s = { title: `${title}: test ${figs.primary} vs ${axis} (mean ± 95 % CI over seeds)`, xName: axis, yName: figs.primary, discreteX: true };
     emit(`metric-vs-${axis}.svg`, optionToSvg(buildBandOption(bands, { ...s, dark: false }), 900, 480));
     emit(`metric-vs-${axis}.csv`, bandsCsv(bands, axis));
     emit(`metric-vs-${axis}.tex`, bandsPgfplots(bands, s));
