@@ -49,21 +49,63 @@ export function compactNumber(v: number): string {
  */
 export const CHART_LAYOUT = { titleTop: 4, legendTop: 26, gridTop: 58, gridLeft: 72, gridRight: 20, gridBottom: 56, xNameGap: 24, yNameGap: 52, sliderHeight: 14, sliderBottom: 4 } as const;
 
+/** An x value as a tooltip heads it: steps as integers ("1660", not "1,660.00"), other axes to 4 digits. */
+export function formatX(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(4);
+}
+
+/**
+ * Ticks of a log axis over [lo, hi]: 1-2-5 per decade, so a loss falling from 4.8 to 1.6 reads 2 and 5 rather
+ * than only the powers of ten around it. Empty when the range has no positive values.
+ */
+export function logTicks(lo: number, hi: number): number[] {
+  if (!(hi > 0)) return [];
+  const low = lo > 0 ? lo : hi / 1e3;
+  const ticks: number[] = [];
+  for (let e = Math.floor(Math.log10(low)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const t = +(m * 10 ** e).toPrecision(6);
+      if (t >= low && t <= hi) ticks.push(t);
+    }
+  }
+  return ticks;
+}
+
 export function buildLineOption(series: PlotSeries[], s: LineOptionSettings): Record<string, unknown> {
   const fg = s.dark ? '#d8dde6' : '#223';
   const L = CHART_LAYOUT;
+  const plotted = series.map((x) => ema(x.values, s.smoothing));
+  const positive = plotted.flat().filter((v) => Number.isFinite(v) && v > 0);
+  const ticks = s.logY && positive.length ? logTicks(Math.min(...positive), Math.max(...positive)) : [];
   return {
     animation: false,
     backgroundColor: 'transparent',
     title: { text: s.title, left: 8, top: L.titleTop, textStyle: { fontSize: 13, color: fg } },
-    tooltip: { trigger: 'axis', valueFormatter: (v: number) => (typeof v === 'number' ? v.toPrecision(4) : String(v)) },
+    tooltip: {
+      trigger: 'axis',
+      formatter: (ps: Array<{ marker: string; seriesName: string; value: [number, number] }>) => {
+        if (!Array.isArray(ps) || !ps.length) return '';
+        const head = `${escapeHtml(s.xName ?? 'step')} ${formatX(ps[0].value[0])}`;
+        return [head, ...ps.map((p) => `${p.marker}${escapeHtml(p.seriesName)} <b>${Number.isFinite(p.value[1]) ? p.value[1].toPrecision(4) : String(p.value[1])}</b>`)].join('<br/>');
+      },
+    },
     legend: { type: 'scroll', top: L.legendTop, left: 8, right: 8, textStyle: { color: fg } },
     grid: { left: L.gridLeft, right: L.gridRight, top: L.gridTop, bottom: L.gridBottom },
     dataZoom: [{ type: 'inside' }, { type: 'slider', height: L.sliderHeight, bottom: L.sliderBottom }],
-    xAxis: { type: 'value', name: s.xName ?? 'step', nameLocation: 'middle', nameGap: L.xNameGap, axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true }, nameTextStyle: { color: fg } },
-    yAxis: { type: s.logY ? 'log' : 'value', name: s.yName, nameLocation: 'middle', nameGap: L.yNameGap, scale: true, axisLabel: { color: fg, formatter: compactNumber }, nameTextStyle: { color: fg } },
+    // The x axis ends at the data (a 2,600-step run is not drawn to 3,000).
+    xAxis: { type: 'value', name: s.xName ?? 'step', nameLocation: 'middle', nameGap: L.xNameGap, min: 'dataMin', max: 'dataMax', axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true }, nameTextStyle: { color: fg } },
+    yAxis: {
+      type: s.logY ? 'log' : 'value',
+      name: s.yName,
+      nameLocation: 'middle',
+      nameGap: L.yNameGap,
+      scale: true,
+      axisLabel: { color: fg, formatter: compactNumber, ...(ticks.length > 1 ? { customValues: ticks } : {}) },
+      ...(ticks.length > 1 ? { axisTick: { customValues: ticks } } : {}),
+      nameTextStyle: { color: fg },
+    },
     series: series.map((x, k) => {
-      const ys = ema(x.values, s.smoothing);
+      const ys = plotted[k];
       return {
         name: x.name,
         type: 'line',

@@ -132,7 +132,11 @@ export const useRunStore = defineStore('run', () => {
   );
 
   function handle(e: LiveEvent): void {
-    if (e.type === 'reconnected' && runId.value) return onForeignProgress();
+    if (e.type === 'reconnected' && runId.value) {
+      // What failed while the server was away ("Failed to fetch") is stale now: the refresh says what holds.
+      error.value = '';
+      return onForeignProgress();
+    }
     if (e.runId !== runId.value) return;
     if (e.type === 'metrics' && e.event?.values && e.event.phase === 'train') {
       pending.push({ step: e.event.step ?? 0, values: e.event.values });
