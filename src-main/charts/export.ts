@@ -9,10 +9,18 @@ import { ema, type PlotSeries } from './line-option';
 
 use([LineChart, CustomChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, DataZoomComponent, MarkLineComponent, SVGRenderer]);
 
+/**
+ * The option as a file shows it, at this width: every legend entry (no paging), no zoom slider, no animation.
+ * SVG and PNG exports both draw this, so the two never disagree about what is named.
+ */
+export function exportOption(option: Record<string, unknown>, width: number): Record<string, unknown> {
+  return { ...option, ...exportLayout(option, width), dataZoom: [], animation: false };
+}
+
 /** The option as a standalone SVG document (legend included; interactive zoom controls left out). */
 export function optionToSvg(option: Record<string, unknown>, width = 800, height = 400): string {
   const chart = init(null, null, { renderer: 'svg', ssr: true, width, height });
-  chart.setOption({ ...option, ...exportLayout(option, width), dataZoom: [], animation: false });
+  chart.setOption(exportOption(option, width));
   const svg = chart.renderToSVGString();
   chart.dispose();
   return svg;
