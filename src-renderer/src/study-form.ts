@@ -4,6 +4,7 @@ import { expandStudy } from '../../src-main/schema/study-grid';
 import type { TaskName } from '../../src-main/schema/experiment';
 import { presetConfig, type PresetName } from '../../src-main/schema/presets';
 import type { StudySpecInput } from '../../src-main/schema/study';
+import { parseSeedList } from '../../src-main/schema/run-name';
 
 export interface StudyFormState {
   name: string;
@@ -19,7 +20,8 @@ export interface StudyFormState {
   targets: number[];
   learnEmbedding: boolean[];
   lottery: boolean[];
-  seeds: number;
+  /** Seed list as typed, as the experiment form takes it: "1-3" or "1, 2, 5". */
+  seeds: string;
 }
 
 export const LAMBDA_CHOICES = [0, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1];
@@ -35,7 +37,12 @@ export interface StudyFormResult {
 export function buildStudySpec(form: StudyFormState, armTable: Record<string, Record<string, unknown>>): StudyFormResult {
   const fail = (error: string): StudyFormResult => ({ spec: null, cells: [], runs: 0, error });
   if (!form.arms.length) return fail('choose at least one configuration');
-  if (!Number.isInteger(form.seeds) || form.seeds < 1 || form.seeds > 100) return fail('seeds: a whole number from 1 to 100');
+  let seeds: number[];
+  try {
+    seeds = parseSeedList(form.seeds);
+  } catch (e) {
+    return fail(`seeds: ${(e as Error).message}`);
+  }
   if (form.task === 'language' && !form.corpusDir.trim()) return fail('the language model needs a corpus folder with train.txt, valid.txt, test.txt');
   const base = presetConfig(form.task, form.scale) as unknown as Record<string, unknown> & { task: Record<string, unknown> };
   const sizes = form.hidden.split(/[,\s]+/).filter(Boolean).map(Number);
@@ -68,7 +75,7 @@ export function buildStudySpec(form: StudyFormState, armTable: Record<string, Re
       return { name, overrides: { ...own, ...shared } };
     }),
     axes,
-    seeds: Array.from({ length: form.seeds }, (_, i) => i + 1),
+    seeds,
   };
   try {
     const { cells, runs } = expandStudy(spec);

@@ -139,7 +139,7 @@ describe('workbench UI in a browser', () => {
     await page.click('[data-test="new-study"]');
     await page.waitForSelector('select[name="template"] option[value="adding-controls"]', { state: 'attached' });
     await page.selectOption('select[name="template"]', 'adding-controls');
-    await page.fill('input[name="seeds"]', '2');
+    await page.fill('input[name="seeds"]', '1-2');
     await expect.poll(() => page.textContent('[data-test="run-count"]')).toMatch(/4 configurations × 2 seeds = 8 runs/);
     // Multi-selects: drop two configurations (keep the geometry and its permuted control), one seed, two tiny
     // hidden sizes (an N axis: a scaling study from the form).
@@ -148,8 +148,8 @@ describe('workbench UI in a browser', () => {
     await page.fill('input[name="seeds"]', '1');
     await page.fill('input[name="hidden"]', '12, 16');
     await expect.poll(() => page.textContent('[data-test="run-count"]')).toMatch(/4 configurations × 1 seed = 4 runs/);
-    await page.fill('input[name="seeds"]', '0');
-    await expect.poll(() => page.textContent('[data-test="study-error"]')).toMatch(/seeds/);
+    await page.fill('input[name="seeds"]', '3-1');
+    await expect.poll(() => page.textContent('[data-test="study-error"]')).toMatch(/seeds: .*backwards/);
     expect(await page.isDisabled('[data-test="launch-study"]')).toBe(true);
     await page.fill('input[name="seeds"]', '1');
     await page.screenshot({ path: join(SHOTS, 'study-form.png') });

@@ -87,7 +87,7 @@ describe('structure of a run', () => {
 });
 
 describe('study form', () => {
-  const form = (o: Partial<StudyFormState> = {}): StudyFormState => ({ name: 'demo', task: 'adding', scale: 'quick', corpusDir: '', hidden: '', arms: ['torus DoG⁻¹', 'L1'], lambdas: [], targets: [], learnEmbedding: [], lottery: [], seeds: 3, ...o });
+  const form = (o: Partial<StudyFormState> = {}): StudyFormState => ({ name: 'demo', task: 'adding', scale: 'quick', corpusDir: '', hidden: '', arms: ['torus DoG⁻¹', 'L1'], lambdas: [], targets: [], learnEmbedding: [], lottery: [], seeds: '1-3', ...o });
   const arms = ARMS as unknown as Record<string, Record<string, unknown>>;
 
   it('run count = configurations × axis values × seeds, exactly what the server expands', () => {
@@ -98,7 +98,7 @@ describe('study form', () => {
   });
 
   it('a single selected value sets every arm, except λ on the no-regulariser control', () => {
-    const r = buildStudySpec(form({ arms: ['torus DoG⁻¹', 'no regulariser'], lambdas: [0.01], seeds: 1 }), arms);
+    const r = buildStudySpec(form({ arms: ['torus DoG⁻¹', 'no regulariser'], lambdas: [0.01], seeds: '1' }), arms);
     expect(r.runs).toBe(2);
     const [torus, none] = r.spec!.arms!;
     expect(torus.overrides['regularization.lambda']).toBe(0.01);
@@ -106,7 +106,7 @@ describe('study form', () => {
   });
 
   it('several hidden sizes make an N axis (a scaling study); one sets the base', () => {
-    const r = buildStudySpec(form({ hidden: '128, 256 512', seeds: 1 }), arms);
+    const r = buildStudySpec(form({ hidden: '128, 256 512', seeds: '1' }), arms);
     expect(r.spec!.axes).toEqual({ 'task.hidden': [128, 256, 512] });
     expect(r.cells).toContain('L1 · hidden=256');
     expect(r.runs).toBe(2 * 3);
@@ -116,7 +116,8 @@ describe('study form', () => {
 
   it('explains what is missing instead of launching', () => {
     expect(buildStudySpec(form({ arms: [] }), arms).error).toMatch(/at least one configuration/);
-    expect(buildStudySpec(form({ seeds: 0 }), arms).error).toMatch(/seeds/);
+    expect(buildStudySpec(form({ seeds: 'x' }), arms).error).toMatch(/seeds: /);
+    expect(buildStudySpec(form({ seeds: '2, 5-6' }), arms).spec!.seeds).toEqual([2, 5, 6]);
     expect(buildStudySpec(form({ task: 'language' }), arms).error).toMatch(/corpus folder/);
     expect(buildStudySpec(form({ hidden: '-4' }), arms).error).toMatch(/hidden/);
   });
