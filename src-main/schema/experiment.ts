@@ -132,6 +132,12 @@ export const Pruning = z.strictObject({
     .enum(['reference', 'recurrent'])
     .default('reference')
     .describe('reference: the matrices the reference prunes together for the task; recurrent: only the W_hh matrices'),
+  allocation: z
+    .enum(['global', 'per-matrix'])
+    .default('global')
+    .describe(
+      'global: one magnitude threshold over all pruned matrices (the reference; at small N it can leave W_hh almost empty); per-matrix: each matrix pruned to the target fraction by its own threshold',
+    ),
   recoveryEpochs: z
     .number()
     .int()

@@ -187,3 +187,25 @@ describe('study ETA', () => {
     expect(studyEtaMs([row('running', { progress: 0.25, started: now - 30_000 }), row('queued')], now)).toBeCloseTo(210_000, 6);
   });
 });
+
+describe('per-matrix allocation of the cut', () => {
+  it('prunes each matrix to the target by its own threshold, where the global threshold empties the small-weight one', async () => {
+    const { MaskSet } = await import('../../src-main/engine/training/pruning');
+    // W_hh's weights are 100× smaller than the encoder's: a global 50 % cut takes W_hh whole.
+    const make = () => [
+      { name: 'encoder', variable: tf.variable(tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [2, 4])) },
+      { name: 'W_hh', variable: tf.variable(tf.tensor2d([0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08], [2, 4])) },
+    ];
+    const global = new MaskSet(make());
+    await global.pruneTo(0.5);
+    expect((await global.sparsity()).perMatrix).toEqual({ encoder: 0, W_hh: 1 });
+    const perMatrix = new MaskSet(make(), 'per-matrix');
+    await perMatrix.pruneTo(0.5);
+    expect((await perMatrix.sparsity()).perMatrix).toEqual({ encoder: 0.5, W_hh: 0.5 });
+    // The smallest half of each is what went; masks stay nested at the next cut.
+    expect(Array.from(await perMatrix.masks.get('W_hh')!.data())).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    await perMatrix.pruneTo(0.75);
+    expect(Array.from(await perMatrix.masks.get('encoder')!.data())).toEqual([0, 0, 0, 0, 0, 0, 1, 1]);
+    expect(ExperimentConfig.parse({ task: { task: 'adding' } }).pruning.allocation).toBe('global');
+  });
+});

@@ -76,7 +76,7 @@ export function buildPhase(config: ExperimentConfig, phase: Phase, opts: TaskFac
   }
   const recurrentNames = new Set(task.recurrent().map((m) => m.name));
   const targets = config.pruning.scope === 'recurrent' ? task.prunable().filter((p) => recurrentNames.has(p.name)) : task.prunable();
-  const masks = new MaskSet(targets);
+  const masks = new MaskSet(targets, config.pruning.allocation);
   let pruneAmount = 0;
   if (phase === 'lottery' && trained) {
     // Fresh weights, the trained masks, never re-pruned (reference §4 "Lottery ticket").

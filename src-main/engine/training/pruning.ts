@@ -1,6 +1,7 @@
 // Gradual global magnitude pruning (docs/method.md §4).
 // One global threshold over all listed matrices together (torch's global_unstructured + L1Unstructured):
 // exactly round(amount · total) entries are masked, already-masked entries first, so masks are nested.
+// The per-matrix allocation prunes each matrix to the same fraction by its own threshold (an option).
 import * as tf from '@tensorflow/tfjs';
 import { readAndDispose, readFloats, readScalar } from '../read';
 
@@ -37,16 +38,31 @@ export interface Prunable {
   variable: tf.Variable;
 }
 
+export type Allocation = 'global' | 'per-matrix';
+
 export class MaskSet {
   /** 1 = kept, 0 = pruned; absent until the first prune. */
   readonly masks = new Map<string, tf.Variable>();
 
-  constructor(readonly targets: Prunable[]) {}
+  constructor(
+    readonly targets: Prunable[],
+    readonly allocation: Allocation = 'global',
+  ) {}
 
-  /** Prunes globally so that exactly round(amount·total) entries are masked; returns the magnitude threshold. */
+  /**
+   * Prunes so that exactly round(amount·total) entries are masked, by one global threshold (the reference) or,
+   * per-matrix, round(amount·size) of each matrix by its own; returns the (largest) magnitude threshold.
+   */
   async pruneTo(amount: number): Promise<number> {
-    const values = await Promise.all(this.targets.map((t) => readFloats(t.variable)));
-    const maskValues = await Promise.all(this.targets.map((t) => {
+    if (this.allocation === 'global') return this.pruneGroup(this.targets, amount);
+    let threshold = 0;
+    for (const t of this.targets) threshold = Math.max(threshold, await this.pruneGroup([t], amount));
+    return threshold;
+  }
+
+  private async pruneGroup(targets: Prunable[], amount: number): Promise<number> {
+    const values = await Promise.all(targets.map((t) => readFloats(t.variable)));
+    const maskValues = await Promise.all(targets.map((t) => {
       const m = this.masks.get(t.name);
       return m ? readFloats(m) : null;
     }));
@@ -78,7 +94,7 @@ export class MaskSet {
         }
       });
     }
-    this.targets.forEach((t, ti) => {
+    targets.forEach((t, ti) => {
       const mask = tf.tensor(newMasks[ti], t.variable.shape);
       const existing = this.masks.get(t.name);
       // tf.variable shares the tensor's buffer but not its handle: the handle is disposed either way (a run
