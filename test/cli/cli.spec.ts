@@ -23,8 +23,13 @@ describe('moduli CLI', async () => {
   it('backend names the backend a run would use and why better ones were passed over, without driver noise on stderr', async () => {
     const r = await moduli('backend', '--json');
     expect(r.code, r.err).toBe(0);
-    const info = JSON.parse(r.out) as { active: string; notices: string[] };
-    expect(['webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm']).toContain(info.active);
+    const info = JSON.parse(r.out) as { active: string; gpu: boolean; notices: string[] };
+    // The ladder: every better backend passed over is named with its reason, in order; WebGPU only on hardware.
+    const ladder = ['webgpu', 'tensorflow-gpu', 'tensorflow', 'wasm'];
+    expect(ladder).toContain(info.active);
+    const passed = ladder.slice(0, ladder.indexOf(info.active));
+    expect(info.notices.slice(0, passed.length).map((n) => n.split(':')[0])).toEqual(passed);
+    if (info.active === 'webgpu') expect(info.gpu).toBe(true);
     // auto probes WebGPU in a child process: Dawn's Vulkan warnings (e.g. a refused lavapipe) stay out of sight.
     if (info.active !== 'webgpu') expect(info.notices[0]).toMatch(/^webgpu: /);
     expect(r.err).toBe('');

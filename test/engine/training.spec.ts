@@ -52,11 +52,16 @@ describe('moduli penalty', () => {
 
   it('tiles C over the four gate blocks of an LSTM W_hh [4N, N]', () => {
     const n = 6;
-    const W = tf.variable(tf.ones([4 * n, n]));
+    // Every entry different, so any other placement of C over the gate blocks (transposed, shifted, one
+    // block only) gives another penalty.
+    const w = Float32Array.from({ length: 4 * n * n }, (_, k) => 1 + ((k * 7919) % 97) / 10);
+    const W = tf.variable(tf.tensor2d(w, [4 * n, n]));
     const reg = new ModuliRegularizer(Regularization.parse({ penalty: { space: 'torus' } }), [{ name: 'W_hh', variable: W, gates: 4 }], 2);
     const C = Array.from(reg.penaltyMatrix(reg.layers[0]).dataSync());
-    const meanC = C.reduce((a, b) => a + b, 0) / C.length;
-    expect(reg.penalty().dataSync()[0]).toBeCloseTo(meanC, 4);
+    // Row g·N + i of W_hh is gate g of neuron i: its penalty is C[i, j] (docs/method.md §3).
+    let expected = 0;
+    for (let g = 0; g < 4; g++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expected += C[i * n + j] * w[(g * n + i) * n + j];
+    expect(reg.penalty().dataSync()[0]).toBeCloseTo(expected / (4 * n * n), 3);
     reg.dispose();
   });
 

@@ -58,6 +58,10 @@ describe('line chart option', () => {
   });
   it('EMA smoothing is debiased (the first point is kept) and 0 is the identity', () => {
     expect(ema([4, 4, 4], 0.9)).toEqual([4, 4, 4].map((x) => expect.closeTo(x, 9)));
+    // Debiased: the second point is (0.9·0.1·4 + 0.1·0) / (1 − 0.9²) = 0.36 / 0.19, not 0.36 (the biased EMA).
+    const [first, second] = ema([4, 0], 0.9);
+    expect(first).toBeCloseTo(4, 12);
+    expect(second).toBeCloseTo(0.36 / 0.19, 12);
     expect(ema([1, 2], 0)).toEqual([1, 2]);
   });
   it('CSV holds exactly the plotted (smoothed) values aligned by step', () => {
