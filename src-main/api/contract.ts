@@ -7,6 +7,7 @@ import type { API_METHODS, ApiMethod } from './methods';
 import type { createService } from './service';
 
 export type { ApiMethod } from './methods';
+export type { ClientEvent, ClientTrainingEvent } from './client-events';
 export type { AppInfo } from './service';
 export type { RunRecord, Series } from '../schema/run';
 export type { StudyDetail, StudyFigures, StudyListItem } from '../jobs/study';

@@ -38,6 +38,9 @@ export const API_METHODS = {
 } as const;
 
 export type ApiMethod = keyof typeof API_METHODS;
+
+/** The arguments a handler receives: the method's schema after validation (defaults filled in). */
+export type HandlerArgs<M extends ApiMethod> = z.output<(typeof API_METHODS)[M]>;
 export type ApiArgs<M extends ApiMethod> = z.input<(typeof API_METHODS)[M]>;
 
 export class ApiValidationError extends Error {}

@@ -8,13 +8,11 @@ import { ARMS, templateInfos } from '../engine/study/templates';
 import type { JobRunner } from '../jobs/runner';
 import { createStudy, finishedStudyRuns, listStudies, resumeStudy, studyDetail, studyFigures } from '../jobs/study';
 import type { MatrixStructure } from '../engine/study/structure';
-import type { StudySpecInput } from '../schema/study';
-import type { PenaltySpecInput } from '../schema/penalty';
 import { ExperimentConfig, type Backend } from '../schema/experiment';
 import { ConflictError, NotFoundError } from '../store/errors';
 import type { RunStore } from '../store/run-store';
 import { APP_VERSION } from '../store/run-store';
-import { API_METHODS, validateArgs, type ApiMethod } from './methods';
+import { API_METHODS, validateArgs, type ApiMethod, type HandlerArgs } from './methods';
 
 export interface AppInfo {
   /** The backend the most recent run actually loaded, with its fallback notices (null before any run). */
@@ -75,31 +73,31 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
         ownerId: runner.ownerId,
       };
     },
-    listRuns: (filter: Parameters<RunStore['listRuns']>[0]) => store.listRuns(filter),
-    getRun: (id: string) => {
+    listRuns: (filter) => store.listRuns(filter),
+    getRun: (id) => {
       const runId = store.resolveId(id);
       return { run: store.getRun(runId), epochs: store.epochs(runId), notes: store.notes(runId), series: store.seriesNames(runId), latest: store.latestMetrics(runId) };
     },
-    series: (q: { runId: string; name: string; maxPoints: number }) => store.series(q.runId, q.name, q.maxPoints),
-    compareSeries: (q: { runIds: string[]; name: string; maxPoints: number }) => store.compareSeries(q.runIds, q.name, q.maxPoints),
-    snapshots: (runId: string) => store.snapshots(runId),
-    snapshot: (id: number) => {
+    series: (q) => store.series(q.runId, q.name, q.maxPoints),
+    compareSeries: (q) => store.compareSeries(q.runIds, q.name, q.maxPoints),
+    snapshots: (runId) => store.snapshots(runId),
+    snapshot: (id) => {
       const s = store.snapshot(id);
       if (!s) throw new NotFoundError(`no snapshot ${id}`);
       return s;
     },
     /** Every seed's config is validated and its memory checked before any run is created. */
-    startRuns: (a: { config: ExperimentConfig; seeds?: number[]; priority: number }) => {
+    startRuns: (a) => {
       const backend = a.config.backend === 'auto' && opts.defaultBackend ? opts.defaultBackend : a.config.backend;
       const configs = (a.seeds ?? [a.config.seed]).map((seed) => ExperimentConfig.parse({ ...a.config, seed, backend }));
       return configs.map((c) => runner.enqueue(c, a.priority));
     },
-    cancelRun: (id: string) => runner.cancel(exists(id)),
-    pauseRun: (id: string) => runner.pause(exists(id)),
-    resumeRun: (id: string) => runner.resume(exists(id)),
-    tagRun: (id: string, tag: string, remove: boolean) => (remove ? store.untag(exists(id), tag) : store.tag(exists(id), tag)),
-    noteRun: (id: string, text: string) => store.addNote(exists(id), text),
-    deleteRuns: (ids: string[]) => {
+    cancelRun: (id) => runner.cancel(exists(id)),
+    pauseRun: (id) => runner.pause(exists(id)),
+    resumeRun: (id) => runner.resume(exists(id)),
+    tagRun: (id, tag, remove) => (remove ? store.untag(exists(id), tag) : store.tag(exists(id), tag)),
+    noteRun: (id, text) => store.addNote(exists(id), text),
+    deleteRuns: (ids) => {
       const resolved = ids.map(exists);
       for (const id of resolved) {
         if (runner.runningIds().includes(id)) throw new ConflictError(`run ${id} is running: cancel it first`);
@@ -112,33 +110,33 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
      * The embedding and C a run's layer trained with (fixed embeddings; learned ones start from these points).
      * Computed in a worker process and cached: N = 4096 takes seconds and N² memory.
      */
-    runGeometry: (id: string, layer: number): Promise<PenaltyView> => {
+    runGeometry: (id, layer): Promise<PenaltyView> => {
       const run = store.getRun(exists(id))!;
       return compute.run({ kind: 'penaltyView', spec: run.config.regularization.penalty, n: run.config.task.hidden, seed: layerSeed(run.config.seed, layer) });
     },
-    previewPenalty: (a: { spec: PenaltySpecInput; n: number; seed: number }): Promise<PenaltyView> =>
+    previewPenalty: (a): Promise<PenaltyView> =>
       compute.run({ kind: 'penaltyView', spec: a.spec, n: a.n, seed: a.seed }),
     /** Locality of the surviving recurrent connections at the end of training (null before the first snapshot). */
-    runStructure: (id: string) => structureOf(exists(id)),
+    runStructure: (id) => structureOf(exists(id)),
     listStudies: () => listStudies(store),
-    getStudy: async (id: string) => studyDetail(store, id, await structuresOf(finishedStudyRuns(store, id))),
-    studyFigures: async (id: string) => {
+    getStudy: async (id) => studyDetail(store, id, await structuresOf(finishedStudyRuns(store, id))),
+    studyFigures: async (id) => {
       const structures = await structuresOf(finishedStudyRuns(store, id));
       return studyFigures(store, id, { structure: structures });
     },
-    studyReport: async (id: string, format: 'md' | 'csv' | 'latex' | 'json') => {
+    studyReport: async (id, format) => {
       const d = studyDetail(store, id, await structuresOf(finishedStudyRuns(store, id)));
       return renderReport(d.cells, format, { title: d.info.name, primary: d.primary, task: d.info.task });
     },
     studyTemplates: () => ({ templates: templateInfos(), arms: ARMS }),
     /** After a restart or a pause: unfinished runs of the study continue (the desktop app and web mode). */
-    resumeStudy: (id: string) => resumeStudy(store, runner, id),
-    createStudy: (spec: StudySpecInput) => {
+    resumeStudy: (id) => resumeStudy(store, runner, id),
+    createStudy: (spec) => {
       const b = spec.base.backend;
       const useDefault = opts.defaultBackend && (b === undefined || b === 'auto');
       return createStudy(store, runner, useDefault ? { ...spec, base: { ...spec.base, backend: opts.defaultBackend } } : spec);
     },
-  } satisfies Record<ApiMethod, (...args: never[]) => unknown>;
+  } satisfies { [M in ApiMethod]: (...args: HandlerArgs<M>) => unknown };
 
   /** Validates and dispatches one call; the single entry point for IPC and HTTP. */
   async function call(method: string, rawArgs: unknown): Promise<unknown> {

@@ -1,16 +1,11 @@
 // The renderer's only way to the backend. Web mode: HTTP POST /api/<method> and a server-sent event stream,
 // both with the token as a bearer header (web-token.ts); the desktop app: the same interface over the
 // preload (IPC).
-import type { ApiArgs, ApiMethod, ApiResult } from '../../../src-main/api/contract';
+import type { ApiArgs, ApiMethod, ApiResult, ClientEvent, OnWire } from '../../../src-main/api/contract';
 import { takeTokenFromUrl, webToken } from './web-token';
 
-export interface LiveEvent {
-  runId: string;
-  type: string;
-  status?: string;
-  error?: string;
-  event?: { type: string; step?: number; epoch?: number; phase?: string; values?: Record<string, number>; [k: string]: unknown };
-}
+/** A live event as the renderer receives it: the server's own type (api/client-events.ts), typed arrays as on the wire. */
+export type LiveEvent = OnWire<ClientEvent>;
 
 export interface WorkbenchClient {
   /** Typed end to end: arguments by the method's schema, the result by its implementation (api/contract.ts). */

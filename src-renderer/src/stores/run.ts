@@ -138,15 +138,16 @@ export const useRunStore = defineStore('run', () => {
       return onForeignProgress();
     }
     if (e.runId !== runId.value) return;
-    if (e.type === 'metrics' && e.event?.values && e.event.phase === 'train') {
-      pending.push({ step: e.event.step ?? 0, values: e.event.values });
+    const ev = 'event' in e ? e.event : undefined;
+    if (ev?.type === 'metrics' && ev.phase === 'train') {
+      pending.push({ step: ev.step, values: ev.values });
       flush();
     } else if (e.type === 'epoch') atEpochEnd();
     else if (e.type === 'snapshot') onSnapshot();
     else if (e.type === 'status' || e.type === 'finished' || e.type === 'started') {
       onStatus();
       if (e.type === 'finished') onSnapshot();
-    } else if (e.type === 'progress' && (e as { foreign?: boolean }).foreign) onForeignProgress();
+    } else if (e.type === 'progress' && 'foreign' in e && e.foreign) onForeignProgress();
   }
 
   function follow(): () => void {
