@@ -5,7 +5,7 @@ import { binnedCurves, distanceProfileBand, metricVsAxis, metricVsSparsity, type
 import { expandStudy, type StudyRun } from '../schema/study-grid';
 import { ENDED_STATUSES } from '../schema/run';
 import { paperComparison, type PaperComparison } from '../engine/study/paper';
-import { splitCell, summarizeStudy, type CellSummary, type StudyRow } from '../engine/study/report';
+import { splitCell, summarizeStudy, type CellSummary, type StudyRow } from '../engine/study/summary';
 import type { RunResultRow } from '../engine/study/results';
 import { runStructure, type MatrixStructure } from '../engine/study/structure';
 import { NavigationTask as NavigationTaskConfig, type ExperimentConfig } from '../schema/experiment';

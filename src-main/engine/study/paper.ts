@@ -8,7 +8,7 @@
 // is therefore shown beside "no regulariser", never beside our L1.
 import type { TaskName } from '../../schema/experiment';
 import { brownForsythe, compareMeans, equivalenceTest } from './stats';
-import { joinCell, splitCell, type CellSummary } from './report';
+import { joinCell, splitCell, type CellSummary } from './summary';
 
 export interface AuthorsCell {
   mean: number;
