@@ -5,6 +5,7 @@ import { ExperimentConfig } from '../schema/experiment';
 import { PenaltySpec } from '../schema/penalty';
 import { RunFilter, RunNoteText, RunTag, SeriesQuery } from '../schema/run';
 import { StudySpec } from '../schema/study';
+import { REPORT_FORMATS } from '../schema/report-format';
 import { formatIssue } from '../schema/errors';
 
 const runId = z.string().min(1).max(64);
@@ -31,7 +32,7 @@ export const API_METHODS = {
   listStudies: z.tuple([]),
   getStudy: z.tuple([studyId]),
   studyFigures: z.tuple([studyId]),
-  studyReport: z.tuple([studyId, z.enum(['md', 'csv', 'latex', 'json'])]),
+  studyReport: z.tuple([studyId, z.enum(REPORT_FORMATS)]),
   studyTemplates: z.tuple([]),
   resumeStudy: z.tuple([studyId]),
   createStudy: z.tuple([StudySpec]),

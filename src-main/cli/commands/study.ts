@@ -6,6 +6,7 @@ import { describeTemplate, STUDY_TEMPLATES, studyTemplate } from '../../engine/s
 import { setPath } from '../../schema/paths';
 import { primaryMetricOf, TRIVIAL_BASELINE } from '../../schema/experiment';
 import { writeOutputFile } from '../../store/output-file';
+import { REPORT_FORMATS, type ReportFormat } from '../../schema/report-format';
 import { PRESET_NAMES, PresetError, type PresetName } from '../../schema/presets';
 import { parseSeedList } from '../../schema/run-name';
 import { parseAssignment } from '../config-input';
@@ -139,12 +140,12 @@ export function studyCommand(): Command {
     .command('report')
     .description('the study as a table: metric mean ± std per configuration, lottery, diverged runs, Welch tests vs controls')
     .argument('<id>')
-    .addOption(new Option('--format <format>', 'output format').choices(['md', 'csv', 'latex', 'json']).default('md'))
+    .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('md'))
     .option('--figures <dir>', 'also write the figures (SVG, CSV of the plotted points, pgfplots) into this folder')
     .option('--force', 'replace figure files that already exist in --figures')
     .option('--no-structure', 'skip the structure analysis of the pruned matrices')
     .addOption(db())
-    .action(async (id: string, o: { format: 'md' | 'csv' | 'latex' | 'json'; figures?: string; force?: boolean; structure: boolean; db?: string }) => {
+    .action(async (id: string, o: { format: ReportFormat; figures?: string; force?: boolean; structure: boolean; db?: string }) => {
       const { studyInfo, renderReport, summarizeStudy, studyRows, writeFigures, studyFigures } = await heavy();
       const store = openStore(o.db);
       const info = studyInfo(store, id);

@@ -5,6 +5,7 @@ import { csvRow, texComment, texText } from '../../math/export-escape';
 import { meanSpread } from '../../math/summary';
 import { fisherExact } from './stats';
 import type { TaskName } from '../../schema/experiment';
+import type { ReportFormat } from '../../schema/report-format';
 import { AUTHORS, authorsCell, judgeClaims, NO_AUTHORS_NUMBERS } from './paper';
 import { joinCell, marker, splitCell, type CellSummary } from './summary';
 
@@ -28,7 +29,7 @@ function failureTests(summaries: CellSummary[]): string[] {
   });
 }
 
-export function renderReport(summaries: CellSummary[], format: 'md' | 'csv' | 'latex' | 'json', o: { title: string; primary: string; task?: TaskName }): string {
+export function renderReport(summaries: CellSummary[], format: ReportFormat, o: { title: string; primary: string; task?: TaskName }): string {
   const controls = [...new Set(summaries.flatMap((s) => Object.keys(s.vs)))];
   const authors = o.task ? AUTHORS[o.task] : undefined;
   const verdicts = o.task ? judgeClaims(o.task, summaries) : [];

@@ -1,4 +1,5 @@
 // Studies: the list with progress, and one study's grid, report and figures, refreshed on run lifecycle events.
+import type { ReportFormat } from '../../../src-main/schema/report-format';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { StudyDetail, StudyFigures, StudyListItem } from '../../../src-main/api/contract';
@@ -48,7 +49,7 @@ export const useStudiesStore = defineStore('studies', () => {
     }
   }
 
-  const report = (format: 'md' | 'csv' | 'latex' | 'json') => client.call('studyReport', current.value!, format);
+  const report = (format: ReportFormat) => client.call('studyReport', current.value!, format);
 
   const laterList = coalesce(1000, () => void refreshList());
   const laterDetail = coalesce(1000, () => current.value && void load(current.value));
