@@ -31,6 +31,14 @@ describe('LineChart', () => {
 describe('HeatmapCanvas', () => {
   const matrix = { rows: 2, cols: 2, gates: 1, values: [0, 2, -1, 0], order: [1, 0], mask: [1, 1, 1, 0] };
 
+  it('zooms the raster to twice or four times the panel, in a scrolling frame', async () => {
+    const w = mount(HeatmapCanvas, { props: { matrix, name: 'W_hh' } });
+    expect(w.find('canvas').attributes('style')).toMatch(/max-width: 520px/);
+    await w.find('[data-test="heatmap-zoom"]').setValue('4×');
+    expect(w.find('canvas').attributes('style')).toMatch(/width: 2080px/);
+    expect(w.find('.frame').classes()).toContain('zoomed');
+  });
+
   it('draws in embedding order by default and switches to natural order', async () => {
     const w = mount(HeatmapCanvas, { props: { matrix, name: 'W_hh' } });
     expect(w.find('canvas').attributes('data-order')).toBe('embedding');
