@@ -11,11 +11,29 @@ export function penaltyLabel(config: ExperimentConfig): string {
   return `${p.permute ? 'permuted ' : ''}${p.space} ${WEIGHTING_LABEL[p.weighting] ?? p.weighting}${p.invert ? '⁻¹' : ''}${config.regularization.learnEmbedding ? ' (learned)' : ''}`;
 }
 
+/**
+ * A 4-hex key of the configuration without its name, seed and thread count: two runs share it exactly when
+ * they are replicates of one configuration (FNV-1a over the parsed config's JSON; pure, runs in the renderer).
+ */
+export function configKey(config: ExperimentConfig): string {
+  const { name: _name, seed: _seed, threads: _threads, ...rest } = config;
+  let h = 0x811c9dc5;
+  for (const ch of JSON.stringify(rest)) {
+    h ^= ch.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return (h >>> 16).toString(16).padStart(4, '0');
+}
+
+/**
+ * "navigation · torus DoG⁻¹ · λ 0.01 · N 128 · 90 % linear · cfg 3fa2 · seed 1": the usual distinctions in
+ * words, and the config key so that names differ wherever configurations do (lr, epochs, layout, …).
+ */
 export function defaultRunName(config: ExperimentConfig): string {
   const parts = [config.task.task, penaltyLabel(config)];
   const r = config.regularization;
   if (penaltyLabel(config) !== 'no regulariser') parts.push(r.lambdaExponent ? `λ ${r.lambda}·(N/${r.lambdaReferenceN})^${r.lambdaExponent}` : `λ ${r.lambda}`);
-  parts.push(`N ${config.task.hidden}`, `${+(100 * config.pruning.target).toFixed(1)} %`, `seed ${config.seed}`);
+  parts.push(`N ${config.task.hidden}`, `${+(100 * config.pruning.target).toFixed(1)} % ${config.pruning.schedule}`, `cfg ${configKey(config)}`, `seed ${config.seed}`);
   return parts.join(' · ');
 }
 

@@ -109,7 +109,12 @@ describe('seed lists and default names', () => {
   it('names a run from its config when the user gives no name', async () => {
     const { defaultRunName } = await import('../../src-main/schema/run-name');
     const { presetConfig } = await import('../../src-main/schema/presets');
-    expect(defaultRunName(presetConfig('navigation', 'quick', { seed: 1 }))).toBe('navigation · torus DoG⁻¹ · λ 0.01 · N 128 · 90 % · seed 1');
+    const quick = presetConfig('navigation', 'quick', { seed: 1 });
+    expect(defaultRunName(quick)).toMatch(/^navigation · torus DoG⁻¹ · λ 0\.01 · N 128 · 90 % cubic · cfg [0-9a-f]{4} · seed 1$/);
+    // Configurations that differ get different names (here only the learning rate); replicates share all but the seed.
+    const faster = presetConfig('navigation', 'quick', { seed: 1, task: { task: 'navigation', learningRate: 0.02 } });
+    expect(defaultRunName(faster)).not.toBe(defaultRunName(quick));
+    expect(defaultRunName(presetConfig('navigation', 'quick', { seed: 2 })).replace('seed 2', 'seed 1')).toBe(defaultRunName(quick));
     const l1 = presetConfig('adding', 'quick', { regularization: { penalty: { space: 'standard', weighting: 'distance', invert: false } } });
     expect(defaultRunName(l1)).toMatch(/^adding · L1 · λ/);
     expect(defaultRunName(presetConfig('adding', 'quick', { regularization: { penalty: { space: 'torus', permute: true } } }))).toMatch(/permuted torus DoG⁻¹/);
