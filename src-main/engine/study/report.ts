@@ -104,7 +104,7 @@ export function renderReport(summaries: CellSummary[], format: ReportFormat, o: 
     ...(withBaseline ? ['Worse than trivial: finished runs whose final metric is worse than the task’s trivial baseline (navigation: predicting the start position; adding: predicting the mean sum; language model: the unigram model), or that diverged.'] : []),
     ...(withFloor ? ['Decoding floor: the error a perfect predictor of the place code scores through the same top-3 decoder on the run’s test trajectories; the metric can only be read above it.'] : []),
     ...(withEndpoint ? ['At the last pruning epoch: test metric at the end of the last epoch that pruned (the reference evaluates there), before later epochs could heal the damage.'] : []),
-    ...(withPerMatrix ? ['Pruned per matrix: how the cut was shared among the pruned matrices (mean over finished runs; with the reference's global threshold, small-weight matrices such as W_hh lose most).'] : []),
+    ...(withPerMatrix ? ['Pruned per matrix: how the cut was shared among the pruned matrices (mean over finished runs; with the reference’s global threshold, small-weight matrices such as W_hh lose most).'] : []),
     ...failureTests(summaries).map((l) => `- ${l}`),
     ...(withLocality ? ['Kept-length ratio: mean geodesic length of the surviving W_hh connections over the mean of all pairs, in the run’s embedding (the torus for runs without one); 1 is what a geometry-blind mask keeps.'] : []),
     ...paper,
