@@ -21,6 +21,9 @@ import type { WorkerHost, WorkerHostFactory } from './host';
 import { WorkerToHost, type HostToWorker } from './protocol';
 import { clearSpool, removeDeadSpools, SPOOL_PREFIX, unspoolEvent } from './spool';
 
+
+/** How long a worker may be silent before it has started training (tfjs, backend and task loading). */
+const STARTUP_SILENCE_MS = 60_000;
 export interface RunnerOptions {
   store: RunStore;
   createHost: WorkerHostFactory;
@@ -61,6 +64,8 @@ interface Active {
   longestSilence: number;
   /** When a pause was asked for (the watchdog bounds how long it may take). */
   pauseRequestedAt: number | null;
+  /** The run has started training: before that (loading tfjs, building the task) the startup limit applies. */
+  training: boolean;
   /** Why the watchdog killed the worker (the run is then 'interrupted', not 'failed'). */
   hung: string | null;
 }
@@ -122,7 +127,9 @@ export class JobRunner {
     for (const [runId, a] of this.active) {
       if (a.hung) continue;
       const silent = now - a.lastHeard;
-      const limit = Math.max(silenceLimit, 5 * a.longestSilence);
+      // Starting up (a loaded machine can take many seconds to load tfjs and build the task) is not a hang;
+      // a start that never ends still is, after STARTUP_SILENCE_MS.
+      const limit = a.training ? Math.max(silenceLimit, 5 * a.longestSilence) : Math.max(silenceLimit, STARTUP_SILENCE_MS);
       let why: string | null = null;
       if (silent > limit) why = `the worker stopped responding (silent for ${Math.round(silent / 1000)} s: stopped, deadlocked or stuck in a driver)`;
       else if (a.pauseRequestedAt !== null && now - a.pauseRequestedAt > Math.max(pauseGrace, 3 * a.longestSilence)) {
@@ -353,7 +360,7 @@ export class JobRunner {
     const host = this.opts.createHost();
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
-    const active: Active = { host, recorder, done, cancelRequested: false, killTimer: null, lastHeard: Date.now(), longestSilence: 0, pauseRequestedAt: null, hung: null };
+    const active: Active = { host, recorder, done, cancelRequested: false, killTimer: null, lastHeard: Date.now(), longestSilence: 0, pauseRequestedAt: null, hung: null, training: false };
     this.active.set(runId, active);
     let readyPending = true;
     const readyTimer = setTimeout(() => {
@@ -362,6 +369,7 @@ export class JobRunner {
     }, this.opts.readyTimeoutMs ?? 120_000);
 
     const record = (event: TrainingEvent) => {
+      if (event.type === 'started') active.training = true;
       try {
         recorder.handle(event);
       } catch (e) {
