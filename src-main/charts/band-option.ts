@@ -28,8 +28,7 @@ export interface BandOptionSettings {
 }
 
 /** Ticks and scale of a discrete x axis: the grid's own values, log₂ for sizes. */
-function discreteAxis(xs: number[]): Record<string, unknown> {
-  const values = [...new Set(xs)].sort((a, b) => a - b);
+function discreteAxis(values: number[]): Record<string, unknown> {
   const powersOfTwo = values.length > 1 && values.every((v) => v > 0 && Number.isInteger(Math.log2(v)));
   const pad = powersOfTwo ? 1.25 : 0;
   return {
@@ -50,6 +49,7 @@ export function buildBandOption(bands: Band[], s: BandOptionSettings): Record<st
   const fg = s.dark ? '#d8dde6' : '#223';
   const sx = (x: number) => (s.xPercent ? 100 * x : x);
   const floor = s.yFloor ?? 0;
+  const gridValues = s.discreteX ? [...new Set(bands.flatMap((b) => b.x.map(sx)))].sort((a, b) => a - b) : [];
   const series: unknown[] = [];
   bands.forEach((b, k) => {
     const color = PALETTE[k % PALETTE.length];
@@ -101,8 +101,8 @@ export function buildBandOption(bands: Band[], s: BandOptionSettings): Record<st
       nameGap: 26,
       scale: true,
       nameTextStyle: { color: fg },
-      ...(s.discreteX ? discreteAxis(bands.flatMap((b) => b.x.map(sx))) : {}),
-      axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true, ...(s.discreteX ? { customValues: [...new Set(bands.flatMap((b) => b.x.map(sx)))] } : {}) },
+      ...(s.discreteX ? discreteAxis(gridValues) : {}),
+      axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true, ...(s.discreteX ? { customValues: gridValues } : {}) },
     },
     yAxis: { type: s.logY ? 'log' : 'value', name: s.yName, nameLocation: 'middle', nameGap: CHART_LAYOUT.yNameGap, scale: true, axisLabel: { color: fg, formatter: compactNumber }, nameTextStyle: { color: fg } },
     series,

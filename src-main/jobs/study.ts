@@ -63,12 +63,16 @@ export function extendStudy(store: RunStore, runner: JobRunner, idOrPrefix: stri
  * like N²; runs of one study share their schedule), finished or failed runs count whole, running ones by their
  * progress. Counting runs instead would give a grid over N = 128 … 512 an ETA several times too short.
  */
+/** A run's share of its study's work: N² (the recurrence dominates a step and grows like N²). */
+function runWeight(r: Pick<StudyRunRow, 'config_json'>): number {
+  return ((JSON.parse(r.config_json) as { task?: { hidden?: number } }).task?.hidden ?? 1) ** 2;
+}
+
 export function studyWork(rows: Array<Pick<StudyRunRow, 'status' | 'progress_step' | 'total_steps' | 'config_json'>>): { done: number; total: number } {
   let done = 0;
   let total = 0;
   for (const r of rows) {
-    const n = (JSON.parse(r.config_json) as { task?: { hidden?: number } }).task?.hidden ?? 1;
-    const weight = n * n;
+    const weight = runWeight(r);
     total += weight;
     if (ENDED_STATUSES.includes(r.status)) done += weight;
     else if (r.status === 'running' && r.total_steps) done += (weight * (r.progress_step ?? 0)) / r.total_steps;
@@ -98,16 +102,15 @@ export function assertSameEngine(rows: Array<Pick<StudyRunRow, 'engine_version'>
  * side by side (a 72 s study once read "about 30 min left").
  */
 export function studyEtaMs(rows: Array<Pick<StudyRunRow, 'status' | 'progress_step' | 'total_steps' | 'config_json' | 'started_at' | 'finished_at'>>, now = Date.now()): number | null {
-  const weight = (r: (typeof rows)[number]) => ((JSON.parse(r.config_json) as { task?: { hidden?: number } }).task?.hidden ?? 1) ** 2;
   const progress = (r: (typeof rows)[number]) => (r.total_steps ? (r.progress_step ?? 0) / r.total_steps : 0);
   const running = rows.filter((r) => r.status === 'running');
   const timed = rows.filter((r) => r.status === 'finished' && r.started_at && r.finished_at);
   const samples = timed.length
-    ? timed.map((r) => (r.finished_at! - r.started_at!) / weight(r))
-    : running.filter((r) => r.started_at && progress(r) > 0.02).map((r) => (now - r.started_at!) / progress(r) / weight(r));
+    ? timed.map((r) => (r.finished_at! - r.started_at!) / runWeight(r))
+    : running.filter((r) => r.started_at && progress(r) > 0.02).map((r) => (now - r.started_at!) / progress(r) / runWeight(r));
   if (!samples.length) return null;
   const perUnit = samples.sort((a, b) => a - b)[samples.length >> 1];
-  const left = rows.filter((r) => !ENDED_STATUSES.includes(r.status)).reduce((a, r) => a + weight(r) * (1 - (r.status === 'running' ? progress(r) : 0)), 0);
+  const left = rows.filter((r) => !ENDED_STATUSES.includes(r.status)).reduce((a, r) => a + runWeight(r) * (1 - (r.status === 'running' ? progress(r) : 0)), 0);
   return (left * perUnit) / Math.max(1, running.length);
 }
 
