@@ -14,8 +14,21 @@ use([LineChart, CustomChart, GridComponent, LegendComponent, TitleComponent, Too
  * SVG and PNG exports both draw this, so the two never disagree about what is named.
  */
 export function exportOption(option: Record<string, unknown>, width: number): Record<string, unknown> {
-  return { ...option, ...exportLayout(option, width), dataZoom: [], animation: false };
+  return { ...option, ...wrappedLegendLayout(option, width), dataZoom: [], animation: false };
 }
+
+/**
+ * The option as the screen shows it, at this width: the same wrapped legend as a file (a scrolling legend cut
+ * names to "spa" and hid entries behind paging arrows), the zoom slider kept. `extraHeight` is what the rows
+ * below the first add, so the frame grows instead of squeezing the plot.
+ */
+export function screenOption(option: Record<string, unknown>, width: number): { option: Record<string, unknown>; extraHeight: number } {
+  const layout = wrappedLegendLayout(option, width);
+  const rows = Array.isArray(layout.legend) ? layout.legend.length : 1;
+  return { option: { ...option, ...layout }, extraHeight: Math.max(0, rows - 1) * LEGEND_ROW };
+}
+
+const LEGEND_ROW = 22;
 
 /** The option as a standalone SVG document (legend included; interactive zoom controls left out). */
 export function optionToSvg(option: Record<string, unknown>, width = 800, height = 400): string {
@@ -27,11 +40,11 @@ export function optionToSvg(option: Record<string, unknown>, width = 800, height
 }
 
 /**
- * A file has no scrolling: the legend shows every entry, broken into rows by a conservative width estimate
+ * Neither a file nor the screen scrolls the legend: the legend shows every entry, broken into rows by a conservative width estimate
  * (0.6 em per character at 12 px, wider than real sans-serif text, so a row never overflows in any viewer),
  * one legend component per row, and the plot starts below the last row.
  */
-function exportLayout(option: Record<string, unknown>, width: number): Record<string, unknown> {
+function wrappedLegendLayout(option: Record<string, unknown>, width: number): Record<string, unknown> {
   const legend = option.legend as { top?: number; data?: string[] } | undefined;
   if (!legend) return {};
   const names = legend.data ?? [...new Set(((option.series as Array<{ name?: string }> | undefined) ?? []).map((s) => s.name).filter((n): n is string => !!n))];
@@ -49,8 +62,8 @@ function exportLayout(option: Record<string, unknown>, width: number): Record<st
   const top = legend.top ?? 26;
   const grid = option.grid as Record<string, number>;
   return {
-    legend: rows.map((data, r) => ({ ...legend, type: 'plain', data, top: top + r * 22, left: 8, right: undefined })),
-    grid: { ...grid, top: Math.max(grid.top ?? 0, top + rows.length * 22 + 10) },
+    legend: rows.map((data, r) => ({ ...legend, type: 'plain', data, top: top + r * LEGEND_ROW, left: 8, right: undefined })),
+    grid: { ...grid, top: Math.max(grid.top ?? 0, top + rows.length * LEGEND_ROW + 10) },
   };
 }
 

@@ -4,7 +4,8 @@
 // (position, anchor, baseline, font size; 0.55 em per character, 0.6 em bold: a sans-serif average).
 import { describe, expect, it } from 'vitest';
 import { buildBandOption } from '../../src-main/charts/band-option';
-import { optionToSvg } from '../../src-main/charts/export';
+import { init } from 'echarts/core';
+import { optionToSvg, screenOption } from '../../src-main/charts/export';
 import { buildLineOption, type PlotSeries } from '../../src-main/charts/line-option';
 import { overlaps, textBoxes } from './text-boxes';
 
@@ -45,6 +46,30 @@ describe('chart layout at the smallest size', () => {
     const cells = ['torus DoG⁻¹ · λ=0.01 · target=0.9', 'permuted DoG⁻¹ · λ=0.01 · target=0.9', 'no regulariser'];
     const bands = cells.map((cell) => ({ cell, x: [0, 0.5, 0.9], mean: [30, 20, 12], std: [2, 2, 1], n: [3, 3, 3] }));
     checkLegible(optionToSvg(buildBandOption(bands, { title: 'Validation error vs sparsity', xName: 'global sparsity (%)', yName: 'error_cm', xPercent: true, dark: false }), W, H), cells);
+  });
+});
+
+describe('on screen', () => {
+  it('the legend wraps into rows instead of scrolling, every name whole, the frame grown by the extra rows', () => {
+    const series = ['sparsity', 'sparsity/W_hh_l0', 'sparsity/W_hh_l1', 'small_weights/W_hh', 'small_weights/W_ih'].map(long);
+    const { option, extraHeight } = screenOption(buildLineOption(series, { title: 'Sparsity', yName: 'fraction pruned', smoothing: 0, logY: false, dark: false }), W);
+    expect(extraHeight).toBeGreaterThan(0);
+    const legends = option.legend as Array<{ type: string; data: string[] }>;
+    expect(legends.every((l) => l.type === 'plain')).toBe(true);
+    expect(legends.flatMap((l) => l.data)).toEqual(series.map((s) => s.name));
+    expect((option.dataZoom as unknown[]).length).toBeGreaterThan(0); // the zoom slider stays on screen
+    const chart = init(null, null, { renderer: 'svg', ssr: true, width: W, height: H + extraHeight });
+    chart.setOption({ ...option, animation: false });
+    const svg = chart.renderToSVGString();
+    chart.dispose();
+    const boxes = textBoxes(svg);
+    expect(overlaps(boxes)).toEqual([]);
+    for (const s of series) expect(boxes.some((b) => b.text === s.name), s.name).toBe(true);
+  });
+
+  it('one row of legend adds no height', () => {
+    const { extraHeight } = screenOption(buildLineOption([long('loss')], { title: 'Loss', yName: 'loss', smoothing: 0, logY: false, dark: false }), W);
+    expect(extraHeight).toBe(0);
   });
 });
 
