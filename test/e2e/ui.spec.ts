@@ -107,12 +107,22 @@ describe('workbench UI in a browser', () => {
     const [timeCsv] = await Promise.all([page.waitForEvent('download'), page.click('[data-test="chart-loss"] >> text=CSV')]);
     expect(readFileSync(await timeCsv.path(), 'utf8').split('\n')[0]).toMatch(/^wall time \(s\),/);
     await page.selectOption('[data-test="x-axis"]', 'step');
+    // Two snapshots side by side: the first and the newest, each with its own choice and pruned fraction.
+    await page.click('[data-test="side-by-side"]');
+    await expect.poll(async () => (await page.$$('[data-test="snapshot-pair"] canvas[data-test="heatmap"]')).length, { timeout: 20_000 }).toBe(2);
+    const snaps = store.snapshots(ids[0]).filter((s) => s.matrix === store.snapshots(ids[0])[0].matrix);
+    const picked = await page.$$eval('[data-test="snapshot-pair"] [data-test="snapshot-choice"]', (ss) => ss.map((s) => Number((s as unknown as { value: string }).value)));
+    expect(picked).toEqual([snaps[0].id, snaps.at(-1)!.id]);
+    await expect.poll(async () => page.textContent('[data-test="snapshot-pair"]')).toMatch(/\d+\.\d % pruned/);
+    await page.screenshot({ path: join(SHOTS, 'run-snapshots-side-by-side.png'), fullPage: true });
     await expect.poll(async () => store.getRun(ids[1])!.status, { timeout: 120_000 }).toBe('finished');
 
     await page.goto(`${new URL(server.url).origin + '/'}#/compare/${ids.join(',')}`);
     await page.waitForSelector('[data-test="chart-compare"] canvas');
     await page.waitForSelector('text=± ');
-    await page.screenshot({ path: join(SHOTS, 'compare.png') });
+    // Each run's newest recurrent weights side by side.
+    await expect.poll(async () => (await page.$$('[data-test="compare-weights"] canvas[data-test="heatmap"]')).length, { timeout: 20_000 }).toBe(2);
+    await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
     // The status bar names the backend the runs actually loaded, with its fallbacks.
     // (webgpu's reason depends on the machine's Vulkan drivers; auto never takes a software adapter.)
     await expect.poll(async () => page.textContent('[data-test="status-bar"]'), { timeout: 10_000 }).toMatch(/backend: wasm on (OpenBLAS [\d.]+, )?\d+ CPU threads? \(3 fallbacks: webgpu: [^;]+; tensorflow-gpu: not installed; tensorflow: not installed\)/);
