@@ -114,7 +114,7 @@ describe('workbench UI in a browser', () => {
     const picked = await page.$$eval('[data-test="snapshot-pair"] [data-test="snapshot-choice"]', (ss) => ss.map((s) => Number((s as unknown as { value: string }).value)));
     expect(picked).toEqual([snaps[0].id, snaps.at(-1)!.id]);
     await expect.poll(async () => page.textContent('[data-test="snapshot-pair"]')).toMatch(/\d+\.\d % pruned/);
-    await page.screenshot({ path: join(SHOTS, 'run-snapshots-side-by-side.png'), fullPage: true });
+    await page.locator('[data-test="snapshot-pair"]').screenshot({ path: join(SHOTS, 'run-snapshots-side-by-side.png') });
     await expect.poll(async () => store.getRun(ids[1])!.status, { timeout: 120_000 }).toBe('finished');
 
     await page.goto(`${new URL(server.url).origin + '/'}#/compare/${ids.join(',')}`);
@@ -122,7 +122,8 @@ describe('workbench UI in a browser', () => {
     await page.waitForSelector('text=± ');
     // Each run's newest recurrent weights side by side.
     await expect.poll(async () => (await page.$$('[data-test="compare-weights"] canvas[data-test="heatmap"]')).length, { timeout: 20_000 }).toBe(2);
-    await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, 'compare.png') });
+    await page.locator('[data-test="compare-weights"]').screenshot({ path: join(SHOTS, 'compare-weights.png') });
     // The status bar names the backend the runs actually loaded, with its fallbacks.
     // (webgpu's reason depends on the machine's Vulkan drivers; auto never takes a software adapter.)
     await expect.poll(async () => page.textContent('[data-test="status-bar"]'), { timeout: 10_000 }).toMatch(/backend: wasm on (OpenBLAS [\d.]+, )?\d+ CPU threads? \(3 fallbacks: webgpu: [^;]+; tensorflow-gpu: not installed; tensorflow: not installed\)/);
