@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../src-main/schema/experiment';
 import { createTask } from '../src-main/engine/tasks';
 import type { Task } from '../src-main/engine/tasks/task';
-import { ModuliRegularizer } from '../src-main/engine/training/regularizer';
+import { ModuliRegularizer } from '../src-main/engine/learning/regularizer';
 
 export interface StepTiming {
   /** Median of the timed steps. */

@@ -1,6 +1,6 @@
 // The API's implementation over the store and the job runner. Pure Node: used by the Electron main process
 // (behind IPC) and by `moduli serve` (behind HTTP), never by the renderer directly.
-import { layerSeed } from '../engine/training/regularizer';
+import { layerSeed } from '../engine/learning/regularizer';
 import type { PenaltyView } from '../engine/geometry/view';
 import { ComputePool } from '../jobs/compute';
 import { renderReport } from '../engine/study/report';

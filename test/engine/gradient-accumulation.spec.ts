@@ -4,10 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src-main/engine/backend';
 import type { Task } from '../../src-main/engine/tasks/task';
-import { AdamW } from '../../src-main/engine/training/optimizers';
+import { AdamW } from '../../src-main/engine/learning/optimizers';
 import { checkpointTensors, type PhaseState } from '../../src-main/engine/training/phase';
-import { MaskSet } from '../../src-main/engine/training/pruning';
-import type { ModuliRegularizer } from '../../src-main/engine/training/regularizer';
+import { MaskSet } from '../../src-main/engine/learning/pruning';
+import type { ModuliRegularizer } from '../../src-main/engine/learning/regularizer';
 import { optimizationStep } from '../../src-main/engine/training/step';
 import { ExperimentConfig } from '../../src-main/schema/experiment';
 

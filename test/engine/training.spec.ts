@@ -4,8 +4,8 @@ import { ExperimentConfig, Regularization } from '../../src-main/schema/experime
 import { selectBackend } from '../../src-main/engine/backend';
 import { decodeCheckpoint, CheckpointError } from '../../src-main/engine/training/checkpoint';
 import type { TrainingEvent } from '../../src-main/engine/training/events';
-import { MaskSet, scheduledAmount } from '../../src-main/engine/training/pruning';
-import { ModuliRegularizer } from '../../src-main/engine/training/regularizer';
+import { MaskSet, scheduledAmount } from '../../src-main/engine/learning/pruning';
+import { ModuliRegularizer } from '../../src-main/engine/learning/regularizer';
 import { runExperiment, RunStopped } from '../../src-main/engine/training/trainer';
 
 beforeAll(async () => {

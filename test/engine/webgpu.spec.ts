@@ -109,8 +109,8 @@ describe.runIf(probe.adapter)('WebGPU backend (SwiftShader in CI)', () => {
   it('masks stay exact: pruned weights are 0 after every optimizer step', async () => {
     await selectBackend('webgpu');
     await tf.setBackend('webgpu');
-    const { MaskSet } = await import('../../src-main/engine/training/pruning');
-    const { AdamW } = await import('../../src-main/engine/training/optimizers');
+    const { MaskSet } = await import('../../src-main/engine/learning/pruning');
+    const { AdamW } = await import('../../src-main/engine/learning/optimizers');
     const w = tf.variable(tf.randomNormal([24, 24], 0, 1, 'float32', 7));
     const masks = new MaskSet([{ name: 'W', variable: w }]);
     await masks.pruneTo(0.75);

@@ -5,7 +5,7 @@ import { blindReference, profileSeries } from '../../src-main/charts/profile';
 import { distanceMatrix, embedNeurons } from '../../src-main/engine/geometry/penalty';
 import { deriveRng, createRng } from '../../src-main/engine/random';
 import { runStructure } from '../../src-main/engine/study/structure';
-import { layerSeed } from '../../src-main/engine/training/regularizer';
+import { layerSeed } from '../../src-main/engine/learning/regularizer';
 import { PenaltySpec } from '../../src-main/schema/penalty';
 
 const n = 96;

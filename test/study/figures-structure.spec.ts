@@ -8,7 +8,7 @@ import { runStructure } from '../../src-main/engine/study/structure';
 import { ARMS } from '../../src-main/engine/study/templates';
 import { distanceMatrix, embedNeurons } from '../../src-main/engine/geometry/penalty';
 import { deriveRng } from '../../src-main/engine/random';
-import { layerSeed } from '../../src-main/engine/training/regularizer';
+import { layerSeed } from '../../src-main/engine/learning/regularizer';
 import { PenaltySpec } from '../../src-main/schema/penalty';
 import { buildStudySpec, type StudyFormState } from '../../src-renderer/src/study-form';
 

@@ -190,7 +190,7 @@ describe('study ETA', () => {
 
 describe('per-matrix allocation of the cut', () => {
   it('prunes each matrix to the target by its own threshold, where the global threshold empties the small-weight one', async () => {
-    const { MaskSet } = await import('../../src-main/engine/training/pruning');
+    const { MaskSet } = await import('../../src-main/engine/learning/pruning');
     // W_hh's weights are 100× smaller than the encoder's: a global 50 % cut takes W_hh whole.
     const make = () => [
       { name: 'encoder', variable: tf.variable(tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8], [2, 4])) },

@@ -4,7 +4,7 @@ import type { PenaltySpec } from '../../schema/penalty';
 import { distanceMatrix, embedNeurons } from '../geometry/penalty';
 import { spaceById } from '../geometry/spaces';
 import { deriveRng } from '../random';
-import { layerSeed } from '../training/regularizer';
+import { layerSeed } from '../learning/regularizer';
 export interface StructureMetrics {
   kept: number;
   /** Mean geodesic length of kept connections (self-connections included). */

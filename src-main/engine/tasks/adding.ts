@@ -6,9 +6,9 @@ import type { AddingTask as AddingConfig } from '../../schema/experiment';
 import { AddingRnn, RecurrencePath, sparseInference } from '../models/elman';
 import { readAndDispose, readScalar } from '../read';
 import { deriveRng, type Rng } from '../random';
-import { AdamW, type Optimizer } from '../training/optimizers';
-import type { Prunable, ScheduleTiming } from '../training/pruning';
-import type { RecurrentMatrix } from '../training/regularizer';
+import { AdamW, type Optimizer } from '../learning/optimizers';
+import type { Prunable, ScheduleTiming } from '../learning/pruning';
+import type { RecurrentMatrix } from '../learning/regularizer';
 import type { Metrics, StepContext, StepResult, Task } from './task';
 
 export const TRIVIAL_MSE = 1 / 6;

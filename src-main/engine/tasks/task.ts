@@ -4,9 +4,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { RecurrencePath } from '../models/elman';
 import type { TaskName } from '../../schema/experiment';
-import type { Optimizer } from '../training/optimizers';
-import type { Prunable, ScheduleTiming } from '../training/pruning';
-import type { RecurrentMatrix } from '../training/regularizer';
+import type { Optimizer } from '../learning/optimizers';
+import type { Prunable, ScheduleTiming } from '../learning/pruning';
+import type { RecurrentMatrix } from '../learning/regularizer';
 
 export type Metrics = Record<string, number>;
 

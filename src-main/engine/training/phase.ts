@@ -6,9 +6,9 @@ import { createTask, type TaskFactoryOptions } from '../tasks';
 import type { Task } from '../tasks/task';
 import type { Checkpoint, CheckpointMeta } from './checkpoint';
 import type { MatrixSnapshot, Phase, RunResult } from './events';
-import type { Optimizer } from './optimizers';
-import { MaskSet, smallWeightFraction } from './pruning';
-import { ModuliRegularizer } from './regularizer';
+import type { Optimizer } from '../learning/optimizers';
+import { MaskSet, smallWeightFraction } from '../learning/pruning';
+import { ModuliRegularizer } from '../learning/regularizer';
 import { readFloats } from '../read';
 
 export interface PhaseState {

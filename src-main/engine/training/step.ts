@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Metrics, StepContext } from '../tasks/task';
 import { readAndDispose, readFloats } from '../read';
-import { clipByGlobalNorm } from './optimizers';
+import { clipByGlobalNorm } from '../learning/optimizers';
 import type { PhaseState } from './phase';
 
 export interface EpochTrainables {

@@ -10,7 +10,7 @@ import type { Metrics, Task } from '../tasks/task';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint';
 import type { Phase, RunResult, TrainingEvent } from './events';
 import { buildPhase, checkpointMeta, checkpointTensors, disposeAll, measureSparsity, restore, snapshot, syncSparseTraining, type PhaseState } from './phase';
-import { scheduledAmount } from './pruning';
+import { scheduledAmount } from '../learning/pruning';
 import { optimizationStep, trainableFor } from './step';
 
 export interface TrainerOptions extends TaskFactoryOptions {

@@ -6,10 +6,10 @@ import type { LanguageTask as LanguageConfig } from '../../../schema/experiment'
 import { LanguageModel, type LmState } from '../../models/language-model';
 import { readAndDispose, readInts, readScalar } from '../../read';
 import { deriveRng } from '../../random';
-import { Sgd, type Optimizer } from '../../training/optimizers';
-import type { Prunable, ScheduleTiming } from '../../training/pruning';
+import { Sgd, type Optimizer } from '../../learning/optimizers';
+import type { Prunable, ScheduleTiming } from '../../learning/pruning';
 import { sparseSoftmaxCrossEntropy } from '../../ops/cross-entropy';
-import type { RecurrentMatrix } from '../../training/regularizer';
+import type { RecurrentMatrix } from '../../learning/regularizer';
 import type { Metrics, StepContext, StepResult, Task } from '../task';
 import { batchify, loadCorpus, unigramPerplexity, window, windowCount, type Corpus } from './corpus';
 

@@ -7,9 +7,9 @@ import { NavigationRnn, RecurrencePath, sparseInference } from '../../models/elm
 import { softmaxCrossEntropy } from '../../ops/cross-entropy';
 import { readAndDispose, readInts, readScalar } from '../../read';
 import { deriveRng } from '../../random';
-import { AdamW, type Optimizer } from '../../training/optimizers';
-import type { Prunable, ScheduleTiming } from '../../training/pruning';
-import type { RecurrentMatrix } from '../../training/regularizer';
+import { AdamW, type Optimizer } from '../../learning/optimizers';
+import type { Prunable, ScheduleTiming } from '../../learning/pruning';
+import type { RecurrentMatrix } from '../../learning/regularizer';
 import type { Metrics, StepContext, StepResult, Task } from '../task';
 import { decodingFloor, testTrajectories, TOP_K } from './decoding-floor';
 import { PlaceCells } from './place-cells';
