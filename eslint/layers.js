@@ -1,6 +1,6 @@
 // ESLint rule `moduli/layers`: each folder may import only from the folders listed for it (after VS Code's
 // `code-layering` rule), reported at the import. The architecture, lowest first:
-//   math → schema → engine → store, jobs → charts, api → server, cli, main, preload → renderer
+//   math → schema → engine → store → queries → jobs → charts, api → server, cli, main, preload → renderer
 // and inside the engine: blas → threads → ops → models; geometry → learning; → tasks → training (study beside)
 // (math: pure helpers with no imports, numeric and export escaping, that every layer, the renderer included, may use).
 // The renderer sees the backend only through the API contract (types), the schemas and the pure chart builders.
@@ -15,6 +15,7 @@ const STORE = 'src-main/store';
 const JOBS = 'src-main/jobs';
 const CHARTS = 'src-main/charts';
 const API = 'src-main/api';
+const QUERIES = 'src-main/queries';
 
 /**
  * Rooms inside the engine, lowest first (each may import the rooms above it in this list and itself). The
@@ -41,12 +42,13 @@ export const ALLOWED = {
   [SCHEMA]: [MATH, SCHEMA],
   [ENGINE]: [MATH, SCHEMA, ENGINE],
   [STORE]: [MATH, SCHEMA, ENGINE, STORE],
-  [JOBS]: [MATH, SCHEMA, ENGINE, STORE, JOBS],
+  [QUERIES]: [MATH, SCHEMA, ENGINE, STORE, QUERIES],
+  [JOBS]: [MATH, SCHEMA, ENGINE, STORE, QUERIES, JOBS],
   [CHARTS]: [MATH, SCHEMA, ENGINE, CHARTS],
-  [API]: [MATH, SCHEMA, ENGINE, STORE, JOBS, CHARTS, API],
-  'src-main/server': [MATH, SCHEMA, ENGINE, STORE, JOBS, CHARTS, API, 'src-main/server'],
-  'src-main/cli': [MATH, SCHEMA, ENGINE, STORE, JOBS, CHARTS, API, 'src-main/server', 'src-main/cli'],
-  'src-main/main': [MATH, SCHEMA, ENGINE, STORE, JOBS, API, 'src-main/main'],
+  [API]: [MATH, SCHEMA, ENGINE, STORE, QUERIES, JOBS, CHARTS, API],
+  'src-main/server': [MATH, SCHEMA, ENGINE, STORE, QUERIES, JOBS, CHARTS, API, 'src-main/server'],
+  'src-main/cli': [MATH, SCHEMA, ENGINE, STORE, QUERIES, JOBS, CHARTS, API, 'src-main/server', 'src-main/cli'],
+  'src-main/main': [MATH, SCHEMA, ENGINE, STORE, QUERIES, JOBS, API, 'src-main/main'],
   'src-main/preload': ['src-main/api/method-names.ts', 'src-main/preload'],
   'src-renderer': [MATH, SCHEMA, 'src-main/api/contract.ts', 'src-main/api/method-names.ts', CHARTS, 'src-renderer'],
 };

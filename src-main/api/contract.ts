@@ -10,7 +10,7 @@ export type { ApiMethod } from './methods';
 export type { ClientEvent, ClientTrainingEvent } from './client-events';
 export type { AppInfo } from './service';
 export type { RunRecord, Series } from '../schema/run';
-export type { StudyDetail, StudyFigures, StudyListItem } from '../jobs/study';
+export type { StudyDetail, StudyFigures, StudyListItem } from '../queries/study';
 export type { MatrixStructure } from '../engine/study/structure';
 export type { TemplateInfo } from '../engine/study/templates';
 export type { Band } from '../engine/study/figures';

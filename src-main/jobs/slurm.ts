@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { ExperimentConfig } from '../schema/experiment';
 import { exportBundle, importBundle } from '../store/bundle';
 import { RunStore } from '../store/run-store';
-import { studyConfigs, studyInfo } from './study';
+import { studyConfigs, studyInfo } from '../queries/study';
 
 export const SLURM_MANIFEST = 'manifest.json';
 

@@ -54,7 +54,7 @@ async function computeJob(job: ComputeJobParsed): Promise<unknown> {
   const store = RunStore.open(job.database, { nativeBinding: job.nativeBinding });
   try {
     if (job.kind === 'runStructure') {
-      const { runStructureOf } = await import('./study');
+      const { runStructureOf } = await import('../queries/study');
       return runStructureOf(store, job.runId);
     }
     const { importBundleFile } = await import('../store/bundle');

@@ -1,11 +1,15 @@
-// The studies table and the study columns of runs: every SQL statement about studies lives here.
+// The studies table and the study columns of runs: every SQL statement about studies lives here. Rows leave
+// parsed and camel-cased (queries/study.ts builds the study's views from them; nothing else parses columns).
+import type { RunResult } from '../engine/training/events';
+import type { ExperimentConfig } from '../schema/experiment';
+import { StudySpec } from '../schema/study';
 import type { Db } from './database';
 import { NotFoundError } from './errors';
 
-export interface StudyRow {
+export interface StudyRecord {
   id: string;
   name: string;
-  specJson: string;
+  spec: StudySpec;
   createdAt: number;
 }
 
@@ -20,22 +24,59 @@ export interface StudyListRow {
 }
 
 /** One run of a study, as reports and the study view read it. */
-export interface StudyRunRow {
+export interface StudyRunRecord {
+  id: string;
+  cell: string;
+  seed: number;
+  status: string;
+  config: ExperimentConfig;
+  configHash: string;
+  result: RunResult | null;
+  finalSparsity: number | null;
+  finalMetric: number | null;
+  progressStep: number | null;
+  totalSteps: number | null;
+  etaMs: number | null;
+  engineVersion: string | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+interface StudyRunColumns {
   id: string;
   study_cell: string;
   seed: number;
   status: string;
+  config_json: string;
+  config_hash: string;
   result_json: string | null;
   final_sparsity: number | null;
   final_metric: number | null;
   progress_step: number | null;
   total_steps: number | null;
   eta_ms: number | null;
-  config_json: string;
   engine_version: string | null;
   started_at: number | null;
   finished_at: number | null;
 }
+
+const toRecord = (r: StudyRunColumns): StudyRunRecord => ({
+  id: r.id,
+  cell: r.study_cell,
+  seed: r.seed,
+  status: r.status,
+  config: JSON.parse(r.config_json) as ExperimentConfig,
+  configHash: r.config_hash,
+  result: r.result_json ? (JSON.parse(r.result_json) as RunResult) : null,
+  finalSparsity: r.final_sparsity,
+  finalMetric: r.final_metric,
+  progressStep: r.progress_step,
+  totalSteps: r.total_steps,
+  etaMs: r.eta_ms,
+  engineVersion: r.engine_version,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
 
 const like = (prefix: string) => `${prefix.replace(/[%_\\]/g, '\\$&')}%`;
 
@@ -56,10 +97,13 @@ export class StudyStore {
   }
 
   /** A study by full id or unique prefix. */
-  find(idOrPrefix: string): StudyRow {
-    const rows = this.db.prepare("SELECT id, name, spec_json AS specJson, created_at AS createdAt FROM studies WHERE id LIKE ? ESCAPE '\\' LIMIT 2").all(like(idOrPrefix)) as StudyRow[];
+  find(idOrPrefix: string): StudyRecord {
+    const rows = this.db
+      .prepare("SELECT id, name, spec_json AS specJson, created_at AS createdAt FROM studies WHERE id LIKE ? ESCAPE '\\' LIMIT 2")
+      .all(like(idOrPrefix)) as Array<{ id: string; name: string; specJson: string; createdAt: number }>;
     if (rows.length !== 1) throw new NotFoundError(rows.length ? `study id prefix '${idOrPrefix}' is ambiguous` : `no study with id '${idOrPrefix}'`);
-    return rows[0];
+    const { specJson, ...row } = rows[0];
+    return { ...row, spec: StudySpec.parse(JSON.parse(specJson)) };
   }
 
   /** Every study with its run counts by status, newest first. */
@@ -79,10 +123,9 @@ export class StudyStore {
   }
 
   /** The study's runs in creation order. */
-  runs(studyId: string): StudyRunRow[] {
-    return this.db
-      .prepare('SELECT id, study_cell, seed, status, result_json, final_sparsity, final_metric, progress_step, total_steps, eta_ms, config_json, engine_version, started_at, finished_at FROM runs WHERE study_id = ? ORDER BY rowid')
-      .all(studyId) as StudyRunRow[];
+  runs(studyId: string): StudyRunRecord[] {
+    const columns = 'id, study_cell, seed, status, config_json, config_hash, result_json, final_sparsity, final_metric, progress_step, total_steps, eta_ms, engine_version, started_at, finished_at';
+    return (this.db.prepare(`SELECT ${columns} FROM runs WHERE study_id = ? ORDER BY rowid`).all(studyId) as StudyRunColumns[]).map(toRecord);
   }
 
   /** Ids of the study's runs whose status is one of `statuses`, in creation order. */

@@ -16,7 +16,7 @@ import { NavigationTask } from '../../src-main/engine/tasks/navigation/task';
 import { runExperiment } from '../../src-main/engine/training/trainer';
 import { engineVersion } from '../../src-main/engine/version';
 import { engineSourceHash } from '../../src-main/engine/version-hash';
-import { assertSameEngine, studyEtaMs } from '../../src-main/jobs/study';
+import { assertSameEngine, studyEtaMs } from '../../src-main/queries/study-progress';
 import { ExperimentConfig } from '../../src-main/schema/experiment';
 import { presetConfig, PresetError, presetsFor } from '../../src-main/schema/presets';
 import { ConflictError } from '../../src-main/store/errors';
@@ -93,9 +93,9 @@ describe('engine version', () => {
     writeFileSync(join(copy, 'engine/training/step.ts'), '// edited\n', { flag: 'a' });
     expect(engineSourceHash(copy)).not.toBe(v);
 
-    expect(() => assertSameEngine([{ engine_version: v }, { engine_version: null }], 's1', v)).not.toThrow();
-    expect(() => assertSameEngine([{ engine_version: v }, { engine_version: 'eaaaaaaaaaaaa' }], 's1', v)).toThrow(ConflictError);
-    expect(() => assertSameEngine([{ engine_version: `eaaaaaaaaaaaa+${v}` }], 's1', v)).toThrow(/trained by engine eaaaaaaaaaaaa/);
+    expect(() => assertSameEngine([{ engineVersion: v }, { engineVersion: null }], 's1', v)).not.toThrow();
+    expect(() => assertSameEngine([{ engineVersion: v }, { engineVersion: 'eaaaaaaaaaaaa' }], 's1', v)).toThrow(ConflictError);
+    expect(() => assertSameEngine([{ engineVersion: `eaaaaaaaaaaaa+${v}` }], 's1', v)).toThrow(/trained by engine eaaaaaaaaaaaa/);
   });
 });
 
@@ -173,7 +173,12 @@ describe('the paper-regime preset', () => {
 
 describe('study ETA', () => {
   const row = (status: string, o: { progress?: number; started?: number; finished?: number } = {}) => ({
-    status, progress_step: o.progress === undefined ? null : o.progress * 100, total_steps: 100, config_json: '{"task":{"hidden":128}}', started_at: o.started ?? null, finished_at: o.finished ?? null,
+    status,
+    progressStep: o.progress === undefined ? null : o.progress * 100,
+    totalSteps: 100,
+    config: { task: { hidden: 128 } } as ExperimentConfig,
+    startedAt: o.started ?? null,
+    finishedAt: o.finished ?? null,
   });
 
   it('is the work left at the measured pace, divided among the runs training at once', () => {

@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeForkHost } from '../../src-main/jobs/host';
 import { JobRunner } from '../../src-main/jobs/runner';
-import { createStudy, studyDetail } from '../../src-main/jobs/study';
+import { createStudy } from '../../src-main/jobs/study';
+import { studyDetail } from '../../src-main/queries/study';
 import { RunStore } from '../../src-main/store/run-store';
 
 const ROOT = resolve(__dirname, '../..');

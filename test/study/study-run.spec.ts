@@ -7,7 +7,8 @@ import { renderReport, summarizeStudy } from '../../src-main/engine/study/report
 import { nodeForkHost } from '../../src-main/jobs/host';
 import { JobRunner } from '../../src-main/jobs/runner';
 import { createService } from '../../src-main/api/service';
-import { createStudy, extendStudy, studyDetail, studyFigures, studyInfo, studyResults, studyRows } from '../../src-main/jobs/study';
+import { createStudy, extendStudy } from '../../src-main/jobs/study';
+import { studyDetail, studyFigures, studyInfo, studyResults, studyRows } from '../../src-main/queries/study';
 import { engineVersion } from '../../src-main/engine/version';
 import { RunStore } from '../../src-main/store/run-store';
 

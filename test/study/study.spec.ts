@@ -179,8 +179,13 @@ describe('study reports', () => {
   });
 
   it('study work for the ETA weighs runs by N²: a finished N = 128 run is a quarter of an N = 256 one', async () => {
-    const { studyWork } = await import('../../src-main/jobs/study');
-    const run = (hidden: number, status: string, progress_step: number | null = null, total_steps: number | null = null) => ({ status, progress_step, total_steps, config_json: JSON.stringify({ task: { hidden } }) });
+    const { studyWork } = await import('../../src-main/queries/study-progress');
+    const run = (hidden: number, status: string, progressStep: number | null = null, totalSteps: number | null = null) => ({
+      status,
+      progressStep,
+      totalSteps,
+      config: { task: { hidden } } as import('../../src-main/schema/experiment').ExperimentConfig,
+    });
     expect(studyWork([run(128, 'finished'), run(256, 'queued')])).toEqual({ done: 128 ** 2, total: 128 ** 2 + 256 ** 2 });
     expect(studyWork([run(256, 'running', 500, 2000), run(256, 'failed')])).toEqual({ done: 256 ** 2 * 1.25, total: 2 * 256 ** 2 });
   });

@@ -9,7 +9,9 @@ import { renderReport, summarizeStudy } from '../../engine/study/report';
 import { nodeForkHost } from '../../jobs/host';
 import { JobRunner } from '../../jobs/runner';
 import { exportSlurm, importSlurmResults } from '../../jobs/slurm';
-import { createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyResults, studyRows, studyWork, type StudyFigures } from '../../jobs/study';
+import { createStudy, extendStudy, resumeStudy } from '../../jobs/study';
+import { listStudies, studyFigures, studyInfo, studyResults, studyRows, studyRuns, type StudyFigures } from '../../queries/study';
+import { studyWork } from '../../queries/study-progress';
 import { renderResultsCsv } from '../../engine/study/results';
 import type { RunStore } from '../../store/run-store';
 import { formatDuration } from '../progress';
@@ -20,7 +22,7 @@ export { renderResultsCsv, studyResults, renderReport, summarizeStudy, nodeForkH
 /** Runs the queue to completion, printing study-wide progress with an ETA (work-weighted: studyWork) as runs finish. */
 export async function drive(store: RunStore, runner: JobRunner, studyId: string): Promise<void> {
   const started = Date.now();
-  const rows = () => store.studies.runs(studyId);
+  const rows = () => studyRuns(store, studyId);
   const initial = studyWork(rows()).done;
   runner.events.subscribe((e) => {
     if (e.type !== 'finished' && !(e.type === 'status' && e.status === 'failed')) return;
