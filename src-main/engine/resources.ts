@@ -28,24 +28,34 @@ export function estimateMemory(config: ExperimentConfig): MemoryEstimate {
   const perWeight = 8 * F32;
   // Per recurrent N×N matrix the penalty adds C, |W|, C⊙|W| and its gradient ≈ 4 floats.
   const penaltyPerEntry = config.regularization.penalty.space === 'none' ? 0 : 4 * F32;
-  if (t.task === 'navigation') {
-    const n = t.hidden;
-    parts.recurrent = n * n * (perWeight + penaltyPerEntry);
-    parts.inputOutput = (2 * n + 2 * n * t.placeCells) * perWeight;
-    // Activations for backpropagation through time: pre-activation, activation, gradient per step.
-    parts.activations = t.batchSize * t.sequenceLength * (3 * n + 3 * t.placeCells) * F32;
-  } else if (t.task === 'language') {
-    const gates = t.cell === 'lstm' ? 4 : 1;
-    const h = t.hidden;
-    const e = t.embeddingSize;
-    parts.recurrent = t.layers * gates * h * h * (perWeight + penaltyPerEntry);
-    parts.inputOutput = (t.layers * gates * h * Math.max(h, e) + 2 * WIKITEXT2_VOCAB * Math.max(h, e)) * perWeight;
-    parts.activations = t.batchSize * t.bptt * (t.layers * (gates + 2) * h + 3 * WIKITEXT2_VOCAB) * F32;
-  } else {
-    const n = t.hidden;
-    parts.recurrent = n * n * (perWeight + penaltyPerEntry);
-    parts.inputOutput = 4 * n * perWeight;
-    parts.activations = t.batchSize * t.sequenceLength * 3 * n * F32;
+  // One case per task, exhaustive over the schema's union: a new task without its estimate does not compile.
+  switch (t.task) {
+    case 'navigation': {
+      const n = t.hidden;
+      parts.recurrent = n * n * (perWeight + penaltyPerEntry);
+      parts.inputOutput = (2 * n + 2 * n * t.placeCells) * perWeight;
+      // Activations for backpropagation through time: pre-activation, activation, gradient per step.
+      parts.activations = t.batchSize * t.sequenceLength * (3 * n + 3 * t.placeCells) * F32;
+      break;
+    }
+    case 'language': {
+      const gates = t.cell === 'lstm' ? 4 : 1;
+      const h = t.hidden;
+      const e = t.embeddingSize;
+      parts.recurrent = t.layers * gates * h * h * (perWeight + penaltyPerEntry);
+      parts.inputOutput = (t.layers * gates * h * Math.max(h, e) + 2 * WIKITEXT2_VOCAB * Math.max(h, e)) * perWeight;
+      parts.activations = t.batchSize * t.bptt * (t.layers * (gates + 2) * h + 3 * WIKITEXT2_VOCAB) * F32;
+      break;
+    }
+    case 'adding': {
+      const n = t.hidden;
+      parts.recurrent = n * n * (perWeight + penaltyPerEntry);
+      parts.inputOutput = 4 * n * perWeight;
+      parts.activations = t.batchSize * t.sequenceLength * 3 * n * F32;
+      break;
+    }
+    default:
+      return t satisfies never;
   }
   // The runtime itself (V8, tfjs, the wasm module).
   parts.runtime = 200 * 2 ** 20;

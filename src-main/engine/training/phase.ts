@@ -7,7 +7,7 @@ import type { Task } from '../tasks/task';
 import type { Checkpoint, CheckpointMeta } from './checkpoint';
 import type { MatrixSnapshot, Phase, RunResult } from './events';
 import type { Optimizer } from '../learning/optimizers';
-import { MaskSet, smallWeightFraction } from '../learning/pruning';
+import { MaskSet, scheduledAmount, smallWeightFraction } from '../learning/pruning';
 import { ModuliRegularizer } from '../learning/regularizer';
 import { readFloats } from '../read';
 
@@ -20,6 +20,25 @@ export interface PhaseState {
   pruneAmount: number;
   /** The running gradient sums applied instead of each step's gradients, when the task accumulates them. */
   gradientSums: Map<string, tf.Variable> | null;
+}
+
+/**
+ * The start of an epoch: a training epoch within the pruning schedule cuts to the schedule's amount (the
+ * lottery retrains with inherited masks fixed; stabiliser and recovery epochs keep the last masks), then the
+ * task begins its epoch. Returns the magnitude threshold of the cut, 0 when nothing was cut.
+ */
+export async function beginEpoch(state: PhaseState, config: ExperimentConfig, epoch: number): Promise<number> {
+  const { task, masks } = state;
+  let threshold = 0;
+  if (state.phase === 'train' && epoch < task.epochs) {
+    const amount = scheduledAmount(config.pruning.schedule, config.pruning.target, epoch, task.scheduleTiming);
+    if (amount > state.pruneAmount) {
+      threshold = await masks.pruneTo(amount);
+      state.pruneAmount = amount;
+    }
+  }
+  task.beginEpoch({ phase: state.phase, epoch, step: 0 });
+  return threshold;
 }
 
 /** Tensor groups of a checkpoint, by name prefix. */

@@ -7,26 +7,19 @@ import { acquireNativeBlas } from '../blas/runtime';
 import { engineVersion } from '../version';
 import { createTask, type TaskFactoryOptions } from '../tasks';
 import type { Metrics, Task } from '../tasks/task';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint';
-import type { Phase, RunResult, TrainingEvent } from './events';
-import { buildPhase, checkpointMeta, checkpointTensors, disposeAll, measureSparsity, restore, snapshot, syncSparseTraining, type PhaseState } from './phase';
-import { scheduledAmount } from '../learning/pruning';
+import { decodeCheckpoint, type Checkpoint } from './checkpoint';
+import type { Phase, RunResult } from './events';
+import { beginEpoch, buildPhase, disposeAll, measureSparsity, restore, snapshot, syncSparseTraining, type PhaseState } from './phase';
+import { RunReporter, type ReportingOptions } from './reporting';
 import { optimizationStep, trainableFor } from './step';
 
-export interface TrainerOptions extends TaskFactoryOptions {
-  onEvent?: (e: TrainingEvent) => void;
+export interface TrainerOptions extends TaskFactoryOptions, ReportingOptions {
   /** Checked between steps: 'pause' writes a checkpoint and stops; 'cancel' stops. */
   control?: () => 'run' | 'pause' | 'cancel';
   /** Resume from an encoded checkpoint. */
   resume?: Uint8Array;
-  /** Emit step metrics every k steps (the last step of an epoch always). */
-  metricsEvery?: number;
-  /** Emit weight snapshots at the end of every k-th epoch (the first and last always). */
-  snapshotEvery?: number;
   /** Train through pruned recurrent matrices with the sparse kernels where they apply (default true). */
   sparseTraining?: boolean;
-  /** Minimum interval between progress events. */
-  progressIntervalMs?: number;
   /** What `threads: 'auto'` resolves to (the job runner's share of the cores); default: this machine's cores. */
   autoThreads?: number;
 }
@@ -70,144 +63,101 @@ export async function runExperiment(config: ExperimentConfig, opts: TrainerOptio
   }
 }
 
+/** What the loop carries across steps, epochs and phases (and into checkpoints), besides the phase state. */
+interface RunTotals {
+  globalStep: number;
+  diverged: boolean;
+  trainResult: Metrics | undefined;
+  endpointResult: Metrics | undefined;
+  sparsity: RunResult['sparsity'];
+}
+
+/** The loop, top to bottom: phases (train, lottery) → epochs (cut, train, validate, snapshot, checkpoint) → steps. */
 async function trainWith(backend: BackendInfo, config: ExperimentConfig, opts: TrainerOptions): Promise<RunResult> {
-  const emit = opts.onEvent ?? (() => {});
   const control = opts.control ?? (() => 'run' as const);
-  const metricsEvery = Math.max(1, opts.metricsEvery ?? 1);
-  const snapshotEvery = Math.max(1, opts.snapshotEvery ?? 1);
-  const progressInterval = opts.progressIntervalMs ?? 1000;
-  const started = Date.now();
   const resume: Checkpoint | null = opts.resume ? decodeCheckpoint(opts.resume) : null;
-  /** Training time of this run so far: earlier sessions (from the checkpoint) plus this one. */
-  const trainingMs = () => (resume?.meta.elapsedMs ?? 0) + (Date.now() - started);
   // λ·(N/N_ref)^k when the config scales λ with the hidden size (schema: lambdaExponent); λ itself otherwise.
   const lambda = effectiveLambda(config.regularization, config.task.hidden);
-
   const phases: Phase[] = config.lottery.enabled ? ['train', 'lottery'] : ['train'];
   const firstTask = createTask(config, 'init', opts);
   const stepsPerEpoch = firstTask.stepsPerEpoch();
-  const recovery = config.pruning.recoveryEpochs;
-  const phaseSteps = (p: Phase) => totalEpochs(firstTask, p, recovery) * stepsPerEpoch;
-  const totalSteps = phases.reduce((s, p) => s + phaseSteps(p), 0);
+  const epochsOf = (task: Task, phase: Phase) => totalEpochs(task, phase, config.pruning.recoveryEpochs);
+  const totalSteps = phases.reduce((s, p) => s + epochsOf(firstTask, p) * stepsPerEpoch, 0);
   const baselines = firstTask.baselines();
-  emit({ type: 'started', backend, engineVersion: engineVersion(), parameters: countParameters(firstTask), totalSteps, baselines, resumedAt: resume?.meta.globalStep ?? 0 });
+  const run: RunTotals = {
+    globalStep: resume?.meta.globalStep ?? 0,
+    diverged: false,
+    trainResult: resume?.meta.trainResult,
+    endpointResult: resume?.meta.endpointResult,
+    sparsity: { global: 0, perMatrix: {}, smallWeightFraction: {} },
+  };
+  const report = new RunReporter(opts, totalSteps, run.globalStep, resume?.meta.elapsedMs ?? 0);
+  const { emit } = report;
+  emit({ type: 'started', backend, engineVersion: engineVersion(), parameters: countParameters(firstTask), totalSteps, baselines, resumedAt: run.globalStep });
 
-  let globalStep = resume?.meta.globalStep ?? 0;
-  const stepsAtStart = globalStep;
-  let lastProgress = 0;
-  let diverged = false;
-  let trainResult: Metrics | undefined = resume?.meta.trainResult;
-  let endpointResult: Metrics | undefined = resume?.meta.endpointResult;
   let trainState: PhaseState | null = null;
-  let finalSparsity: RunResult['sparsity'] = { global: 0, perMatrix: {}, smallWeightFraction: {} };
-
-  const startPhaseIndex = resume ? phases.indexOf(resume.meta.phase) : 0;
-  for (let pi = startPhaseIndex; pi < phases.length; pi++) {
+  for (let pi = resume ? phases.indexOf(resume.meta.phase) : 0; pi < phases.length; pi++) {
     const phase = phases[pi];
-    const resuming = resume && resume.meta.phase === phase ? resume : null;
+    const resuming = resume?.meta.phase === phase ? resume : null;
     const state = buildPhase(config, phase, opts, pi === 0 ? firstTask : null, trainState);
-    if (pi === 0 && trainState === null) trainState = state;
+    if (pi === 0) trainState = state; // the lottery phase inherits its masks (not when resuming into the lottery)
     if (resuming) restore(state, resuming);
     const { task, regularizer, masks, optimizer } = state;
-    const epochs = totalEpochs(task, phase, recovery);
-    const startEpoch = resuming?.meta.epoch ?? 0;
+    const epochs = epochsOf(task, phase);
 
-    for (let epoch = startEpoch; epoch < epochs; epoch++) {
-      const firstStep = resuming && epoch === startEpoch ? resuming.meta.step : 0;
-      let threshold = 0;
-      if (firstStep === 0) {
-        // The lottery retrains with the inherited masks fixed; stabiliser epochs keep the last masks.
-        if (phase === 'train' && epoch < task.epochs) {
-          const amount = scheduledAmount(config.pruning.schedule, config.pruning.target, epoch, task.scheduleTiming);
-          if (amount > state.pruneAmount) {
-            threshold = await masks.pruneTo(amount);
-            state.pruneAmount = amount;
-          }
-        }
-        task.beginEpoch({ phase, epoch, step: 0 });
-      }
+    for (let epoch = resuming?.meta.epoch ?? 0; epoch < epochs; epoch++) {
+      const firstStep = resuming && epoch === resuming.meta.epoch ? resuming.meta.step : 0;
+      const threshold = firstStep === 0 ? await beginEpoch(state, config, epoch) : 0;
       if (opts.sparseTraining !== false) await syncSparseTraining(state);
-      // Where the sparse kernels raced dense products for this mask, the run records the choice and both times.
-      const race = state.task.recurrencePath?.race ?? null;
-      const raceMetrics: Metrics = race ? { sparse_recurrence: race.sparse ? 1 : 0, sparse_recurrence_ms: race.sparseMs, dense_recurrence_ms: race.denseMs } : {};
-      const epochTrainable = trainableFor(state, epoch);
+      const trainable = trainableFor(state, epoch);
 
       for (let step = firstStep; step < stepsPerEpoch; step++) {
         const command = control();
         if (command !== 'run') {
-          if (command === 'pause') await emitCheckpoint(state, epoch, step);
-          emit({ type: 'stopped', reason: command === 'pause' ? 'paused' : 'cancelled', step: globalStep });
+          if (command === 'pause') await report.checkpoint(state, epoch, step, run);
+          const reason = command === 'pause' ? 'paused' : 'cancelled';
+          emit({ type: 'stopped', reason, step: run.globalStep });
           disposeAll(state, trainState);
-          throw new RunStopped(command === 'pause' ? 'paused' : 'cancelled');
+          throw new RunStopped(reason);
         }
-        const wantMetrics = (globalStep + 1) % metricsEvery === 0 || step === stepsPerEpoch - 1;
-        const values = await optimizationStep(state, { phase, epoch, step }, { lambda, wantMetrics, trainable: epochTrainable });
+        const wantMetrics = report.wantsMetrics(run.globalStep, step === stepsPerEpoch - 1);
+        const values = await optimizationStep(state, { phase, epoch, step }, { lambda, wantMetrics, trainable });
         masks.apply();
         regularizer.projectEmbeddings();
         task.afterStep?.();
-        globalStep++;
-        if (!Number.isFinite(values.loss)) diverged = true;
-        if (wantMetrics) {
-          // wall_time_s: training time since the run began, across pauses and resumes (the charts' time axis).
-          const v: Metrics = { loss: values.loss, task_loss: values.taskLoss, penalty: values.penalty, learning_rate: optimizer.learningRate, wall_time_s: trainingMs() / 1000, ...raceMetrics };
-          if (Number.isFinite(values.gradNorm)) v.grad_norm = values.gradNorm;
-          for (const [k, x] of Object.entries(values)) if (!['loss', 'taskLoss', 'penalty', 'gradNorm'].includes(k)) v[`train_${k}`] = x;
-          emit({ type: 'metrics', phase, epoch, step: globalStep, values: v });
-        }
-        const now = Date.now();
-        if (now - lastProgress >= progressInterval || globalStep === totalSteps) {
-          lastProgress = now;
-          const done = globalStep - stepsAtStart;
-          const elapsed = now - started;
-          const etaMs = done > 0 ? (elapsed / done) * (totalSteps - globalStep) : null;
-          emit({ type: 'progress', phase, epoch, step: globalStep, totalSteps, elapsedMs: elapsed, etaMs });
-        }
+        run.globalStep++;
+        if (!Number.isFinite(values.loss)) run.diverged = true;
+        if (wantMetrics) report.stepMetrics(state, { phase, epoch, step: run.globalStep }, values);
+        report.progress({ phase, epoch, step: run.globalStep });
         // Yield to the event loop so control messages (pause, cancel) can arrive.
         if (step % 10 === 9) await new Promise((r) => setImmediate(r));
       }
 
       const valid = await task.validate({ phase, epoch, step: stepsPerEpoch });
       task.endEpoch?.(valid, optimizer);
-      const sparsity = await measureSparsity(state);
-      finalSparsity = sparsity;
+      run.sparsity = await measureSparsity(state);
       // The reference evaluates at the end of its last pruning epoch; later (recovery, stabiliser) epochs can
       // heal pruning damage, so that endpoint is measured on the test set too.
-      if (phase === 'train' && epoch === task.epochs - 1 && epochs > task.epochs) endpointResult = await task.test();
-      emit({ type: 'epoch', phase, epoch, step: globalStep, pruneAmount: state.pruneAmount, threshold, sparsity, valid, learningRate: optimizer.learningRate });
-      if (epoch === 0 || epoch === epochs - 1 || (epoch + 1) % snapshotEvery === 0) {
-        emit({ type: 'snapshot', phase, epoch, step: globalStep, matrices: await snapshot(state) });
-      }
-      await emitCheckpoint(state, epoch + 1, 0);
+      if (phase === 'train' && epoch === task.epochs - 1 && epochs > task.epochs) run.endpointResult = await task.test();
+      const at = { phase, epoch, step: run.globalStep };
+      emit({ type: 'epoch', ...at, pruneAmount: state.pruneAmount, threshold, sparsity: run.sparsity, valid, learningRate: optimizer.learningRate });
+      if (report.wantsSnapshot(epoch, epochs)) emit({ type: 'snapshot', ...at, matrices: await snapshot(state) });
+      await report.checkpoint(state, epoch + 1, 0, run);
     }
 
     const test = await task.test();
-    if (Object.values(test).some((x) => !Number.isFinite(x))) diverged = true;
+    if (Object.values(test).some((x) => !Number.isFinite(x))) run.diverged = true;
     if (phase === 'train') {
-      trainResult = test;
-      endpointResult ??= test;
+      run.trainResult = test;
+      run.endpointResult ??= test;
     }
-    else {
-      const result = finish(trainResult ?? {}, test);
-      disposeAll(state, trainState);
-      return result;
-    }
-    if (pi === phases.length - 1) {
-      const result = finish(test, undefined);
-      disposeAll(state, trainState);
-      return result;
-    }
-  }
-  throw new Error('unreachable: no phase ran');
-
-  function finish(test: Metrics, lottery: Metrics | undefined): RunResult {
-    const result: RunResult = { test, endpoint: endpointResult, lottery, baselines, sparsity: finalSparsity, steps: globalStep, diverged, wallMs: Date.now() - started };
+    if (pi < phases.length - 1) continue;
+    // The last phase: a lottery rerun reports the trained network's test beside its own.
+    const [final, lottery] = phase === 'train' ? [test, undefined] : [run.trainResult ?? {}, test];
+    const result: RunResult = { test: final, endpoint: run.endpointResult, lottery, baselines, sparsity: run.sparsity, steps: run.globalStep, diverged: run.diverged, wallMs: report.sessionMs() };
     emit({ type: 'finished', result });
+    disposeAll(state, trainState);
     return result;
   }
-
-  async function emitCheckpoint(state: PhaseState, epoch: number, step: number) {
-    const meta = checkpointMeta(state, { epoch, step, globalStep, trainResult, endpointResult, elapsedMs: trainingMs() });
-    emit({ type: 'checkpoint', phase: state.phase, epoch, step, bytes: await encodeCheckpoint(meta, checkpointTensors(state)) });
-  }
+  throw new Error('unreachable: no phase ran');
 }
-
