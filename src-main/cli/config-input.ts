@@ -9,7 +9,7 @@ import { assertConfigPath, ExperimentConfig, TASKS, type ExperimentConfigInput, 
 import { fieldInfo } from '../schema/fields';
 import { deepMerge, setPath } from '../schema/paths';
 import { NAMED_SPACE_IDS } from '../schema/penalty';
-import { PRESET_NAMES, presetConfig, presetsFor, type PresetName } from '../schema/presets';
+import { PRESET_NAMES, presetConfig, presetLabel, presetsFor, type PresetName } from '../schema/presets';
 import { UsageError } from './errors';
 
 /** The config fields that get a named flag (everything else: --set path=value). */
@@ -47,7 +47,7 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 export function addExperimentOptions(cmd: Command): Command {
   cmd
     .addOption(new Option('--task <task>', 'task').choices([...TASKS]))
-    .addOption(new Option('--preset <preset>', 'preset sizes: quick (CPU, minutes), medium (overnight on a CPU, minutes on a GPU), paper (the paper, GPU) or paper-regime (navigation: the paper\'s recipe at N = 256, minutes on a CPU)').choices([...PRESET_NAMES]))
+    .addOption(new Option('--preset <preset>', `preset sizes: ${PRESET_NAMES.map(presetLabel).join(', ')}`).choices([...PRESET_NAMES]))
     .option('--config <file>', 'experiment config JSON (any part of an ExperimentConfig; merged over the preset)');
   for (const f of EXPERIMENT_FLAGS) {
     const info = fieldInfo(f.path);

@@ -7,6 +7,16 @@ import { ExperimentConfig, type ExperimentConfigInput, type TaskName } from './e
 export const PRESET_NAMES = ['paper', 'medium', 'quick', 'paper-regime'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
+/** What each preset is for, in a few words: the CLI's --preset help and the forms' option labels. */
+export const PRESET_DESCRIPTIONS: Record<PresetName, string> = {
+  quick: 'CPU, minutes',
+  medium: 'overnight on a CPU, minutes on a GPU',
+  paper: 'the paper, GPU',
+  'paper-regime': "navigation: the paper's recipe at N = 256, minutes on a CPU",
+};
+/** "quick (CPU, minutes)": a preset named with what it is for. */
+export const presetLabel = (preset: PresetName) => `${preset} (${PRESET_DESCRIPTIONS[preset]})`;
+
 type TaskInput = ExperimentConfigInput['task'];
 
 type CommonPresetName = Exclude<PresetName, 'paper-regime'>;

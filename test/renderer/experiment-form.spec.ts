@@ -76,6 +76,37 @@ describe('the form starts from the preset', () => {
   });
 });
 
+describe('All settings (drawn from the schema)', () => {
+  it('lists the task’s other fields with the preset’s values, trains what is typed there, and names it as a departure', async () => {
+    const { presetConfig } = await import('../../src-main/schema/presets');
+    const w = mount(ExperimentForm, { props: { initial: { task: 'navigation' } } });
+    const preset = presetConfig('navigation', 'quick');
+    const placeCells = w.find('[data-test="all-settings"] input[name="task.placeCells"]');
+    expect(placeCells.attributes('placeholder')).toBe(String(preset.task.task === 'navigation' && preset.task.placeCells));
+    // A curated field is never repeated below, and another task's fields are not offered.
+    expect(w.find('[data-test="all-settings"] [name="pruning.target"]').exists()).toBe(false);
+    expect(w.find('[data-test="all-settings"] [name="task.samplesPerEpoch"]').exists()).toBe(false);
+    await placeCells.setValue('64');
+    await w.find('[data-test="all-settings"] select[name="pruning.allocation"]').setValue('per-matrix');
+    expect(w.find('[data-test="departures"]').text()).toMatch(/task\.placeCells 64/);
+    await w.find('form').trigger('submit');
+    const config = w.emitted('submit')![0][0] as ReturnType<typeof presetConfig>;
+    expect(config.task.task === 'navigation' && config.task.placeCells).toBe(64);
+    expect(config.pruning.allocation).toBe('per-matrix');
+    // Everything else stays the preset's.
+    expect(config.pruning.schedule).toBe(preset.pruning.schedule);
+  });
+
+  it('puts the schema’s message next to a bad value typed there and disables Run', async () => {
+    const w = mount(ExperimentForm, { props: { initial: { task: 'navigation' } } });
+    await w.find('[data-test="all-settings"] input[name="task.placeCells"]').setValue('-3');
+    expect(w.find('[data-test="error-task.placeCells"]').exists()).toBe(true);
+    expect(w.find('[data-test="run"]').attributes('disabled')).toBeDefined();
+    await w.find('[data-test="all-settings"] input[name="task.placeCells"]').setValue('');
+    expect(w.find('[data-test="run"]').attributes('disabled')).toBeUndefined();
+  });
+});
+
 describe('compare groups', () => {
   const run = (id: string, seed: number, schedule: string, finalMetric: number) =>
     ({ id, name: id, seed, finalMetric, finalSparsity: 0.9, config: { name: id, seed, threads: 'auto', task: { task: 'navigation', hidden: 128 }, pruning: { schedule } } }) as never;
