@@ -4,16 +4,16 @@
 // generated from the schema: their help text is the field's description, their choices its enum values.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { assertConfigPath, ExperimentConfig, TASKS, type ExperimentConfigInput, type TaskName } from '../schema/experiment';
-import { fieldInfo } from '../schema/fields';
 import { deepMerge, setPath } from '../schema/paths';
 import { NAMED_SPACE_IDS } from '../schema/penalty';
 import { PRESET_NAMES, presetConfig, presetLabel, presetsFor, type PresetName } from '../schema/presets';
 import { UsageError } from './errors';
+import { addSchemaFlags, setSchemaFlags, type SchemaFlag } from './schema-flags';
 
 /** The config fields that get a named flag (everything else: --set path=value). */
-export const EXPERIMENT_FLAGS = [
+export const EXPERIMENT_FLAGS: readonly SchemaFlag[] = [
   { flag: 'seed', path: 'seed' },
   { flag: 'backend', path: 'backend' },
   { flag: 'threads', path: 'threads', hint: 'a number or auto' },
@@ -29,9 +29,7 @@ export const EXPERIMENT_FLAGS = [
   { flag: 'schedule', path: 'pruning.schedule' },
   { flag: 'learn-embedding', path: 'regularization.learnEmbedding' },
   { flag: 'lottery', path: 'lottery.enabled' },
-] as const;
-
-const camel = (flag: string) => flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+];
 
 export type ConfigFlags = {
   task?: string;
@@ -49,27 +47,7 @@ export function addExperimentOptions(cmd: Command): Command {
     .addOption(new Option('--task <task>', 'task').choices([...TASKS]))
     .addOption(new Option('--preset <preset>', `preset sizes: ${PRESET_NAMES.map(presetLabel).join(', ')}`).choices([...PRESET_NAMES]))
     .option('--config <file>', 'experiment config JSON (any part of an ExperimentConfig; merged over the preset)');
-  for (const f of EXPERIMENT_FLAGS) {
-    const info = fieldInfo(f.path);
-    const help = `${info.description ?? f.path}${'hint' in f ? ` (${f.hint})` : ''} [${f.path}]`;
-    if (info.kind === 'boolean') {
-      cmd.option(`--${f.flag}`, help);
-      if ('negatable' in f && f.negatable) cmd.option(`--no-${f.flag}`, `not: ${help}`);
-      continue;
-    }
-    const option = new Option(`--${f.flag} <value>`, help);
-    const numeric = info.kind === 'number' || info.kind === 'integer' || typeof info.choices?.[0] === 'number';
-    if (info.choices) option.choices(info.choices.map(String));
-    // commander's choices check is itself a parser: numbers are converted after it, in buildConfig.
-    if (numeric && !info.choices) {
-      option.argParser((v: string) => {
-        const n = Number(v);
-        if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number`);
-        return n;
-      });
-    }
-    cmd.addOption(option);
-  }
+  addSchemaFlags(cmd, EXPERIMENT_FLAGS, ExperimentConfig);
   return cmd
     .option('--corpus <dir>', 'language model: folder with train.txt, valid.txt, test.txt')
     .option('--set <path=value>', 'override any config field, e.g. --set task.hidden=256 (repeatable)', collect);
@@ -131,15 +109,7 @@ export function buildConfig(flags: ConfigFlags): ExperimentConfig {
     throw new UsageError(`config file '${flags.config}': ${(e as Error).message}`);
   }
   if (flags.task) setPath(merged, 'task.task', flags.task);
-  for (const f of EXPERIMENT_FLAGS) {
-    const v = flags[camel(f.flag)];
-    if (v === undefined) continue;
-    const info = fieldInfo(f.path);
-    const numericChoice = typeof info.choices?.[0] === 'number';
-    // A field that takes a number or a word (threads: 4 or auto): digits are the number.
-    const numberOrWord = info.kind === 'other' && typeof v === 'string' && /^\d+$/.test(v);
-    setPath(merged, f.path, numericChoice || numberOrWord ? Number(v) : v);
-  }
+  setSchemaFlags(merged, flags, EXPERIMENT_FLAGS, ExperimentConfig);
   if (flags.corpus) {
     for (const split of ['train', 'valid', 'test']) setPath(merged, `task.corpus.${split}`, join(flags.corpus, `${split}.txt`));
   }

@@ -65,6 +65,24 @@ describe('moduli CLI', async () => {
     expect(D[0][2]).toBeCloseTo(Math.sqrt(50), 9);
   });
 
+  it('geometry penalty takes every field of the penalty spec as a flag, with the schema’s defaults and messages', async () => {
+    const { schemaPaths } = await import('../../src-main/schema/paths');
+    const { PenaltySpec } = await import('../../src-main/schema/penalty');
+    const help = (await moduli('geometry', 'penalty', '--help')).out;
+    // Each schema path is named in the help ([path]); a new penalty field without a flag fails here.
+    const paths = schemaPaths(PenaltySpec);
+    const leaves = paths.filter((p) => !paths.some((q) => q.startsWith(`${p}.`)));
+    for (const path of leaves) expect(help, path).toContain(`[${path}]`);
+    expect(help).toMatch(/--dog-outer <value>[^[]*default 5 \[dog\.outer\]/);
+    const r = await moduli('geometry', 'penalty', '--n', '8', '--weighting', 'gauss', '--no-invert', '--dog-inner', '3', '--format', 'json');
+    expect(r.code, r.err).toBe(0);
+    const spec = (JSON.parse(r.out) as { spec: Record<string, unknown> }).spec;
+    expect(spec).toEqual(PenaltySpec.parse({ weighting: 'gauss', invert: false, dog: { inner: 3 } }));
+    const bad = await moduli('geometry', 'penalty', '--dog-outer', '0');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/^moduli: --dog-outer: .*>0/);
+  });
+
   it('bad input gives one clear line and a non-zero exit', async () => {
     const space = await moduli('geometry', 'penalty', '--space', 'hyperbolic');
     expect(space.code).not.toBe(0);

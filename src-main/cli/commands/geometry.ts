@@ -1,7 +1,7 @@
 // `moduli geometry …`: inspect moduli spaces, distances, embeddings and penalty matrices from the shell.
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { NAMED_SPACE_IDS, PenaltySpec, WEIGHTINGS } from '../../schema/penalty';
+import { NAMED_SPACE_IDS, PenaltySpec } from '../../schema/penalty';
 import type { ModuliSpace, Points } from '../../engine/geometry/space';
 
 // The geometry engine (and tfjs behind it) loads when a geometry command runs, not when the CLI starts.
@@ -12,6 +12,30 @@ async function loadEngine(): Promise<void> {
 }
 import { positiveInteger, UsageError } from '../errors';
 import { emit, matrixCsv, toCsv, toTable } from '../format';
+import { addSchemaFlags, setSchemaFlags, type SchemaFlag } from '../schema-flags';
+
+/** The penalty spec's fields as flags (help, choices and defaults from the schema; `train` has the same names). */
+const LAYOUT_FLAG: SchemaFlag = { flag: 'layout', path: 'layout' };
+const PENALTY_FLAGS: readonly SchemaFlag[] = [
+  { flag: 'space', path: 'space', hint: `${NAMED_SPACE_IDS.join(', ')}, torus<k>, s<n>, r<n>` },
+  LAYOUT_FLAG,
+  { flag: 'weighting', path: 'weighting' },
+  { flag: 'invert', path: 'invert', negatable: true },
+  { flag: 'permute', path: 'permute' },
+  { flag: 'separate-embeddings', path: 'separateEmbeddings' },
+  { flag: 'dog-outer', path: 'dog.outer' },
+  { flag: 'dog-inner', path: 'dog.inner' },
+];
+
+/** The penalty spec from the given flags; the schema fills every default. */
+function penaltySpecFrom(given: Record<string, unknown>, flags: readonly SchemaFlag[]): PenaltySpec {
+  const input: Record<string, unknown> = {};
+  setSchemaFlags(input, given, flags, PenaltySpec);
+  const parsed = PenaltySpec.safeParse(input);
+  const flagOf = (path: string) => `--${flags.find((f) => f.path === path)?.flag ?? path}`;
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `${flagOf(i.path.join('.'))}: ${i.message}`).join('; '));
+  return parsed.data;
+}
 
 function requireSpace(id: string): ModuliSpace {
   const space = E.spaceById(id);
@@ -120,19 +144,19 @@ export function geometryCommand(): Command {
       emit(o.format === 'csv' ? matrixCsv(D, pts.n, pts.n, 10) : JSON.stringify(matrixJson(D, pts.n)) + '\n', o.out, o.force);
     });
 
-  cmd
+  const embed = cmd
     .command('embed')
     .description('embed N neurons (random or lattice) and print their points and embedding order')
     .requiredOption('--space <id>', 'moduli space')
-    .option('--n <count>', 'number of neurons', positiveInteger('--n'), 64)
-    .addOption(new Option('--layout <layout>', 'layout').choices(['random', 'lattice']).default('random'))
+    .option('--n <count>', 'number of neurons', positiveInteger('--n'), 64);
+  addSchemaFlags(embed, [LAYOUT_FLAG], PenaltySpec, { showDefaults: true })
     .option('--seed <seed>', 'seed', positiveInteger('--seed'), 1)
     .addOption(formatOption(['json', 'csv'], 'json'))
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--force', 'replace the --out file if it exists')
-    .action(async (o: { space: string; n: number; layout: string; seed: number; format: string; out?: string; force?: boolean }) => {
+    .action(async (o: { space: string; n: number; seed: number; format: string; out?: string; force?: boolean }) => {
       await loadEngine();
-      const spec = PenaltySpec.parse({ space: o.space, layout: o.layout });
+      const spec = penaltySpecFrom(o, [{ flag: 'space', path: 'space' }, LAYOUT_FLAG]);
       const p = E.buildPenalty({ ...spec, weighting: 'distance', invert: false }, o.n, o.seed);
       const pts = p.embedding.rows;
       if (!pts) throw new UsageError(`space '${o.space}' places no points`);
@@ -142,51 +166,22 @@ export function geometryCommand(): Command {
         order.forEach((neuron, k) => (rank[neuron] = k));
         const header = ['neuron', ...Array.from({ length: pts.dim }, (_, c) => `x${c}`), 'order_rank'];
         emit(toCsv(header, pointsJson(pts).map((r, i) => [i, ...r, rank[i]])), o.out, o.force);
-      } else emit(JSON.stringify({ space: o.space, layout: o.layout, seed: o.seed, points: pointsJson(pts), order }) + '\n', o.out, o.force);
+      } else emit(JSON.stringify({ space: o.space, layout: spec.layout, seed: o.seed, points: pointsJson(pts), order }) + '\n', o.out, o.force);
     });
 
-  cmd
+  const penalty = cmd
     .command('penalty')
     .description('build the N×N penalty matrix C and print its statistics (or the matrix itself)')
-    .option('--space <id>', 'moduli space', 'torus')
-    .option('--n <count>', 'number of neurons', positiveInteger('--n'), 256)
-    .addOption(new Option('--layout <layout>', 'layout').choices(['random', 'lattice']).default('random'))
-    .addOption(new Option('--weighting <f>', 'weighting function').choices([...WEIGHTINGS]).default('dog'))
-    .option('--no-invert', 'do not invert (C stays f(d); the default inverts: C ← max C − C)')
-    .option('--permute', 'shuffle all N² entries (control)', false)
-    .option('--separate-embeddings', 'independent row and column embeddings', false)
-    .option('--dog-outer <a>', 'DoG outer width', Number, 5)
-    .option('--dog-inner <b>', 'DoG inner rate', Number, 4)
+    .option('--n <count>', 'number of neurons', positiveInteger('--n'), 256);
+  addSchemaFlags(penalty, PENALTY_FLAGS, PenaltySpec, { showDefaults: true })
     .option('--seed <seed>', 'seed', positiveInteger('--seed'), 1)
     .addOption(formatOption(['summary', 'json', 'csv'], 'summary'))
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--force', 'replace the --out file if it exists')
     .action(
-      async (o: {
-        space: string;
-        n: number;
-        layout: string;
-        weighting: string;
-        invert: boolean;
-        permute: boolean;
-        separateEmbeddings: boolean;
-        dogOuter: number;
-        dogInner: number;
-        seed: number;
-        format: string;
-        out?: string;
-        force?: boolean;
-      }) => {
+      async (o: { n: number; seed: number; format: string; out?: string; force?: boolean } & Record<string, unknown>) => {
         await loadEngine();
-        const spec = PenaltySpec.parse({
-          space: o.space,
-          layout: o.layout,
-          weighting: o.weighting,
-          invert: o.invert,
-          permute: o.permute,
-          separateEmbeddings: o.separateEmbeddings,
-          dog: { outer: o.dogOuter, inner: o.dogInner },
-        });
+        const spec = penaltySpecFrom(o, PENALTY_FLAGS);
         const p = E.buildPenalty(spec, o.n, o.seed);
         const e = p.embedding;
         const D = e.space && e.rows && e.cols ? E.distanceMatrix(e.space, e.rows, e.cols) : undefined;
@@ -195,7 +190,7 @@ export function geometryCommand(): Command {
         else if (o.format === 'json') emit(JSON.stringify({ spec, n: o.n, seed: o.seed, stats, order: Array.from(e.order), C: matrixJson(p.C, o.n) }) + '\n', o.out, o.force);
         else {
           const rows: Array<[string, string | number]> = [
-            ['space', o.space],
+            ['space', spec.space],
             ['neurons', o.n],
             ['weighting', `${spec.weighting}${spec.invert ? ', inverted' : ''}${spec.permute ? ', permuted' : ''}`],
             ['max distance', stats.maxDistance.toFixed(4)],
