@@ -5,7 +5,7 @@
 // kept for backpropagation, and the snapshot and checkpoint copies. Deliberately an over-estimate by a
 // small factor (tfjs holds temporaries), never an under-estimate by orders of magnitude.
 import { totalmem } from 'node:os';
-import type { ExperimentConfig } from '../schema/experiment';
+import { penaltyActive, type ExperimentConfig } from '../schema/experiment';
 import { InvalidInputError } from '../schema/errors';
 import { checkCorpusFiles } from './tasks/language/corpus';
 
@@ -27,7 +27,7 @@ export function estimateMemory(config: ExperimentConfig): MemoryEstimate {
   // Per weight: value, gradient, two Adam slots, mask, checkpoint and snapshot copies ≈ 8 floats.
   const perWeight = 8 * F32;
   // Per recurrent N×N matrix the penalty adds C, |W|, C⊙|W| and its gradient ≈ 4 floats.
-  const penaltyPerEntry = config.regularization.penalty.space === 'none' ? 0 : 4 * F32;
+  const penaltyPerEntry = penaltyActive(config.regularization) ? 4 * F32 : 0;
   // One case per task, exhaustive over the schema's union: a new task without its estimate does not compile.
   switch (t.task) {
     case 'navigation': {

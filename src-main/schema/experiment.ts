@@ -125,6 +125,14 @@ export function effectiveLambda(r: Pick<Regularization, 'lambda'> & Partial<Pick
   return k === 0 ? r.lambda : r.lambda * (hidden / (r.lambdaReferenceN ?? hidden)) ** k;
 }
 
+/**
+ * Whether the run adds a penalty term at all: λ > 0 and a space other than 'none'. The one definition the run's
+ * name, its memory estimate and the regulariser read (λ = 0 or 'none' is the unregularised control).
+ */
+export function penaltyActive(r: Pick<Regularization, 'lambda'> & { penalty: Pick<Regularization['penalty'], 'space'> }): boolean {
+  return r.lambda > 0 && r.penalty.space !== 'none';
+}
+
 export const Pruning = z.strictObject({
   target: z.number().min(0).max(0.999).default(0.9).describe('final global fraction of pruned weights'),
   schedule: z.enum(['linear', 'cubic']).default('linear').describe('linear: the reference; cubic: Zhu & Gupta (2017)'),

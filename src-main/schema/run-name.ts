@@ -1,24 +1,36 @@
 // Names runs carry when the user gives none, read from what distinguishes them:
 // "navigation · torus DoG⁻¹ · λ 0.01 · N 128 · 90 % · seed 1".
-import type { ExperimentConfig } from './experiment';
+import { penaltyActive, type ExperimentConfig } from './experiment';
 
 const WEIGHTING_LABEL: Record<string, string> = { dog: 'DoG', gauss: 'Gauss', square: 'd²', distance: 'd', ripple: 'ripple', mean: 'mean' };
 
 export function penaltyLabel(config: ExperimentConfig): string {
   const p = config.regularization.penalty;
-  if (p.space === 'none' || config.regularization.lambda === 0) return 'no regulariser';
+  if (!penaltyActive(config.regularization)) return 'no regulariser';
   if (p.space === 'standard') return config.regularization.power === 2 ? 'L2' : 'L1';
   return `${p.permute ? 'permuted ' : ''}${p.space} ${WEIGHTING_LABEL[p.weighting] ?? p.weighting}${p.invert ? '⁻¹' : ''}${config.regularization.learnEmbedding ? ' (learned)' : ''}`;
 }
 
 /**
- * A 4-hex key of the configuration without its name, seed and thread count: two runs share it exactly when
- * they are replicates of one configuration (FNV-1a over the parsed config's JSON; pure, runs in the renderer).
+ * Fields that tell replicates of one configuration apart without changing the experiment: its name, its seed
+ * and the thread count (results do not depend on it). Run names' config key and Compare's grouping leave them out.
+ */
+export const REPLICATE_FIELDS = ['name', 'seed', 'threads'] as const;
+
+/** The configuration without REPLICATE_FIELDS: equal for exactly the replicates of one experiment. */
+export function seedlessConfig(config: ExperimentConfig): Omit<ExperimentConfig, (typeof REPLICATE_FIELDS)[number]> {
+  const rest: Record<string, unknown> = { ...config };
+  for (const k of REPLICATE_FIELDS) delete rest[k];
+  return rest as Omit<ExperimentConfig, (typeof REPLICATE_FIELDS)[number]>;
+}
+
+/**
+ * A 4-hex key of seedlessConfig: two runs share it exactly when they are replicates of one configuration
+ * (FNV-1a over the parsed config's JSON; pure, runs in the renderer).
  */
 export function configKey(config: ExperimentConfig): string {
-  const { name: _name, seed: _seed, threads: _threads, ...rest } = config;
   let h = 0x811c9dc5;
-  for (const ch of JSON.stringify(rest)) {
+  for (const ch of JSON.stringify(seedlessConfig(config))) {
     h ^= ch.codePointAt(0)!;
     h = Math.imul(h, 0x01000193) >>> 0;
   }

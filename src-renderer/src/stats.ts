@@ -3,6 +3,7 @@
 // defines the experiment is equal: runs differing in N, schedule, lr, epochs, p, layout, lottery … never pool.
 import { mean, sampleStd } from '../../src-main/math/summary';
 import type { RunRecord } from '../../src-main/schema/run';
+import { REPLICATE_FIELDS } from '../../src-main/schema/run-name';
 import { flatten } from './charts/config-diff';
 
 export interface Group {
@@ -15,8 +16,8 @@ export interface Group {
   runIds: string[];
 }
 
-/** Settings that never split a group: the replicate's identity, and the thread count (results do not depend on it). */
-export const NEVER_GROUPED = ['name', 'seed', 'threads'];
+/** Settings that never split a group: what tells replicates apart (schema/run-name.ts). */
+export const NEVER_GROUPED: readonly string[] = REPLICATE_FIELDS;
 
 export function meanStd(xs: number[]): { mean: number; std: number } {
   if (!xs.length) return { mean: NaN, std: NaN };

@@ -61,6 +61,8 @@ describe('the form starts from the preset', () => {
     expect(config.regularization.power).toBe(cli.regularization.power);
     expect(config.task).toEqual(cli.task);
     expect(w.find('select[name="schedule"] option').text()).toBe('preset (cubic)');
+    expect(w.find('input[name="target"]').attributes('placeholder')).toBe(`preset (${cli.pruning.target})`);
+    expect(w.find('input[name="lambda"]').attributes('placeholder')).toBe(`preset (${presetConfig('navigation', 'quick').regularization.lambda})`);
     await w.find('select[name="schedule"]').setValue('linear');
     expect(w.find('[data-test="departures"]').text()).toMatch(/pruning\.schedule "linear" \(preset "cubic"\)/);
     await w.find('select[name="schedule"]').setValue('');
@@ -149,6 +151,20 @@ describe('seed lists and default names', () => {
     const l1 = presetConfig('adding', 'quick', { regularization: { penalty: { space: 'standard', weighting: 'distance', invert: false } } });
     expect(defaultRunName(l1)).toMatch(/^adding · L1 · λ/);
     expect(defaultRunName(presetConfig('adding', 'quick', { regularization: { penalty: { space: 'torus', permute: true } } }))).toMatch(/permuted torus DoG⁻¹/);
+  });
+
+  it('replicates share the seedless config and its key; the penalty is off for λ = 0 or the none space alike', async () => {
+    const { configKey, seedlessConfig } = await import('../../src-main/schema/run-name');
+    const { penaltyActive } = await import('../../src-main/schema/experiment');
+    const { presetConfig } = await import('../../src-main/schema/presets');
+    const a = presetConfig('adding', 'quick', { seed: 1, name: 'a', threads: 1 });
+    const b = presetConfig('adding', 'quick', { seed: 9, name: 'b', threads: 2 });
+    expect(seedlessConfig(a)).toEqual(seedlessConfig(b));
+    expect(configKey(a)).toBe(configKey(b));
+    expect(configKey(presetConfig('adding', 'quick', { seed: 1, blas: 'off' }))).not.toBe(configKey(a));
+    expect(penaltyActive(a.regularization)).toBe(true);
+    expect(penaltyActive({ ...a.regularization, lambda: 0 })).toBe(false);
+    expect(penaltyActive({ ...a.regularization, penalty: { ...a.regularization.penalty, space: 'none' } })).toBe(false);
   });
 
   it('the form shows the seed error and disables Run', async () => {

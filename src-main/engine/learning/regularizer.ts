@@ -2,7 +2,7 @@
 // For gated cells W_hh is [gates·N, N] and C is tiled `gates` times along the rows. Fixed embeddings give a
 // constant C tensor; learned embeddings rebuild C from trainable coordinates every step (§5).
 import * as tf from '@tensorflow/tfjs';
-import type { Regularization } from '../../schema/experiment';
+import { penaltyActive, type Regularization } from '../../schema/experiment';
 import { buildPenalty, embedNeurons, weightingParams, type Embedding } from '../geometry/penalty';
 import { pointsTensor, type Points } from '../geometry/space';
 import { spaceById } from '../geometry/spaces';
@@ -50,9 +50,9 @@ export class ModuliRegularizer {
       const n = matrix.variable.shape[1]!;
       // Every layer has its own independent embedding, as the reference's language model (§3.5).
       const ls = layerSeed(seed, l);
-      if (!config.learnEmbedding || config.lambda === 0) {
+      if (!config.learnEmbedding || !penaltyActive(config)) {
         const p = buildPenalty(spec, n, ls);
-        const fixed = config.lambda === 0 || spec.space === 'none' ? null : tf.tensor2d(p.C, [n, n]);
+        const fixed = penaltyActive(config) ? tf.tensor2d(p.C, [n, n]) : null;
         return { matrix, embedding: p.embedding, fixed, coords: null, params: p.params, permutation: null };
       }
       const embedding = embedNeurons({ ...spec, separateEmbeddings: false }, n, deriveRng(ls, 'embedding'));
@@ -67,7 +67,7 @@ export class ModuliRegularizer {
   }
 
   get active(): boolean {
-    return this.config.lambda > 0 && this.config.penalty.space !== 'none';
+    return penaltyActive(this.config);
   }
 
   /** Trainable embedding coordinates keyed 'embedding/<matrix>' (empty for fixed embeddings). */
