@@ -13,10 +13,13 @@ const TRANS = 112;
 
 /**
  * Products with fewer multiply-adds than this run on one BLAS thread: waking a second one for a recurrent
- * step's [200,256]·[256,256] (13 M) costs more than it saves. A/B on 2 cores, two turns each: navigation N = 256
- * 110.7 / 84.8 ms per step against 114.0 / 109.1 with every product split; N = 1024 unchanged (282 / 275 ms).
+ * step's product costs more than it saves, most of all while navigation's batch thread keeps a core busy
+ * (OpenBLAS's threads then wait for each other). 2^24 first (A/B at N = 256: 110.7 / 84.8 ms against 114.0 /
+ * 109.1 with every product split); then 2^27, so that N = 512's [200,512]·[512,512] (52 M) stays on one thread
+ * too: navigation N = 512, 4 turns in alternation, 168–175 against 187–198 ms per step; N = 256 and 1024 and the
+ * language model at N = 512 unchanged within the host's noise (bench/… commands in the README "Benchmarks").
  */
-export const SMALL_PRODUCT = 1 << 24;
+export const SMALL_PRODUCT = 1 << 27;
 
 export interface NativeBlas {
   /** What the run records: "OpenBLAS 0.3.21", "Intel MKL 2024.0", "Accelerate", or the file name. */
