@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadBackendModule } from '../src-main/engine/backend';
-import { acquireMatMulThreads, setParallelMinimum } from '../src-main/engine/threads/parallel-matmul';
+import { acquireHelperThreads, setParallelMinimum } from '../src-main/engine/threads/parallel-matmul';
 
 const { values: args } = parseArgs({
   options: {
@@ -106,7 +106,7 @@ else {
     const b = tf.randomNormal([k, n]);
     const single = median(() => tf.matMul(a, b).dispose());
     for (const threads of counts) {
-      const release = await acquireMatMulThreads(threads);
+      const release = await acquireHelperThreads(threads);
       const ms = median(() => tf.matMul(a, b).dispose());
       await release();
       const shape = `[${m},${k}]·[${k},${n}]`;

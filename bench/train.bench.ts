@@ -21,7 +21,7 @@ import { presetConfig } from '../src-main/schema/presets';
 import { loadBackendModule } from '../src-main/engine/backend';
 import { probeAdapter, adapterLabel } from '../src-main/engine/webgpu';
 import type { Task } from '../src-main/engine/tasks/task';
-import { acquireMatMulThreads, limitThreads, registerBatchMatMul } from '../src-main/engine/threads/parallel-matmul';
+import { acquireHelperThreads, limitThreads, registerBatchMatMul } from '../src-main/engine/threads/parallel-matmul';
 import { acquireNativeBlas } from '../src-main/engine/blas/runtime';
 import { sparseTrainingFor } from '../src-main/engine/models/elman';
 import { referenceAtItsBest } from './reference';
@@ -137,7 +137,7 @@ for (const backend of args.backend!.split(',')) {
   }
   const counts = backend === 'wasm' ? threadCounts : [1];
   // Helpers for the largest count run throughout; each variant uses its own count (limitThreads).
-  const release = await acquireMatMulThreads(Math.max(...counts));
+  const release = await acquireHelperThreads(Math.max(...counts));
   try {
     for (const hidden of args.hidden!.split(',').map(Number)) {
       const config = args.task === 'language' ? languageConfig(hidden) : navigationConfig(hidden);

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { selectBackend } from '../../src-main/engine/backend';
 import { linear } from '../../src-main/engine/ops/linear';
 import { laneBlocks, setSparseParallelMinimum, SparseTrainingKernel } from '../../src-main/engine/ops/sparse/training';
-import { MatMulThreads } from '../../src-main/engine/threads/matmul-threads';
-import { acquireMatMulThreads, activeMatMulThreads, liveHelperThreads, resolveThreads, setParallelMinimum } from '../../src-main/engine/threads/parallel-matmul';
+import { HelperThreads } from '../../src-main/engine/threads/helper-threads';
+import { acquireHelperThreads, threadsInUse, liveHelperThreads, resolveThreads, setParallelMinimum } from '../../src-main/engine/threads/parallel-matmul';
 import type { TrainingEvent } from '../../src-main/engine/training/events';
 import { runExperiment } from '../../src-main/engine/training/trainer';
 import { ExperimentConfig } from '../../src-main/schema/experiment';
@@ -33,8 +33,8 @@ describe('matrix products on helper threads', () => {
     ];
     const inputs = shapes.map(([m, k, n], i) => [tf.randomNormal([m, k], 0, 1, 'float32', i), tf.randomNormal([k, n], 0, 1, 'float32', 100 + i)] as const);
     const single = inputs.map(([a, b]) => tf.matMul(a, b));
-    const release = await acquireMatMulThreads(threads);
-    expect(activeMatMulThreads()).toBe(threads);
+    const release = await acquireHelperThreads(threads);
+    expect(threadsInUse()).toBe(threads);
     // Twice round all shapes: second time every B is found in a helper's slots (or was evicted and resent).
     for (let round = 0; round < 2; round++) {
       inputs.forEach(([a, b], i) => {
@@ -49,7 +49,7 @@ describe('matrix products on helper threads', () => {
     const ws = Array.from({ length: 6 }, (_, i) => tf.randomNormal([k, 30], 0, 1, 'float32', 200 + i));
     await release();
     const reference = ws.map((w) => tf.matMul(a, w));
-    const again = await acquireMatMulThreads(threads);
+    const again = await acquireHelperThreads(threads);
     for (const i of [0, 1, 2, 3, 4, 5, 0, 5, 1, 4]) {
       const p = tf.matMul(a, ws[i]);
       exactly(p, reference[i]);
@@ -70,7 +70,7 @@ describe('matrix products on helper threads', () => {
     const dy = tf.randomNormal([120, 56], 0, 1, 'float32', 5);
     const f = (xs: tf.Tensor, wt: tf.Tensor) => tf.sum(tf.mul(linear(xs as tf.Tensor2D, wt as tf.Tensor2D), dy)) as tf.Scalar;
     const one = tf.grads(f)([x, w]);
-    const release = await acquireMatMulThreads(2);
+    const release = await acquireHelperThreads(2);
     const two = tf.grads(f)([x, w]);
     await release();
     one.forEach((g, i) => exactly(two[i], g));
@@ -109,7 +109,7 @@ describe('matrix products on helper threads', () => {
       return { H, ...kernel.backward(dH) };
     };
     const one = run();
-    const release = await acquireMatMulThreads(threads);
+    const release = await acquireHelperThreads(threads);
     const many = run();
     await release();
     expect(Array.from(many.H)).toEqual(Array.from(one.H));
@@ -119,10 +119,37 @@ describe('matrix products on helper threads', () => {
   });
 
   it('a stopped pool refuses work with a clear error, and collect without a job says so', async () => {
-    const pool = await MatMulThreads.start(1);
+    const pool = await HelperThreads.start(1);
     expect(() => pool.collect(0, new Float32Array(1))).toThrow(/nothing in flight/);
     await pool.terminate();
     expect(() => pool.post(0, new Float32Array(4), 2, 2, 2, 1, () => new Float32Array(4))).toThrow(/stopped/);
+  });
+
+  it('a helper runs a shared kernel’s functions by the names the kernel lists, and refuses others', async () => {
+    // A tiny wasm module on shared memory: add(i) stores memory[i] + 1 back at i (hand-assembled bytes).
+    const { HELPER_THREAD_SOURCE } = await import('../../src-main/engine/threads/helper-thread');
+    // The engine's tsconfig has no WebAssembly lib: the two constructors used, typed here.
+    const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => { buffer: ArrayBuffer }; Module: new (b: Uint8Array) => object } }).WebAssembly;
+    const memory = new wasm.Memory({ initial: 1, maximum: 1, shared: true });
+    // (module (import "env" "memory" (memory 1 1 shared)) (func (export "add") (param i32)
+    //   local.get 0 local.get 0 i32.load i32.const 1 i32.add i32.store))
+    const bytes = new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x01, 0x7f, 0x00, 0x02, 0x10, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06,
+      0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x03, 0x01, 0x01, 0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x61, 0x64, 0x64, 0x00, 0x00,
+      0x0a, 0x11, 0x01, 0x0f, 0x00, 0x20, 0x00, 0x20, 0x00, 0x28, 0x02, 0x00, 0x41, 0x01, 0x6a, 0x36, 0x02, 0x00, 0x0b,
+    ]);
+    const kernel = { id: 9001, module: new wasm.Module(bytes), memory, functions: ['add'] };
+    const pool = await HelperThreads.start(1);
+    try {
+      pool.call(0, kernel, 'add', [[0], [0], [4]]);
+      pool.collect(0);
+      expect(Array.from(new Int32Array(memory.buffer, 0, 2))).toEqual([2, 1]);
+      expect(() => pool.call(0, kernel, 'sub', [[0]])).toThrow(/lists no function 'sub'/);
+    } finally {
+      await pool.terminate();
+    }
+    // The program is its own source text: nothing from this module but a no-op for transpilers' __name.
+    expect(HELPER_THREAD_SOURCE).not.toMatch(/\bimport\b|__require/);
   });
 
   it('resolves auto to the runner’s share of the cores, capped at 8; a number is kept', () => {
@@ -175,7 +202,7 @@ describe('training on 1 and 2 threads', () => {
       expect(m.mask && Array.from(m.mask)).toEqual(one.last.matrices[i].mask && Array.from(one.last.matrices[i].mask!));
       if (m.mask) m.mask.forEach((k, j) => k === 0 && expect(Math.abs(m.weights[j])).toBe(0));
     }
-    expect(activeMatMulThreads()).toBe(1);
+    expect(threadsInUse()).toBe(1);
     await vi.waitFor(() => expect(liveHelperThreads()).toBe(0));
     expect(tf.memory().numTensors).toBe(tensorsAfterOne);
   }, 120_000);

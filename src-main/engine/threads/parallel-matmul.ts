@@ -1,6 +1,6 @@
 // Multi-threaded matrix products for the wasm backend (issue #15). Replaces the wasm BatchMatMul kernel with
 // one that, while helper threads are running, splits a large untransposed 2-D product by rows across them and
-// the calling thread (matmul-threads.ts); everything else — small products, transposed or batched ones, other
+// the calling thread (helper-threads.ts); everything else — small products, transposed or batched ones, other
 // dtypes, no helpers — goes to tfjs's own kernel. The model code already issues only untransposed products on
 // wasm (ops/linear.ts, ops/elman.ts), so these carry almost all of a training step's FLOPs.
 // Results are bit-identical for every thread count (test/engine/threads.spec.ts), so `threads` is a resource
@@ -8,11 +8,11 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { MatMulThreads } from './matmul-threads';
+import { HelperThreads } from './helper-threads';
 import { activeBlas } from '../blas/runtime';
 import { blasBatchMatMul } from '../blas/wasm-gemm';
 
-export { liveHelperThreads } from './matmul-threads';
+export { liveHelperThreads } from './helper-threads';
 
 /**
  * Products with fewer multiply-adds (M·K·N) stay on one thread: below this the hand-off (copies, wake-ups)
@@ -26,20 +26,33 @@ export const PARALLEL_MIN_MULTIPLY_ADDS = 1 << 24;
  */
 export const MAX_AUTO_THREADS = 8;
 
-let pool: MatMulThreads | null = null;
-/** Benchmarks compare thread counts without restarting helpers (limitThreads). */
-let limit = Infinity;
-let starting: Promise<MatMulThreads> | null = null;
-let users = 0;
-let minMultiplyAdds = PARALLEL_MIN_MULTIPLY_ADDS;
-let registered = false;
+/**
+ * The process's helper threads and how products use them, in one object: tfjs kernels are process-wide, so the
+ * BatchMatMul kernel below finds the running pool here. Runs hold it through acquireHelperThreads.
+ */
+const helpers = {
+  /** The running pool (null: products and sparse kernels run on the calling thread alone). */
+  pool: null as HelperThreads | null,
+  /** A start in progress: holders that arrive meanwhile wait for the same pool. */
+  starting: null as Promise<HelperThreads> | null,
+  /** Runs holding the pool; the last release stops it. */
+  holders: 0,
+  /** Benchmarks compare thread counts without restarting helpers (limitThreads). */
+  threadLimit: Infinity,
+  /** Products with at least this many multiply-adds are split (tests lower it: setParallelMinimum). */
+  splitFrom: PARALLEL_MIN_MULTIPLY_ADDS,
+};
+let kernelRegistered = false;
 
-const bKeys = new WeakMap<object, number>();
-let nextKey = 0;
-/** A number per tensor buffer: tfjs buffers are immutable, so equal dataIds mean equal contents. */
+/**
+ * A number per tensor buffer, so a helper keeps a B it already holds: tfjs buffers are immutable, so equal
+ * dataIds mean equal contents.
+ */
+const bufferKeys = new WeakMap<object, number>();
+let nextBufferKey = 0;
 function keyOf(dataId: object): number {
-  let k = bKeys.get(dataId);
-  if (k === undefined) bKeys.set(dataId, (k = nextKey++));
+  let k = bufferKeys.get(dataId);
+  if (k === undefined) bufferKeys.set(dataId, (k = nextBufferKey++));
   return k;
 }
 
@@ -54,7 +67,7 @@ export function resolveThreads(setting: number | 'auto', autoThreads?: number): 
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: BackendWasm };
 
-function splitByRows(threads: MatMulThreads, parts: number, original: tf.KernelFunc, args: KernelArgs, m: number, k: number, n: number): tf.TensorInfo {
+function splitByRows(threads: HelperThreads, parts: number, original: tf.KernelFunc, args: KernelArgs, m: number, k: number, n: number): tf.TensorInfo {
   const { backend } = args;
   const a = args.inputs.a!;
   const b = args.inputs.b!;
@@ -103,10 +116,10 @@ function splitByRows(threads: MatMulThreads, parts: number, original: tf.KernelF
  * (engine/blas), else the split across helper threads for large plain products, else tfjs's own kernel.
  */
 export function registerBatchMatMul(): void {
-  if (registered) return;
+  if (kernelRegistered) return;
   const kernel = tf.getKernel('BatchMatMul', 'wasm');
   if (!kernel) return;
-  registered = true;
+  kernelRegistered = true;
   const original = kernel.kernelFunc;
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({
@@ -116,33 +129,32 @@ export function registerBatchMatMul(): void {
       const blas = activeBlas();
       const native = blas ? blasBatchMatMul(blas, args) : null;
       if (native) return native;
-      const threads = activeThreadPool();
+      const threads = runningHelpers();
       const { a, b } = args.inputs;
       if (!threads || !a || !b || args.attrs.transposeA || args.attrs.transposeB) return original(args as never);
       if (a.shape.length !== 2 || b.shape.length !== 2 || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args as never);
       const [m, k] = a.shape;
       const n = b.shape[1];
-      const parts = activeMatMulThreads();
-      if (m < parts || m * k * n < minMultiplyAdds) return original(args as never);
+      const parts = threadsInUse();
+      if (m < parts || m * k * n < helpers.splitFrom) return original(args as never);
       return splitByRows(threads, parts, original, args, m, k, n);
     }) as unknown as tf.KernelFunc,
   });
 }
 
 /** The running helper pool, or null (one thread): the sparse training kernel splits its work across it too. */
-export function activeThreadPool(): MatMulThreads | null {
-  return limit <= 1 ? null : pool;
+export function runningHelpers(): HelperThreads | null {
+  return helpers.threadLimit <= 1 ? null : helpers.pool;
 }
-
 
 /** Benchmarks: use at most `threads` of the running threads (null: all), without restarting helpers. */
 export function limitThreads(threads: number | null): void {
-  limit = threads ?? Infinity;
+  helpers.threadLimit = threads ?? Infinity;
 }
 
 /** Threads work is split across now (1 when no helpers run): the helpers, at most the limit, and the caller. */
-export function activeMatMulThreads(): number {
-  return Math.min(limit, pool?.threads ?? 1);
+export function threadsInUse(): number {
+  return Math.min(helpers.threadLimit, helpers.pool?.threads ?? 1);
 }
 
 /**
@@ -150,37 +162,37 @@ export function activeMatMulThreads(): number {
  * its duration). Helpers start on first use and stop when the last holder releases them. With 1 thread, or on
  * another backend, nothing starts. Concurrent holders in one process share the first holder's pool.
  */
-export async function acquireMatMulThreads(threads: number): Promise<() => Promise<void>> {
+export async function acquireHelperThreads(threads: number): Promise<() => Promise<void>> {
   if (threads <= 1 || tf.getBackend() !== 'wasm') return async () => {};
   registerBatchMatMul();
-  users++;
+  helpers.holders++;
   try {
-    if (!pool) {
-      starting ??= MatMulThreads.start(threads - 1);
-      pool = await starting;
+    if (!helpers.pool) {
+      helpers.starting ??= HelperThreads.start(threads - 1);
+      helpers.pool = await helpers.starting;
     }
   } catch (e) {
-    users--;
-    starting = null;
+    helpers.holders--;
+    helpers.starting = null;
     throw e;
   }
   let released = false;
   return async () => {
     if (released) return;
     released = true;
-    if (--users > 0 || !pool) return;
-    const p = pool;
-    pool = null;
-    starting = null;
-    await p.terminate();
+    if (--helpers.holders > 0 || !helpers.pool) return;
+    const pool = helpers.pool;
+    helpers.pool = null;
+    helpers.starting = null;
+    await pool.terminate();
   };
 }
 
 /** Tests and benchmarks: split products from this size on (restore with the returned function). */
 export function setParallelMinimum(multiplyAdds: number): () => void {
-  const before = minMultiplyAdds;
-  minMultiplyAdds = multiplyAdds;
+  const before = helpers.splitFrom;
+  helpers.splitFrom = multiplyAdds;
   return () => {
-    minMultiplyAdds = before;
+    helpers.splitFrom = before;
   };
 }

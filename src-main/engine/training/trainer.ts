@@ -2,8 +2,7 @@
 // starts, masks enforced after every optimizer step, optional lottery-ticket retrain (docs/method.md §3–5).
 import { effectiveLambda, type ExperimentConfig } from '../../schema/experiment';
 import { selectBackend, type BackendInfo } from '../backend';
-import { acquireMatMulThreads, activeMatMulThreads, registerBatchMatMul, resolveThreads } from '../threads/parallel-matmul';
-import { acquireNativeBlas } from '../blas/runtime';
+import { acquireCpuCompute } from '../threads/cpu-compute';
 import { engineVersion } from '../version';
 import { createTask, type TaskFactoryOptions } from '../tasks';
 import type { Metrics, Task } from '../tasks/task';
@@ -42,24 +41,13 @@ function totalEpochs(task: Task, phase: Phase, recoveryEpochs: number): number {
 
 export async function runExperiment(config: ExperimentConfig, opts: TrainerOptions = {}): Promise<RunResult> {
   const selected = await selectBackend(config.backend);
-  // Helper threads for the wasm matrix products, held for the whole run and stopped with it (engine/threads).
-  // (On other backends nothing starts: acquireMatMulThreads checks the backend.)
-  const threads = resolveThreads(config.threads, opts.autoThreads);
-  const notices = [...selected.notices];
-  // Helpers that cannot start (a packaged app that cannot load tfjs in a worker thread, no memory) cost
-  // speed, not the run: it trains on one thread and says so. Results are the same either way.
-  const release = await acquireMatMulThreads(threads).catch((e: unknown) => {
-    notices.push(`threads: ${threads} requested, computing on 1 (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
-    return async () => {};
-  });
-  // Matrix products through the platform's BLAS where one is found (engine/blas), on the same `threads`.
-  const blas = acquireNativeBlas(config.blas, threads, registerBatchMatMul);
-  if (blas.notice) notices.push(blas.notice);
+  // Threads, helper threads and the native BLAS for the whole run, stopped with it (engine/threads).
+  const cpu = await acquireCpuCompute(config, opts.autoThreads);
+  const backend = { ...selected, notices: [...selected.notices, ...cpu.notices], threads: cpu.threads, ...(cpu.blas ? { blas: cpu.blas } : {}) };
   try {
-    return await trainWith({ ...selected, notices, threads: blas.label ? threads : activeMatMulThreads(), ...(blas.label ? { blas: blas.label } : {}) }, config, { backgroundThread: threads > 1, ...opts });
+    return await trainWith(backend, config, { backgroundThread: cpu.cores > 1, ...opts });
   } finally {
-    blas.release();
-    await release();
+    await cpu.release();
   }
 }
 

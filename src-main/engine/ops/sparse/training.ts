@@ -11,8 +11,8 @@
 // so every value is the same on any number of threads (test/engine/threads.spec.ts). Why separate blocks:
 // with threads updating neighbouring lane windows of the same rows, the backward pass ran 2–4× *slower* on
 // 2 threads than on 1 (the cores' prefetchers fetch each other's lines), with separate blocks it scales.
-import type { KernelFunction, SharedKernel } from '../../threads/matmul-threads';
-import { activeMatMulThreads, activeThreadPool } from '../../threads/parallel-matmul';
+import type { SharedKernel } from '../../threads/helper-threads';
+import { threadsInUse, runningHelpers } from '../../threads/parallel-matmul';
 import { kernelModule, loadKernel, LANES, toCsr, type KernelExports } from './recurrence';
 
 let nextKernelId = 0;
@@ -94,6 +94,10 @@ interface Layout {
   end: number;
 }
 
+/** The kernel's functions that helper threads run on its shared memory (recurrence.wat exports them). */
+const HELPER_FUNCTIONS = ['recur', 'backwardSteps', 'sddmm'] as const;
+type HelperFunction = (typeof HELPER_FUNCTIONS)[number];
+
 export class SparseTrainingKernel {
   /** Kept connections. */
   readonly nnz: number;
@@ -114,7 +118,7 @@ export class SparseTrainingKernel {
     // The CSR of the mask's kept entries, in W's own numbering (no reordering).
     const { rowPtr, col } = toCsr(mask, n);
     const nnz = col.length;
-    this.shared = { id: nextKernelId++, module: kernelModule(), memory: this.k.memory };
+    this.shared = { id: nextKernelId++, module: kernelModule(), memory: this.k.memory, functions: HELPER_FUNCTIONS };
     this.nnz = nnz;
     this.flat = new Int32Array(nnz);
     for (let i = 0; i < n; i++) for (let k = rowPtr[i]; k < rowPtr[i + 1]; k++) this.flat[k] = i * n + col[k];
@@ -132,8 +136,8 @@ export class SparseTrainingKernel {
   }
 
   /** Runs `fn` for every argument list of every group: group 0 on this thread, the others on helpers at once. */
-  private inParallel(fn: KernelFunction, groups: number[][][]): void {
-    const pool = activeThreadPool();
+  private inParallel(fn: HelperFunction, groups: number[][][]): void {
+    const pool = runningHelpers();
     const run = (calls: number[][]) => {
       for (const args of calls) (this.k[fn] as (...a: number[]) => void)(...args);
     };
@@ -162,7 +166,7 @@ export class SparseTrainingKernel {
   /** The blocks in at most as many groups as threads run, balanced by lanes (one group for little work). */
   private blockGroups(blocks: Block[], steps: number): Block[][] {
     const lanes = blocks.reduce((s, b) => s + b.lanes, 0);
-    const threads = this.nnz * lanes * steps < minSparseWork ? 1 : activeMatMulThreads();
+    const threads = this.nnz * lanes * steps < minSparseWork ? 1 : threadsInUse();
     return balanced(blocks, (b) => b.lanes, threads);
   }
 

@@ -5,20 +5,21 @@
 // URLs; bench/wasm-threads.bench.ts). So each helper runs its own single-threaded wasm backend and the main
 // thread splits A·B by rows: XNNPACK computes every output row the same way whatever the block it sits in,
 // so the product is bit-identical to one thread's (test/engine/threads.spec.ts). The same helpers also run
-// calls of the sparse training kernel on its shared memory (`call`; ops/sparse/training.ts).
+// calls of a wasm kernel's exported functions on its shared memory (`call`; the sparse training kernel,
+// ops/sparse/training.ts, which names its own functions). The helper's program is helper-thread.ts.
 //
 // Synchronous by design: tfjs kernels are synchronous, so the main thread posts the blocks, computes its own,
 // then blocks on Atomics.wait until each helper flags its block done (Node allows waiting on the main thread).
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { MATMUL_THREAD_SOURCE } from './thread-source';
+import { HELPER_THREAD_SOURCE } from './helper-thread';
 
 /** Weight matrices a helper keeps between calls (the recurrent W and Wᵀ, the decoder and one spare). */
 const SLOTS = 4;
 /** A helper that has not answered by then is treated as dead. */
 const ANSWER_LIMIT_MS = 120_000;
 
-/** Each helper's control words (a 1 KiB block of one shared Int32Array; thread-source.ts reads them). */
+/** Each helper's control words (a 1 KiB block of one shared Int32Array; helper-thread.ts reads them). */
 export const CONTROL = {
   WORDS: 256,
   STATE: 0,
@@ -34,7 +35,7 @@ export const CONTROL = {
   /** JOB_MATMUL or JOB_CALL. */
   JOB: 10,
   /**
-   * JOB_CALL: index into KERNEL_FUNCTIONS, the kernel's id, 1 when it comes new on the port, then CALL_COUNT
+   * JOB_CALL: index into the kernel's `functions`, the kernel's id, 1 when it comes new on the port, then CALL_COUNT
    * calls of ARG_COUNT arguments each, run in order, their arguments one after another from ARGS.
    */
   FN: 11,
@@ -54,15 +55,23 @@ export const CONTROL = {
   STOP: 4,
 } as const;
 
-/** Functions of the sparse recurrence kernel (ops/sparse/recurrence.wat) helpers may run. */
-export const KERNEL_FUNCTIONS = ['recur', 'backwardSteps', 'sddmm'] as const;
-export type KernelFunction = (typeof KERNEL_FUNCTIONS)[number];
-
-/** A kernel instance's identity, compiled module and shared memory, as a helper needs them. */
+/** A wasm kernel instance as a helper needs it: identity, compiled module, shared memory, callable exports. */
 export interface SharedKernel {
   id: number;
   module: object;
   memory: object;
+  /** The exports helpers may call, by name (the index travels in the control words). */
+  functions: readonly string[];
+}
+
+/** What each helper starts with (workerData). */
+export interface HelperData {
+  tfjsCore: string;
+  tfjsWasm: string;
+  control: SharedArrayBuffer;
+  index: number;
+  layout: typeof CONTROL;
+  port: MessagePort;
 }
 
 interface Helper {
@@ -93,22 +102,23 @@ export function liveHelperThreads(): number {
   return live;
 }
 
-export class MatMulThreads {
+export class HelperThreads {
   private closed = false;
 
   private constructor(private readonly helpers: Helper[]) {}
 
   /** Starts `helperCount` helper threads and waits until each has its wasm backend ready. */
-  static async start(helperCount: number): Promise<MatMulThreads> {
+  static async start(helperCount: number): Promise<HelperThreads> {
     const shared = new SharedArrayBuffer(4 * CONTROL.WORDS * Math.max(1, helperCount));
     const paths = tfjsPaths();
     const helpers: Helper[] = [];
     const ready: Array<Promise<void>> = [];
     for (let index = 0; index < helperCount; index++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(MATMUL_THREAD_SOURCE, {
+      const workerData: HelperData = { ...paths, control: shared, index, layout: CONTROL, port: port2 };
+      const worker = new Worker(HELPER_THREAD_SOURCE, {
         eval: true,
-        workerData: { ...paths, control: shared, index, layout: CONTROL, functions: KERNEL_FUNCTIONS, port: port2 },
+        workerData,
         transferList: [port2],
       });
       // Helpers never keep the process alive: a training process exits when its run does.
@@ -127,7 +137,7 @@ export class MatMulThreads {
         }),
       );
     }
-    const pool = new MatMulThreads(helpers);
+    const pool = new HelperThreads(helpers);
     try {
       await Promise.all(ready);
     } catch (e) {
@@ -190,11 +200,13 @@ export class MatMulThreads {
   }
 
   /**
-   * Starts helper `index` on `fn(...args)` for each argument list in `calls`, in order, on the sparse kernel
-   * instance `kernel` (its memory is shared, so the helper works on the caller's data in place). Wait for it
-   * with `collect(index)`.
+   * Starts helper `index` on `fn(...args)` for each argument list in `calls`, in order, on the kernel instance
+   * `kernel` (its memory is shared, so the helper works on the caller's data in place). Wait for it with
+   * `collect(index)`.
    */
-  call(index: number, kernel: SharedKernel, fn: KernelFunction, calls: number[][]): void {
+  call(index: number, kernel: SharedKernel, fn: string, calls: number[][]): void {
+    const fnIndex = kernel.functions.indexOf(fn);
+    if (fnIndex < 0) throw new Error(`kernel ${kernel.id} lists no function '${fn}' for helpers`);
     const h = this.idleHelper(index);
     const argCount = calls[0]?.length ?? 0;
     if (calls.some((a) => a.length !== argCount)) throw new Error('kernel calls of one job must take the same number of arguments');
@@ -203,7 +215,7 @@ export class MatMulThreads {
     const fresh = h.kernelId !== kernel.id;
     if (fresh) h.port.postMessage(kernel);
     c[CONTROL.JOB] = CONTROL.JOB_CALL;
-    c[CONTROL.FN] = KERNEL_FUNCTIONS.indexOf(fn);
+    c[CONTROL.FN] = fnIndex;
     c[CONTROL.KERNEL_ID] = kernel.id;
     c[CONTROL.NEW_KERNEL] = fresh ? 1 : 0;
     c[CONTROL.ARG_COUNT] = argCount;
