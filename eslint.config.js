@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 import { moduliPlugin } from './eslint/layers.js';
 
 export default tseslint.config(
@@ -47,5 +48,14 @@ export default tseslint.config(
       'vue/singleline-html-element-content-newline': 'off',
       'vue/html-self-closing': 'off',
     },
+  },
+  // Layout is Prettier's: formatting rules that would disagree with it are off (eslint-config-prettier).
+  prettier,
+  {
+    // Lines stay readable: Prettier lays out code at 160 columns (`npm run format`; `npm run lint` checks it).
+    // What it cannot break, a long comment, is this rule's (placed after `prettier`, which turns max-len off).
+    // Messages and SQL in strings may run longer.
+    files: ['**/*.ts', '**/*.vue', '**/*.mjs', '**/*.js'],
+    rules: { 'max-len': ['error', { code: 160, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true }] },
   },
 );

@@ -7,7 +7,13 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const db = join(mkdtempSync(join(tmpdir(), 'bench-cli-')), 'runs.sqlite');
-const commands = [['--help'], ['runs', 'list', '--db', db], ['train', '--task', 'adding', '--print-config'], ['geometry', 'distance', '--space', 'klein', '0.5,2', '9.5,8'], ['study', 'templates']];
+const commands = [
+  ['--help'],
+  ['runs', 'list', '--db', db],
+  ['train', '--task', 'adding', '--print-config'],
+  ['geometry', 'distance', '--space', 'klein', '0.5,2', '9.5,8'],
+  ['study', 'templates'],
+];
 for (const args of commands) {
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -17,5 +23,12 @@ for (const args of commands) {
     if (r.status !== 0) throw new Error(`moduli ${args.join(' ')} failed: ${r.stderr}`);
   }
   times.sort((a, b) => a - b);
-  process.stdout.write(JSON.stringify({ bench: 'cli-start', command: args.slice(0, 2).join(' '), bundle: existsSync(join(root, 'out/cli/moduli.mjs')), medianMs: Math.round(times[2]) }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      bench: 'cli-start',
+      command: args.slice(0, 2).join(' '),
+      bundle: existsSync(join(root, 'out/cli/moduli.mjs')),
+      medianMs: Math.round(times[2]),
+    }) + '\n',
+  );
 }

@@ -25,16 +25,23 @@ const out = (line: Record<string, unknown>, text: string) => console.log(args.js
 
 const probe = await probeAdapter();
 if (!probe.adapter) {
-  console.error(`bench:gpu: ${probe.reason}. Install the GPU's Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver; README "Compute backends" says what to check.`);
+  console.error(
+    `bench:gpu: ${probe.reason}. Install the GPU's Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver; README "Compute backends" says what to check.`,
+  );
   process.exit(1);
 }
 const software = probe.adapter.software;
 if (software && !args['allow-software']) {
-  console.error(`bench:gpu: only a software adapter was found (${adapterLabel(probe.adapter)}); no hardware GPU is visible to Dawn. README "Compute backends" says what to check.`);
+  console.error(
+    `bench:gpu: only a software adapter was found (${adapterLabel(probe.adapter)}); no hardware GPU is visible to Dawn. README "Compute backends" says what to check.`,
+  );
   process.exit(1);
 }
 await selectBackend('webgpu');
-out({ adapter: probe.adapter, software }, `adapter: ${adapterLabel(probe.adapter)}${software ? ' — software adapter: tiny sizes, the numbers mean nothing' : ''}`);
+out(
+  { adapter: probe.adapter, software },
+  `adapter: ${adapterLabel(probe.adapter)}${software ? ' — software adapter: tiny sizes, the numbers mean nothing' : ''}`,
+);
 
 /** Word-level corpus with `vocab` distinct words (every word appears in train) and `tokens` training tokens. */
 function syntheticCorpus(vocab: number, tokens: number): { train: string; valid: string; test: string } {
@@ -42,7 +49,8 @@ function syntheticCorpus(vocab: number, tokens: number): { train: string; valid:
   let s = 1;
   const next = () => (s = (s * 48271) % 2147483647) / 2147483647;
   const words = (n: number, all: boolean) => Array.from({ length: n }, (_, i) => `w${all && i < vocab ? i : Math.floor(next() * vocab)}`);
-  const lines = (ws: string[]) => ws.reduce<string[]>((acc, w, i) => (i % 20 === 0 ? [...acc, w] : (acc[acc.length - 1] += ` ${w}`, acc)), []).join('\n') + '\n';
+  const lines = (ws: string[]) =>
+    ws.reduce<string[]>((acc, w, i) => (i % 20 === 0 ? [...acc, w] : ((acc[acc.length - 1] += ` ${w}`), acc)), []).join('\n') + '\n';
   const files = { train: join(dir, 'train.txt'), valid: join(dir, 'valid.txt'), test: join(dir, 'test.txt') };
   writeFileSync(files.train, lines(words(Math.max(tokens, vocab), true)));
   writeFileSync(files.valid, lines(words(2000, false)));
@@ -50,7 +58,11 @@ function syntheticCorpus(vocab: number, tokens: number): { train: string; valid:
   return files;
 }
 
-const navigation = presetConfig('navigation', 'paper', software ? ({ task: { task: 'navigation', hidden: 64, placeCells: 64, sequenceLength: 10, batchSize: 20 } } as never) : {});
+const navigation = presetConfig(
+  'navigation',
+  'paper',
+  software ? ({ task: { task: 'navigation', hidden: 64, placeCells: 64, sequenceLength: 10, batchSize: 20 } } as never) : {},
+);
 const vocab = software ? 500 : 33278;
 const language = presetConfig('language', 'paper', {
   task: { task: 'language', corpus: syntheticCorpus(vocab, 60_000), ...(software ? { layers: 1, hidden: 32, embeddingSize: 32, batchSize: 4, bptt: 10 } : {}) },
@@ -74,10 +86,19 @@ for (const [name, config] of [
   if (args.profile) {
     const kernels = await profileStep(config);
     const top = typeof kernels === 'string' ? kernels : kernels.slice(0, 10);
-    out({ model: name, profile: top }, `  ${name} kernel time per step: ${typeof top === 'string' ? top : top.map((k) => `${k.kernel} ${k.ms} ms (${k.calls}×)`).join(', ')}`);
+    out(
+      { model: name, profile: top },
+      `  ${name} kernel time per step: ${typeof top === 'string' ? top : top.map((k) => `${k.kernel} ${k.ms} ms (${k.calls}×)`).join(', ')}`,
+    );
   }
-  out({ model: name, shape, steps, ...timing }, `${name} (${shape}): ${timing.msPerStep} ms/step (median of ${steps}), ${timing.gflops} GFLOP/s, ${timing.tensorMB} MB in tensors, ${timing.rssMB} MB RSS`);
+  out(
+    { model: name, shape, steps, ...timing },
+    `${name} (${shape}): ${timing.msPerStep} ms/step (median of ${steps}), ${timing.gflops} GFLOP/s, ${timing.tensorMB} MB in tensors, ${timing.rssMB} MB RSS`,
+  );
 }
 const memory = tf.memory();
-out({ totalSeconds: Math.round((performance.now() - started) / 1000), tensorMB: Math.round(memory.numBytes / 2 ** 20) }, `done in ${Math.round((performance.now() - started) / 1000)} s`);
+out(
+  { totalSeconds: Math.round((performance.now() - started) / 1000), tensorMB: Math.round(memory.numBytes / 2 ** 20) },
+  `done in ${Math.round((performance.now() - started) / 1000)} s`,
+);
 process.exit(0);

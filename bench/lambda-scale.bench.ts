@@ -66,11 +66,22 @@ for (const n of sizes) {
     let trained = 0;
     for (const steps of checkpoints) {
       // Unregularised training up to each checkpoint: the task gradient of a network that has started to learn.
-      for (; trained < steps; trained++) await optimizationStep(state, { phase: 'train', epoch: 0, step: trained }, { lambda: 0, wantMetrics: false, trainable });
+      for (; trained < steps; trained++)
+        await optimizationStep(state, { phase: 'train', epoch: 0, step: trained }, { lambda: 0, wantMetrics: false, trainable });
       const g = await gradientScales(state, steps + 1);
       const ratio = g.penalty / g.task;
       points.push({ n, ratio, steps });
-      console.log(JSON.stringify({ preset: args.preset, hidden: n, seed, steps, taskRms: +g.task.toExponential(3), penaltyRmsPerLambda: +g.penalty.toExponential(3), ratio: +ratio.toExponential(3) }));
+      console.log(
+        JSON.stringify({
+          preset: args.preset,
+          hidden: n,
+          seed,
+          steps,
+          taskRms: +g.task.toExponential(3),
+          penaltyRmsPerLambda: +g.penalty.toExponential(3),
+          ratio: +ratio.toExponential(3),
+        }),
+      );
     }
     console.error(`N=${n} seed ${seed}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     disposeAll(state, null);

@@ -26,16 +26,23 @@ export function referenceAtItsBest(hidden: number, cores: number, o: { steps: nu
   }
   let best: { msPerStep: number; setup: string } | null = null;
   for (const [torchThreads, blasThreads] of splits) {
-    const r = spawnSync(python, [SCRIPT, '--hidden', String(hidden), '--threads', String(torchThreads), '--steps', String(o.steps), '--warmup', String(o.warmup)], {
-      encoding: 'utf8',
-      env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(torchThreads) },
-    });
+    const r = spawnSync(
+      python,
+      [SCRIPT, '--hidden', String(hidden), '--threads', String(torchThreads), '--steps', String(o.steps), '--warmup', String(o.warmup)],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: String(torchThreads) },
+      },
+    );
     if (r.status !== 0) {
-      console.error(`reference: ${python} ${SCRIPT} failed (${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}); install PyTorch (Debian: python3-torch) to compare`);
+      console.error(
+        `reference: ${python} ${SCRIPT} failed (${(r.stderr || r.error?.message || '').trim().split('\n').at(-1)}); install PyTorch (Debian: python3-torch) to compare`,
+      );
       return null;
     }
     const line = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { msPerStep: number; torch: string };
-    if (!best || line.msPerStep < best.msPerStep) best = { msPerStep: line.msPerStep, setup: `PyTorch ${line.torch}, torch ${torchThreads} thread(s), OpenBLAS ${blasThreads}` };
+    if (!best || line.msPerStep < best.msPerStep)
+      best = { msPerStep: line.msPerStep, setup: `PyTorch ${line.torch}, torch ${torchThreads} thread(s), OpenBLAS ${blasThreads}` };
   }
   return best;
 }

@@ -37,7 +37,10 @@ const pct = (xs: number[], p: number) => {
 };
 
 const rssBefore = mb();
-const config = { backend: 'wasm', task: { task: 'adding', sequenceLength: 20, hidden: 64, samplesPerEpoch: 32 * 2000, batchSize: 32, epochs: 50, stabiliserEpochs: 0, testSamples: 256 } };
+const config = {
+  backend: 'wasm',
+  task: { task: 'adding', sequenceLength: 20, hidden: 64, samplesPerEpoch: 32 * 2000, batchSize: 32, epochs: 50, stabiliserEpochs: 0, testSamples: 256 },
+};
 const ids = (await call('startRuns', [{ config, seeds: [1, 2] }])) as string[];
 // Wait until both train, so the load meets a busy machine.
 for (const t0 = Date.now(); Date.now() - t0 < 60_000; await new Promise((r) => setTimeout(r, 200))) {
@@ -48,24 +51,26 @@ for (const t0 = Date.now(); Date.now() - t0 < 60_000; await new Promise((r) => s
 const sseLatencies: number[] = [];
 let sseEvents = 0;
 const controller = new AbortController();
-const sse = fetch(`${base}/api/events`, { headers, signal: controller.signal }).then(async (res) => {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buf = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buf += decoder.decode(value, { stream: true });
-    const parts = buf.split('\n\n');
-    buf = parts.pop()!;
-    for (const p of parts) {
-      if (!p.startsWith('data: ')) continue;
-      sseEvents++;
-      const e = JSON.parse(p.slice(6)) as { type: string; t?: number };
-      if (e.type === 'probe' && e.t) sseLatencies.push(performance.now() + performance.timeOrigin - e.t);
+const sse = fetch(`${base}/api/events`, { headers, signal: controller.signal })
+  .then(async (res) => {
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += decoder.decode(value, { stream: true });
+      const parts = buf.split('\n\n');
+      buf = parts.pop()!;
+      for (const p of parts) {
+        if (!p.startsWith('data: ')) continue;
+        sseEvents++;
+        const e = JSON.parse(p.slice(6)) as { type: string; t?: number };
+        if (e.type === 'probe' && e.t) sseLatencies.push(performance.now() + performance.timeOrigin - e.t);
+      }
     }
-  }
-}).catch(() => {});
+  })
+  .catch(() => {});
 const probe = setInterval(() => runner.events.publish({ runId: 'probe', type: 'probe', t: performance.now() + performance.timeOrigin }), 100);
 
 const latencies: Record<string, number[]> = { listRuns: [], getRun: [], series: [], snapshots: [] };
@@ -98,7 +103,17 @@ const rssAfter = mb();
 const all = Object.values(latencies).flat();
 const line = (o: Record<string, unknown>) => process.stdout.write(JSON.stringify(o) + '\n');
 for (const [method, xs] of Object.entries(latencies)) line({ bench: 'api', method, calls: xs.length, p50ms: pct(xs, 0.5), p95ms: pct(xs, 0.95) });
-line({ bench: 'api', method: 'all', calls: all.length, callsPerSec: Number((all.length / SECONDS).toFixed(1)), p50ms: pct(all, 0.5), p95ms: pct(all, 0.95), errors, clients: CLIENTS, seconds: SECONDS });
+line({
+  bench: 'api',
+  method: 'all',
+  calls: all.length,
+  callsPerSec: Number((all.length / SECONDS).toFixed(1)),
+  p50ms: pct(all, 0.5),
+  p95ms: pct(all, 0.95),
+  errors,
+  clients: CLIENTS,
+  seconds: SECONDS,
+});
 line({ bench: 'sse', probes: sseLatencies.length, events: sseEvents, p50ms: pct(sseLatencies, 0.5), p95ms: pct(sseLatencies, 0.95) });
 line({ bench: 'rss', beforeMB: rssBefore, afterMB: rssAfter, trainingSteps: progress });
 runner.dispose();

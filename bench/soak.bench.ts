@@ -21,7 +21,16 @@ const every = Number(args.every);
 const epochs = 10;
 const config = ExperimentConfig.parse({
   backend: args.backend,
-  task: { task: 'navigation', hidden: Number(args.hidden), placeCells: 64, sequenceLength: 10, batchSize: 20, stepsPerEpoch: Math.ceil(total / epochs), epochs, validationBatches: 2 },
+  task: {
+    task: 'navigation',
+    hidden: Number(args.hidden),
+    placeCells: 64,
+    sequenceLength: 10,
+    batchSize: 20,
+    stepsPerEpoch: Math.ceil(total / epochs),
+    epochs,
+    validationBatches: 2,
+  },
   regularization: { lambda: 0.01 },
   pruning: { target: 0.9 },
 });
@@ -36,7 +45,12 @@ await runExperiment(config, {
     next += every;
     // With --expose-gc (npm run bench:soak sets it) collect first, so heapMB is what is retained.
     (globalThis as { gc?: () => void }).gc?.();
-    const s = { step: e.step, tensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) };
+    const s = {
+      step: e.step,
+      tensors: tf.memory().numTensors,
+      rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+      heapMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+    };
     samples.push(s);
     console.log(JSON.stringify({ bench: 'soak', ...s, elapsedS: Math.round((performance.now() - t0) / 1000) }));
   },
@@ -44,4 +58,17 @@ await runExperiment(config, {
 // The first pruning epoch creates the masks (a fixed set of tensors): compare from the sample after it.
 const first = samples[Math.min(1, samples.length - 1)];
 const last = samples[samples.length - 1];
-console.log(JSON.stringify({ bench: 'soak-verdict', steps: last.step, fromStep: first.step, tensorsFrom: first.tensors, tensorsAtEnd: last.tensors, tensorsMaxAfter: Math.max(...samples.slice(1).map((s) => s.tensors)), rssFromMB: first.rssMB, rssAtEndMB: last.rssMB, rssGrowthMB: last.rssMB - first.rssMB, maxRssMB: Math.max(...samples.map((s) => s.rssMB)) }));
+console.log(
+  JSON.stringify({
+    bench: 'soak-verdict',
+    steps: last.step,
+    fromStep: first.step,
+    tensorsFrom: first.tensors,
+    tensorsAtEnd: last.tensors,
+    tensorsMaxAfter: Math.max(...samples.slice(1).map((s) => s.tensors)),
+    rssFromMB: first.rssMB,
+    rssAtEndMB: last.rssMB,
+    rssGrowthMB: last.rssMB - first.rssMB,
+    maxRssMB: Math.max(...samples.map((s) => s.rssMB)),
+  }),
+);

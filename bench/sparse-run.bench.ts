@@ -25,7 +25,16 @@ const config: ExperimentConfig = args.preset
   ? presetConfig('navigation', args.preset as 'quick')
   : ExperimentConfig.parse({
       backend: 'wasm',
-      task: { task: 'navigation', hidden: Number(args.hidden), placeCells: 512, sequenceLength: 20, batchSize: 200, stepsPerEpoch: Number(args.steps), epochs: Number(args.epochs), validationBatches: 1 },
+      task: {
+        task: 'navigation',
+        hidden: Number(args.hidden),
+        placeCells: 512,
+        sequenceLength: 20,
+        batchSize: 200,
+        stepsPerEpoch: Number(args.steps),
+        epochs: Number(args.epochs),
+        validationBatches: 1,
+      },
       regularization: { lambda: 0.1 },
       pruning: { target: Number(args.target), scope: 'recurrent' },
     });

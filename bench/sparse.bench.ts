@@ -60,7 +60,10 @@ for (const n of args.hidden!.split(',').map(Number)) {
       const x = Float32Array.from({ length: steps * batch * n }, () => rng() - 0.4);
       const h0 = new Float32Array(batch * n);
       const cases: Array<[string, string, () => void]> = [];
-      for (const [maskName, W] of [['local', local], ['random', random]] as const) {
+      for (const [maskName, W] of [
+        ['local', local],
+        ['random', random],
+      ] as const) {
         const xt = tf.tensor2d(x, [steps * batch, n]);
         const h0t = tf.tensor2d(h0, [batch, n]);
         const wt = tf.tensor2d(W, [n, n]);
@@ -75,7 +78,20 @@ for (const n of args.hidden!.split(',').map(Number)) {
         const ms = median(f, reps);
         if (variant.startsWith('dense')) dense[mask] = ms;
         const macs = variant.startsWith('dense') ? steps * batch * n * n : steps * batch * keep;
-        console.log(JSON.stringify({ op: 'elman-forward', hidden: n, batch, steps, sparsity, mask, variant, msPerSequence: +ms.toFixed(2), speedupVsDense: +(dense[mask] / ms).toFixed(2), gflops: +((2 * macs) / (ms / 1000) / 1e9).toFixed(2) }));
+        console.log(
+          JSON.stringify({
+            op: 'elman-forward',
+            hidden: n,
+            batch,
+            steps,
+            sparsity,
+            mask,
+            variant,
+            msPerSequence: +ms.toFixed(2),
+            speedupVsDense: +(dense[mask] / ms).toFixed(2),
+            gflops: +((2 * macs) / (ms / 1000) / 1e9).toFixed(2),
+          }),
+        );
       }
     }
   }

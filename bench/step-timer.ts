@@ -41,7 +41,10 @@ async function step(task: Task, reg: ModuliRegularizer, lambda: number, opt: Ret
   const vars = task.variables();
   const list = Object.values(vars);
   const loss = tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => tf.add(task.trainStep({ phase: 'train', epoch: 0, step: i }).loss, tf.mul(reg.penalty(), lambda)) as tf.Scalar, list);
+    const { value, grads } = tf.variableGrads(
+      () => tf.add(task.trainStep({ phase: 'train', epoch: 0, step: i }).loss, tf.mul(reg.penalty(), lambda)) as tf.Scalar,
+      list,
+    );
     const byKey: Record<string, tf.Tensor> = {};
     for (const [k, v] of Object.entries(vars)) byKey[k] = grads[v.name];
     opt.apply(vars, byKey);
@@ -54,7 +57,10 @@ async function step(task: Task, reg: ModuliRegularizer, lambda: number, opt: Ret
 
 /** Builds the task, runs `warmup` untimed and `steps` timed steps on the active tfjs backend, and disposes it. */
 /** `threads` > 1: the task may use a second thread, as a run with those threads does (navigation's batch prefetch). */
-export async function timeSteps(config: ExperimentConfig, o: { steps: number; warmup: number; threads?: number; prepare?: (task: Task) => void }): Promise<StepTiming> {
+export async function timeSteps(
+  config: ExperimentConfig,
+  o: { steps: number; warmup: number; threads?: number; prepare?: (task: Task) => void },
+): Promise<StepTiming> {
   const task = createTask(config, 'init', { backgroundThread: (o.threads ?? 1) > 1 });
   o.prepare?.(task);
   const reg = new ModuliRegularizer(config.regularization, task.recurrent(), config.seed);

@@ -38,7 +38,9 @@ for (const maxPoints of [500, 2000]) {
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
-  console.log(JSON.stringify({ bench: 'series_query', dbRows: rows, seriesPoints: STEPS, maxPoints, medianMs: +times[15].toFixed(2), p95Ms: +times[28].toFixed(2) }));
+  console.log(
+    JSON.stringify({ bench: 'series_query', dbRows: rows, seriesPoints: STEPS, maxPoints, medianMs: +times[15].toFixed(2), p95Ms: +times[28].toFixed(2) }),
+  );
 }
 const t = performance.now();
 store.listRuns({ limit: 500 });

@@ -42,7 +42,9 @@ async function solo(): Promise<void> {
 
 /** Summed products per second of k processes started together. */
 async function together(k: number): Promise<number> {
-  const children = Array.from({ length: k }, () => spawn(process.execPath, ['bin/run-ts.mjs', 'bench/threads.bench.ts', '--solo', '--seconds', args.seconds!], { stdio: ['pipe', 'pipe', 'inherit'] }));
+  const children = Array.from({ length: k }, () =>
+    spawn(process.execPath, ['bin/run-ts.mjs', 'bench/threads.bench.ts', '--solo', '--seconds', args.seconds!], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  );
   const lines = children.map((c) => {
     const out: string[] = [];
     let buffer = '';
@@ -110,7 +112,10 @@ else {
       const ms = median(() => tf.matMul(a, b).dispose());
       await release();
       const shape = `[${m},${k}]·[${k},${n}]`;
-      print({ probe: 'matMul', shape, threads, ms: +ms.toFixed(2), single: +single.toFixed(2), speedup: +(single / ms).toFixed(2) }, `${shape}: ${single.toFixed(1)} ms on 1 thread, ${ms.toFixed(1)} ms on ${threads} (${(single / ms).toFixed(2)}×)`);
+      print(
+        { probe: 'matMul', shape, threads, ms: +ms.toFixed(2), single: +single.toFixed(2), speedup: +(single / ms).toFixed(2) },
+        `${shape}: ${single.toFixed(1)} ms on 1 thread, ${ms.toFixed(1)} ms on ${threads} (${(single / ms).toFixed(2)}×)`,
+      );
     }
     tf.dispose([a, b]);
   }

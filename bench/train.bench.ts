@@ -64,7 +64,10 @@ function pruneRecurrent(task: Task, sparsity: number, sparse: boolean): boolean 
     const sorted = Float32Array.from(w, Math.abs).sort();
     const threshold = sorted[Math.min(sorted.length - 1, Math.round(sparsity * sorted.length))];
     const mask = Float32Array.from(w, (x) => (Math.abs(x) < threshold ? 0 : 1));
-    const pruned = tf.tensor(Float32Array.from(w, (x, i) => x * mask[i]), m.variable.shape);
+    const pruned = tf.tensor(
+      Float32Array.from(w, (x, i) => x * mask[i]),
+      m.variable.shape,
+    );
     m.variable.assign(pruned);
     pruned.dispose();
     masks.set(m.name, mask);
@@ -141,7 +144,15 @@ for (const backend of args.backend!.split(',')) {
   try {
     for (const hidden of args.hidden!.split(',').map(Number)) {
       const config = args.task === 'language' ? languageConfig(hidden) : navigationConfig(hidden);
-      type Kind = { threads: number; blas: 'native' | 'off'; blasLabel?: string | null; sparsity?: number; sparse?: boolean; used?: boolean; runs: StepTiming[] };
+      type Kind = {
+        threads: number;
+        blas: 'native' | 'off';
+        blasLabel?: string | null;
+        sparsity?: number;
+        sparse?: boolean;
+        used?: boolean;
+        runs: StepTiming[];
+      };
       const modes = backend === 'wasm' ? blasModes : (['off'] as const);
       const kinds: Kind[] = modes.flatMap((blas) =>
         counts.flatMap((threads) => [
@@ -171,7 +182,8 @@ for (const backend of args.backend!.split(',')) {
         const mid = sorted[Math.floor(sorted.length / 2)];
         return repeats > 1 ? { ...mid, msRange: [sorted[0].msPerStep, sorted.at(-1)!.msPerStep] } : mid;
       });
-      const dense = (threads: number, blas: string) => timings[kinds.findIndex((k) => k.threads === threads && k.blas === blas && k.sparsity === undefined)].msPerStep;
+      const dense = (threads: number, blas: string) =>
+        timings[kinds.findIndex((k) => k.threads === threads && k.blas === blas && k.sparsity === undefined)].msPerStep;
       if (args.reference && args.task === 'navigation' && !referenceMs.has(hidden)) {
         const ref = referenceAtItsBest(hidden, Math.max(...counts), { steps, warmup });
         if (ref) referenceMs.set(hidden, ref);
@@ -183,7 +195,17 @@ for (const backend of args.backend!.split(',')) {
         if (kind.sparsity === undefined) {
           const speedup = counts.includes(1) ? { speedup: +(dense(1, kind.blas) / t.msPerStep).toFixed(2) } : {};
           const vsRef = ref ? { referenceMs: ref.msPerStep, referenceSetup: ref.setup, oursOverReference: +(t.msPerStep / ref.msPerStep).toFixed(2) } : {};
-          const line = { task: args.task, hidden, threads: kind.threads, backend, blas: kind.blasLabel ?? 'off', ...t, ...speedup, ...vsRef, ...(backend === 'webgpu' ? { adapter } : {}) };
+          const line = {
+            task: args.task,
+            hidden,
+            threads: kind.threads,
+            backend,
+            blas: kind.blasLabel ?? 'off',
+            ...t,
+            ...speedup,
+            ...vsRef,
+            ...(backend === 'webgpu' ? { adapter } : {}),
+          };
           console.log(
             args.json
               ? JSON.stringify(line)
@@ -195,7 +217,17 @@ for (const backend of args.backend!.split(',')) {
           if (!args.json) console.error(`N=${hidden} ${backend}: no sparse training path here (it needs wasm or cpu and ReLU)`);
           return;
         }
-        const l = { task: args.task, hidden, threads: kind.threads, backend, blas: kind.blasLabel ?? 'off', sparsity: kind.sparsity, sparse: kind.sparse, ...t, ratioToDense: +(t.msPerStep / dense(kind.threads, kind.blas)).toFixed(3) };
+        const l = {
+          task: args.task,
+          hidden,
+          threads: kind.threads,
+          backend,
+          blas: kind.blasLabel ?? 'off',
+          sparsity: kind.sparsity,
+          sparse: kind.sparse,
+          ...t,
+          ratioToDense: +(t.msPerStep / dense(kind.threads, kind.blas)).toFixed(3),
+        };
         console.log(
           args.json
             ? JSON.stringify(l)

@@ -66,7 +66,9 @@ const layerOf = (file) => Object.keys(ALLOWED).find((l) => within(file, l));
 
 /** The file a relative import names, relative to the repository root, with or without its extension. */
 function targetOf(filename, source) {
-  return relative(ROOT, resolve(dirname(filename), source)).split('\\').join('/');
+  return relative(ROOT, resolve(dirname(filename), source))
+    .split('\\')
+    .join('/');
 }
 
 function check(context, node, source) {

@@ -24,8 +24,14 @@ try {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(join(work, 'node_modules'), { recursive: true });
   const src = resolve('node_modules/better-sqlite3');
-  cpSync(src, join(work, 'node_modules/better-sqlite3'), { recursive: true, filter: (p) => !p.startsWith(join(src, 'build') + sep) && p !== join(src, 'build') });
-  writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'electron-native', version: '1.0.0', dependencies: { 'better-sqlite3': want.betterSqlite3 } }));
+  cpSync(src, join(work, 'node_modules/better-sqlite3'), {
+    recursive: true,
+    filter: (p) => !p.startsWith(join(src, 'build') + sep) && p !== join(src, 'build'),
+  });
+  writeFileSync(
+    join(work, 'package.json'),
+    JSON.stringify({ name: 'electron-native', version: '1.0.0', dependencies: { 'better-sqlite3': want.betterSqlite3 } }),
+  );
   process.stderr.write(`building better-sqlite3 ${want.betterSqlite3} for Electron ${want.electron} (${want.platform}-${want.arch})…\n`);
   const { rebuild } = await import('@electron/rebuild');
   await rebuild({ buildPath: work, electronVersion: want.electron, onlyModules: ['better-sqlite3'], force: true });

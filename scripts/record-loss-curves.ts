@@ -11,12 +11,35 @@ import { ExperimentConfig } from '../src-main/schema/experiment';
 const WIKITEXT = resolve(import.meta.dirname, '../../shared/data/wikitext-2');
 
 export const CURVE_CONFIGS = {
-  navigation: { backend: 'wasm', blas: 'off', task: { task: 'navigation', hidden: 32, placeCells: 64, sequenceLength: 10, batchSize: 20, stepsPerEpoch: 15, epochs: 2, validationBatches: 1 }, regularization: { lambda: 0.01 }, pruning: { target: 0.5 } },
-  adding: { backend: 'wasm', blas: 'off', task: { task: 'adding', hidden: 16, sequenceLength: 8, samplesPerEpoch: 240, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 }, pruning: { target: 0.5 } },
+  navigation: {
+    backend: 'wasm',
+    blas: 'off',
+    task: { task: 'navigation', hidden: 32, placeCells: 64, sequenceLength: 10, batchSize: 20, stepsPerEpoch: 15, epochs: 2, validationBatches: 1 },
+    regularization: { lambda: 0.01 },
+    pruning: { target: 0.5 },
+  },
+  adding: {
+    backend: 'wasm',
+    blas: 'off',
+    task: { task: 'adding', hidden: 16, sequenceLength: 8, samplesPerEpoch: 240, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 },
+    pruning: { target: 0.5 },
+  },
   language: {
     backend: 'wasm',
     blas: 'off',
-    task: { task: 'language', corpus: { train: `${WIKITEXT}/valid.txt`, valid: `${WIKITEXT}/test.txt`, test: `${WIKITEXT}/test.txt` }, cell: 'lstm', layers: 1, embeddingSize: 16, hidden: 16, batchSize: 4, bptt: 10, epochs: 2, maxTrainWindows: 12, maxEvalTokens: 400 },
+    task: {
+      task: 'language',
+      corpus: { train: `${WIKITEXT}/valid.txt`, valid: `${WIKITEXT}/test.txt`, test: `${WIKITEXT}/test.txt` },
+      cell: 'lstm',
+      layers: 1,
+      embeddingSize: 16,
+      hidden: 16,
+      batchSize: 4,
+      bptt: 10,
+      epochs: 2,
+      maxTrainWindows: 12,
+      maxEvalTokens: 400,
+    },
     pruning: { target: 0.5 },
   },
 } as const;

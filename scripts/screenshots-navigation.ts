@@ -20,7 +20,9 @@ const store = RunStore.open(join(dir, 'runs.sqlite'));
 const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 2 });
 const server = await startServer({ service: createService(store, runner), events: runner.events, staticDir: join(root, 'out/renderer'), port: 0 });
 const torus = runner.enqueue(presetConfig('navigation', 'quick', { seed: 1, backend: 'wasm' }));
-const permuted = runner.enqueue(presetConfig('navigation', 'quick', { seed: 1, backend: 'wasm', regularization: { penalty: { space: 'torus', permute: true } } }));
+const permuted = runner.enqueue(
+  presetConfig('navigation', 'quick', { seed: 1, backend: 'wasm', regularization: { penalty: { space: 'torus', permute: true } } }),
+);
 process.stderr.write(`training ${torus} (torus) and ${permuted} (permuted), about two minutes…\n`);
 await runner.waitAll();
 

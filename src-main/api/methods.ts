@@ -19,7 +19,13 @@ export const API_METHODS = {
   compareSeries: z.tuple([z.object({ runIds: z.array(runId).min(1).max(50), name: z.string(), maxPoints: z.number().int().min(2).max(100000).default(2000) })]),
   snapshots: z.tuple([runId]),
   snapshot: z.tuple([z.number().int().positive()]),
-  startRuns: z.tuple([z.object({ config: ExperimentConfig, seeds: z.array(ExperimentConfig.shape.seed.unwrap()).min(1).max(100).optional(), priority: z.number().int().default(0) })]),
+  startRuns: z.tuple([
+    z.object({
+      config: ExperimentConfig,
+      seeds: z.array(ExperimentConfig.shape.seed.unwrap()).min(1).max(100).optional(),
+      priority: z.number().int().default(0),
+    }),
+  ]),
   cancelRun: z.tuple([runId]),
   pauseRun: z.tuple([runId]),
   resumeRun: z.tuple([runId]),

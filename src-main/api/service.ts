@@ -31,7 +31,6 @@ export interface AppInfo {
   ownerId: string;
 }
 
-
 export interface ServiceOptions {
   /** Used for runs whose config says backend 'auto' (the desktop app's backend preference). */
   defaultBackend?: Backend;
@@ -49,7 +48,10 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
    * Keyed by the latest snapshot, so a live run is measured again when a new snapshot arrives.
    */
   const structureOf = (runId: string): Promise<MatrixStructure[] | null> => {
-    const last = store.snapshots(runId).filter((s) => s.phase === 'train').at(-1);
+    const last = store
+      .snapshots(runId)
+      .filter((s) => s.phase === 'train')
+      .at(-1);
     if (!last) return Promise.resolve(null);
     return compute.run({ kind: 'runStructure', database: store.path, runId, snapshotId: last.id, nativeBinding: opts.nativeBinding });
   };
@@ -77,7 +79,13 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
     listRuns: (filter) => store.listRuns(filter),
     getRun: (id) => {
       const runId = store.resolveId(id);
-      return { run: store.getRun(runId), epochs: store.epochs(runId), notes: store.notes(runId), series: store.seriesNames(runId), latest: store.latestMetrics(runId) };
+      return {
+        run: store.getRun(runId),
+        epochs: store.epochs(runId),
+        notes: store.notes(runId),
+        series: store.seriesNames(runId),
+        latest: store.latestMetrics(runId),
+      };
     },
     series: (q) => store.series(q.runId, q.name, q.maxPoints),
     compareSeries: (q) => store.compareSeries(q.runIds, q.name, q.maxPoints),
@@ -115,8 +123,7 @@ export function createService(store: RunStore, runner: JobRunner, opts: ServiceO
       const run = store.getRun(exists(id))!;
       return compute.run({ kind: 'penaltyView', spec: run.config.regularization.penalty, n: run.config.task.hidden, seed: layerSeed(run.config.seed, layer) });
     },
-    previewPenalty: (a): Promise<PenaltyView> =>
-      compute.run({ kind: 'penaltyView', spec: a.spec, n: a.n, seed: a.seed }),
+    previewPenalty: (a): Promise<PenaltyView> => compute.run({ kind: 'penaltyView', spec: a.spec, n: a.n, seed: a.seed }),
     /** Locality of the surviving recurrent connections at the end of training (null before the first snapshot). */
     runStructure: (id) => structureOf(exists(id)),
     listStudies: () => listStudies(store),

@@ -104,7 +104,15 @@ export function buildBandOption(bands: Band[], s: BandOptionSettings): Record<st
       ...(s.discreteX ? discreteAxis(gridValues) : {}),
       axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true, ...(s.discreteX ? { customValues: gridValues } : {}) },
     },
-    yAxis: { type: s.logY ? 'log' : 'value', name: s.yName, nameLocation: 'middle', nameGap: CHART_LAYOUT.yNameGap, scale: true, axisLabel: { color: fg, formatter: compactNumber }, nameTextStyle: { color: fg } },
+    yAxis: {
+      type: s.logY ? 'log' : 'value',
+      name: s.yName,
+      nameLocation: 'middle',
+      nameGap: CHART_LAYOUT.yNameGap,
+      scale: true,
+      axisLabel: { color: fg, formatter: compactNumber },
+      nameTextStyle: { color: fg },
+    },
     series,
   };
 }

@@ -47,7 +47,18 @@ export function compactNumber(v: number): string {
  * on the first row, the legend on its own row below it, axis names centred beside their axes, the zoom
  * slider below the x-axis name.
  */
-export const CHART_LAYOUT = { titleTop: 4, legendTop: 26, gridTop: 58, gridLeft: 72, gridRight: 20, gridBottom: 56, xNameGap: 24, yNameGap: 52, sliderHeight: 14, sliderBottom: 4 } as const;
+export const CHART_LAYOUT = {
+  titleTop: 4,
+  legendTop: 26,
+  gridTop: 58,
+  gridLeft: 72,
+  gridRight: 20,
+  gridBottom: 56,
+  xNameGap: 24,
+  yNameGap: 52,
+  sliderHeight: 14,
+  sliderBottom: 4,
+} as const;
 
 /** An x value as a tooltip heads it: steps as integers ("1660", not "1,660.00"), other axes to 4 digits. */
 export function formatX(x: number): string {
@@ -86,14 +97,26 @@ export function buildLineOption(series: PlotSeries[], s: LineOptionSettings): Re
       formatter: (ps: Array<{ marker: string; seriesName: string; value: [number, number] }>) => {
         if (!Array.isArray(ps) || !ps.length) return '';
         const head = `${escapeHtml(s.xName ?? 'step')} ${formatX(ps[0].value[0])}`;
-        return [head, ...ps.map((p) => `${p.marker}${escapeHtml(p.seriesName)} <b>${Number.isFinite(p.value[1]) ? p.value[1].toPrecision(4) : String(p.value[1])}</b>`)].join('<br/>');
+        return [
+          head,
+          ...ps.map((p) => `${p.marker}${escapeHtml(p.seriesName)} <b>${Number.isFinite(p.value[1]) ? p.value[1].toPrecision(4) : String(p.value[1])}</b>`),
+        ].join('<br/>');
       },
     },
     legend: { type: 'scroll', top: L.legendTop, left: 8, right: 8, textStyle: { color: fg } },
     grid: { left: L.gridLeft, right: L.gridRight, top: L.gridTop, bottom: L.gridBottom },
     dataZoom: [{ type: 'inside' }, { type: 'slider', height: L.sliderHeight, bottom: L.sliderBottom }],
     // The x axis ends at the data (a 2,600-step run is not drawn to 3,000).
-    xAxis: { type: 'value', name: s.xName ?? 'step', nameLocation: 'middle', nameGap: L.xNameGap, min: 'dataMin', max: 'dataMax', axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true }, nameTextStyle: { color: fg } },
+    xAxis: {
+      type: 'value',
+      name: s.xName ?? 'step',
+      nameLocation: 'middle',
+      nameGap: L.xNameGap,
+      min: 'dataMin',
+      max: 'dataMax',
+      axisLabel: { color: fg, formatter: compactNumber, hideOverlap: true },
+      nameTextStyle: { color: fg },
+    },
     yAxis: {
       type: s.logY ? 'log' : 'value',
       name: s.yName,

@@ -11,7 +11,12 @@ export interface DistanceProfile {
 
 /** Kept fraction per distance bin over the overall kept fraction, at bin centres (empty bins left out). */
 export function profileSeries(name: string, p: DistanceProfile): PlotSeries {
-  const total = p.kept.reduce((a, b) => a + b, 0) / Math.max(1, p.pairs.reduce((a, b) => a + b, 0));
+  const total =
+    p.kept.reduce((a, b) => a + b, 0) /
+    Math.max(
+      1,
+      p.pairs.reduce((a, b) => a + b, 0),
+    );
   const steps: number[] = [];
   const values: number[] = [];
   p.pairs.forEach((pairs, b) => {

@@ -101,7 +101,10 @@ export function buildConfig(flags: ConfigFlags): ExperimentConfig {
   }
   // A config file alone is complete (schema defaults fill the rest); with --preset, or without a file, the
   // preset is the base and the file merges into it field by field.
-  const base = flags.config && !flags.preset ? {} : (presetConfig(taskName as TaskName, (flags.preset ?? 'quick') as PresetName, {}) as unknown as Record<string, unknown>);
+  const base =
+    flags.config && !flags.preset
+      ? {}
+      : (presetConfig(taskName as TaskName, (flags.preset ?? 'quick') as PresetName, {}) as unknown as Record<string, unknown>);
   let merged: Record<string, unknown>;
   try {
     merged = deepMerge(base, file);

@@ -10,7 +10,16 @@ export function toCsv(header: string[], rows: Array<Array<string | number>>): st
 export function toTable(header: string[], rows: Array<Array<string | number>>): string {
   const all = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, c) => Math.max(...all.map((r) => String(r[c]).length)));
-  return all.map((r) => r.map((v, c) => String(v).padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    all
+      .map((r) =>
+        r
+          .map((v, c) => String(v).padEnd(widths[c]))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export function matrixCsv(values: ArrayLike<number>, rows: number, cols: number, digits = 6): string {

@@ -5,7 +5,12 @@
 // every worker left is killed and its run recorded as 'interrupted'.
 import type { JobRunner } from '../jobs/runner';
 
-export function installGracefulStop(runner: JobRunner, cleanup: () => Promise<void> | void, out: NodeJS.WritableStream = process.stderr, deadlineMs = 60_000): void {
+export function installGracefulStop(
+  runner: JobRunner,
+  cleanup: () => Promise<void> | void,
+  out: NodeJS.WritableStream = process.stderr,
+  deadlineMs = 60_000,
+): void {
   // A closed terminal must not turn a clean shutdown into an EPIPE crash.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   let stopping = false;
@@ -17,7 +22,13 @@ export function installGracefulStop(runner: JobRunner, cleanup: () => Promise<vo
     stopping = true;
     const running = runner.runningIds().length;
     out.write(`\n${signal}: pausing ${running} running run(s) at a checkpoint (press Ctrl-C again to exit at once)\n`);
-    setTimeout(() => runner.killAll(`the process was stopping and the worker did not pause within ${Math.round(deadlineMs / 1000)} s; the run resumes from its last checkpoint`), deadlineMs).unref();
+    setTimeout(
+      () =>
+        runner.killAll(
+          `the process was stopping and the worker did not pause within ${Math.round(deadlineMs / 1000)} s; the run resumes from its last checkpoint`,
+        ),
+      deadlineMs,
+    ).unref();
     void runner
       .pauseAll()
       .then(async (ids) => {

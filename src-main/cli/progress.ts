@@ -18,14 +18,20 @@ export function progressReporter(primaryMetric: () => string, quiet: boolean): (
   const tty = process.stderr.isTTY && !quiet;
   const bar = tty
     ? new cliProgress.SingleBar(
-        { format: ' {bar} {percentage}% | step {value}/{total} | ETA {etaText} | {phase} epoch {epoch} | loss {loss}', hideCursor: true, stream: process.stderr },
+        {
+          format: ' {bar} {percentage}% | step {value}/{total} | ETA {etaText} | {phase} epoch {epoch} | loss {loss}',
+          hideCursor: true,
+          stream: process.stderr,
+        },
         cliProgress.Presets.shades_classic,
       )
     : null;
   let started = false;
   return (e) => {
     if (e.type === 'started') {
-      process.stderr.write(`backend: ${e.backend.active}${e.backend.gpu ? ' (CUDA)' : ''}${e.backend.blas ? ` + ${e.backend.blas}` : ''}${e.backend.threads ? `, ${e.backend.threads} thread${e.backend.threads === 1 ? '' : 's'}` : ''}${e.backend.notices.length ? ` — ${e.backend.notices.join('; ')}` : ''}\n`);
+      process.stderr.write(
+        `backend: ${e.backend.active}${e.backend.gpu ? ' (CUDA)' : ''}${e.backend.blas ? ` + ${e.backend.blas}` : ''}${e.backend.threads ? `, ${e.backend.threads} thread${e.backend.threads === 1 ? '' : 's'}` : ''}${e.backend.notices.length ? ` — ${e.backend.notices.join('; ')}` : ''}\n`,
+      );
       process.stderr.write(`parameters: ${e.parameters}, steps: ${e.totalSteps}${e.resumedAt ? `, resuming at step ${e.resumedAt}` : ''}\n`);
       bar?.start(e.totalSteps, e.resumedAt, { etaText: '?', phase: '', epoch: 0, loss: '–' });
       started = true;

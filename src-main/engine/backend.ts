@@ -112,4 +112,3 @@ export async function selectBackend(requested: Backend = 'auto'): Promise<Backen
   }
   throw new Error(`no TensorFlow.js backend could be initialised: ${notices.join('; ')}`);
 }
-

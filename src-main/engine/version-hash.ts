@@ -23,10 +23,16 @@ function sourceFiles(root: string, dir: string): string[] {
 
 /** 'e' + the first 12 hex digits of SHA-256 over the engine sources under `srcMain` (paths and contents). */
 export function engineSourceHash(srcMain: string): string {
-  const files = [...ENGINE_DIRS.flatMap((d) => sourceFiles(srcMain, d)), ...SCHEMA_FILES].map((f) => relative(srcMain, join(srcMain, f)).split(sep).join('/')).sort();
+  const files = [...ENGINE_DIRS.flatMap((d) => sourceFiles(srcMain, d)), ...SCHEMA_FILES]
+    .map((f) => relative(srcMain, join(srcMain, f)).split(sep).join('/'))
+    .sort();
   const hash = createHash('sha256');
   for (const f of files) {
-    hash.update(f).update('\0').update(readFileSync(join(srcMain, f))).update('\0');
+    hash
+      .update(f)
+      .update('\0')
+      .update(readFileSync(join(srcMain, f)))
+      .update('\0');
   }
   return `e${hash.digest('hex').slice(0, 12)}`;
 }

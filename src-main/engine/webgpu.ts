@@ -124,15 +124,24 @@ async function probeInChild(): Promise<Probe> {
     return { adapter: null, reason: `the webgpu package could not be found (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` };
   }
   return new Promise((done) => {
-    execFile(process.execPath, ['--input-type=module', '-e', CHILD_PROBE, entry], { timeout: 30_000, encoding: 'utf8', env: { XDG_RUNTIME_DIR: tmpdir(), ...process.env } }, (error, stdout) => {
-      if (error) return done({ adapter: null, reason: `the WebGPU probe failed (${error.message.split('\n')[0].slice(0, 160)})` });
-      try {
-        const a = JSON.parse(stdout) as { info?: Record<string, unknown>; isFallbackAdapter?: boolean } | null;
-        done(a ? { adapter: describeAdapter(a), reason: '' } : { adapter: null, reason: 'no WebGPU adapter found (no Vulkan/Metal/D3D12 GPU driver usable by Dawn)' });
-      } catch {
-        done({ adapter: null, reason: `the WebGPU probe printed no answer (${stdout.slice(0, 120)})` });
-      }
-    });
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', CHILD_PROBE, entry],
+      { timeout: 30_000, encoding: 'utf8', env: { XDG_RUNTIME_DIR: tmpdir(), ...process.env } },
+      (error, stdout) => {
+        if (error) return done({ adapter: null, reason: `the WebGPU probe failed (${error.message.split('\n')[0].slice(0, 160)})` });
+        try {
+          const a = JSON.parse(stdout) as { info?: Record<string, unknown>; isFallbackAdapter?: boolean } | null;
+          done(
+            a
+              ? { adapter: describeAdapter(a), reason: '' }
+              : { adapter: null, reason: 'no WebGPU adapter found (no Vulkan/Metal/D3D12 GPU driver usable by Dawn)' },
+          );
+        } catch {
+          done({ adapter: null, reason: `the WebGPU probe printed no answer (${stdout.slice(0, 120)})` });
+        }
+      },
+    );
   });
 }
 

@@ -80,7 +80,10 @@ export class ComputePool {
         if (err) reject(err);
         else resolve(value);
       };
-      const timer = setTimeout(() => finish(new Error(`computation '${job.kind}' took longer than ${(this.opts.timeoutMs ?? 180_000) / 1000} s`)), this.opts.timeoutMs ?? 180_000);
+      const timer = setTimeout(
+        () => finish(new Error(`computation '${job.kind}' took longer than ${(this.opts.timeoutMs ?? 180_000) / 1000} s`)),
+        this.opts.timeoutMs ?? 180_000,
+      );
       host.onMessage((raw) => {
         const m = Reply.safeParse(raw);
         if (!m.success) return;

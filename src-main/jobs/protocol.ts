@@ -24,7 +24,13 @@ export const HostToWorker = z.discriminatedUnion('type', [
 export type HostToWorker = z.input<typeof HostToWorker>;
 
 export const ComputeJob = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('penaltyView'), spec: PenaltySpec, n: z.number().int().positive().max(65536), seed: z.number().int().min(0), maxCN: z.number().int().min(0).max(4096).optional() }),
+  z.object({
+    kind: z.literal('penaltyView'),
+    spec: PenaltySpec,
+    n: z.number().int().positive().max(65536),
+    seed: z.number().int().min(0),
+    maxCN: z.number().int().min(0).max(4096).optional(),
+  }),
   /** Import a run bundle into a database (the desktop app does it off the main process). */
   z.object({ kind: z.literal('importBundle'), file: z.string(), database: z.string(), nativeBinding: z.string().optional() }),
   /** Structure of a run's pruned recurrent weights at a snapshot (read from the database). */
@@ -61,17 +67,41 @@ export const TrainingEventSchema = z.discriminatedUnion('type', [
     resumedAt: anyNumber,
   }),
   z.object({ type: z.literal('metrics'), phase, epoch: anyNumber, step: anyNumber, values: metrics }),
-  z.object({ type: z.literal('epoch'), phase, epoch: anyNumber, step: anyNumber, pruneAmount: anyNumber, threshold: anyNumber, sparsity, valid: metrics, learningRate: anyNumber }),
+  z.object({
+    type: z.literal('epoch'),
+    phase,
+    epoch: anyNumber,
+    step: anyNumber,
+    pruneAmount: anyNumber,
+    threshold: anyNumber,
+    sparsity,
+    valid: metrics,
+    learningRate: anyNumber,
+  }),
   z.object({
     type: z.literal('snapshot'),
     phase,
     epoch: anyNumber,
     step: anyNumber,
-    matrices: z.array(z.object({ name: z.string(), rows: anyNumber, cols: anyNumber, gates: anyNumber, weights: f32, mask: f32.nullable(), order: z.instanceof(Int32Array) })),
+    matrices: z.array(
+      z.object({ name: z.string(), rows: anyNumber, cols: anyNumber, gates: anyNumber, weights: f32, mask: f32.nullable(), order: z.instanceof(Int32Array) }),
+    ),
   }),
   z.object({ type: z.literal('progress'), phase, epoch: anyNumber, step: anyNumber, totalSteps: anyNumber, elapsedMs: anyNumber, etaMs: anyNumber.nullable() }),
   z.object({ type: z.literal('checkpoint'), phase, epoch: anyNumber, step: anyNumber, bytes: z.instanceof(Uint8Array) }),
-  z.object({ type: z.literal('finished'), result: z.object({ test: metrics, endpoint: metrics.optional(), lottery: metrics.optional(), baselines: metrics, sparsity, steps: anyNumber, diverged: z.boolean(), wallMs: anyNumber }) }),
+  z.object({
+    type: z.literal('finished'),
+    result: z.object({
+      test: metrics,
+      endpoint: metrics.optional(),
+      lottery: metrics.optional(),
+      baselines: metrics,
+      sparsity,
+      steps: anyNumber,
+      diverged: z.boolean(),
+      wallMs: anyNumber,
+    }),
+  }),
   z.object({ type: z.literal('stopped'), reason: z.enum(['paused', 'cancelled']), step: anyNumber }),
 ]);
 
@@ -81,7 +111,17 @@ export const SpooledEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('snapshot'),
     ...phaseNumber,
-    matrices: z.array(z.object({ name: z.string(), rows: z.number().int().positive(), cols: z.number().int().positive(), gates: z.number().int().positive(), weightBytes: z.number().int().min(0), maskBytes: z.number().int().min(0), orderBytes: z.number().int().min(0) })),
+    matrices: z.array(
+      z.object({
+        name: z.string(),
+        rows: z.number().int().positive(),
+        cols: z.number().int().positive(),
+        gates: z.number().int().positive(),
+        weightBytes: z.number().int().min(0),
+        maskBytes: z.number().int().min(0),
+        orderBytes: z.number().int().min(0),
+      }),
+    ),
   }),
 ]);
 

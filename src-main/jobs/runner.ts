@@ -21,7 +21,6 @@ import type { WorkerHost, WorkerHostFactory } from './host';
 import { WorkerToHost, type HostToWorker } from './protocol';
 import { clearSpool, removeDeadSpools, SPOOL_PREFIX, unspoolEvent } from './spool';
 
-
 /** How long a worker may be silent before it has started training (tfjs, backend and task loading). */
 const STARTUP_SILENCE_MS = 60_000;
 export interface RunnerOptions {
@@ -324,7 +323,12 @@ export class JobRunner {
         seen.add(r.id);
         if (this.foreign.get(r.id) === r.progressStep) continue;
         this.foreign.set(r.id, r.progressStep);
-        this.events.publish({ runId: r.id, type: 'progress', foreign: true, event: { type: 'progress', phase: 'train', epoch: 0, step: r.progressStep, totalSteps: 0, elapsedMs: 0, etaMs: r.etaMs } });
+        this.events.publish({
+          runId: r.id,
+          type: 'progress',
+          foreign: true,
+          event: { type: 'progress', phase: 'train', epoch: 0, step: r.progressStep, totalSteps: 0, elapsedMs: 0, etaMs: r.etaMs },
+        });
       }
       for (const id of this.foreign.keys()) {
         if (seen.has(id)) continue;
@@ -360,7 +364,18 @@ export class JobRunner {
     const host = this.opts.createHost();
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => (resolveDone = r));
-    const active: Active = { host, recorder, done, cancelRequested: false, killTimer: null, lastHeard: Date.now(), longestSilence: 0, pauseRequestedAt: null, hung: null, training: false };
+    const active: Active = {
+      host,
+      recorder,
+      done,
+      cancelRequested: false,
+      killTimer: null,
+      lastHeard: Date.now(),
+      longestSilence: 0,
+      pauseRequestedAt: null,
+      hung: null,
+      training: false,
+    };
     this.active.set(runId, active);
     let readyPending = true;
     const readyTimer = setTimeout(() => {
@@ -395,7 +410,15 @@ export class JobRunner {
       if (msg.type === 'ready') {
         clearTimeout(readyTimer);
         readyPending = false;
-        host.send({ type: 'start', runId, config: run.config, resume, metricsEvery: this.opts.metricsEvery ?? 5, spoolDir: this.spoolDir, autoThreads: this.autoThreads() } satisfies HostToWorker);
+        host.send({
+          type: 'start',
+          runId,
+          config: run.config,
+          resume,
+          metricsEvery: this.opts.metricsEvery ?? 5,
+          spoolDir: this.spoolDir,
+          autoThreads: this.autoThreads(),
+        } satisfies HostToWorker);
         return;
       }
       if (msg.type === 'error') {
@@ -433,7 +456,11 @@ export class JobRunner {
    * After a worker exits: waits until everything it sent is recorded (a database locked by another process
    * delays this, never loses it), then records how the run ended if the worker did not say so itself.
    */
-  private async recordExit(runId: string, active: Active, exit: { code: number | null; signal: string | null; workerError: () => string | null; recordingFailed: () => boolean }): Promise<void> {
+  private async recordExit(
+    runId: string,
+    active: Active,
+    exit: { code: number | null; signal: string | null; workerError: () => string | null; recordingFailed: () => boolean },
+  ): Promise<void> {
     const { store } = this.opts;
     const { recorder } = active;
     try {
@@ -447,7 +474,10 @@ export class JobRunner {
         ? { status: 'interrupted', error: active.hung }
         : active.cancelRequested && !exit.recordingFailed()
           ? { status: 'cancelled', error: null }
-          : { status: 'failed', error: exit.workerError() ?? (exit.signal ? `worker process killed by ${exit.signal}` : `worker process exited with code ${exit.code}`) };
+          : {
+              status: 'failed',
+              error: exit.workerError() ?? (exit.signal ? `worker process killed by ${exit.signal}` : `worker process exited with code ${exit.code}`),
+            };
       try {
         recorder.finish(final.status, final.error);
         await recorder.settled();

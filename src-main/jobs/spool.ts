@@ -47,7 +47,15 @@ export function spoolEvent(e: TrainingEvent, dir: string, runId: string): Spoole
     const parts: ArrayBufferView[] = [];
     const matrices = e.matrices.map((m) => {
       parts.push(m.weights, ...(m.mask ? [m.mask] : []), m.order);
-      return { name: m.name, rows: m.rows, cols: m.cols, gates: m.gates, weightBytes: m.weights.byteLength, maskBytes: m.mask?.byteLength ?? 0, orderBytes: m.order.byteLength };
+      return {
+        name: m.name,
+        rows: m.rows,
+        cols: m.cols,
+        gates: m.gates,
+        weightBytes: m.weights.byteLength,
+        maskBytes: m.mask?.byteLength ?? 0,
+        orderBytes: m.order.byteLength,
+      };
     });
     const file = writeAtomically(dir, `${runId}-${process.pid}-${++sequence}.snap`, parts.map(bytesOf));
     return { type: 'snapshot', phase: e.phase, epoch: e.epoch, step: e.step, file, matrices };

@@ -43,7 +43,12 @@ export function extendStudy(store: RunStore, runner: JobRunner, idOrPrefix: stri
   const existing = new Set(before.map((r) => `${r.cell}\u0000${r.seed}`));
   const runIds = store.transaction(() => {
     store.studies.updateSpec(info.id, spec);
-    return enqueueCellRuns(store, runner, info.id, runs.filter((r) => !existing.has(`${r.cell}\u0000${r.seed}`)));
+    return enqueueCellRuns(
+      store,
+      runner,
+      info.id,
+      runs.filter((r) => !existing.has(`${r.cell}\u0000${r.seed}`)),
+    );
   });
   return { studyId: info.id, runIds };
 }

@@ -6,7 +6,6 @@ import { HostToWorker, type ComputeJobParsed, type WorkerToHost } from './protoc
 import { spoolEvent } from './spool';
 import { penaltyView } from '../engine/geometry/view';
 
-
 interface Channel {
   send(msg: WorkerToHost): void;
   onMessage(cb: (msg: unknown) => void): void;
@@ -21,7 +20,12 @@ interface ParentPort {
 
 function channel(): Channel {
   const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-  if (parentPort) return { send: (m) => parentPort.postMessage(m), onMessage: (cb) => parentPort.on('message', (e) => cb(e.data)), drained: () => new Promise((r) => setImmediate(r)) };
+  if (parentPort)
+    return {
+      send: (m) => parentPort.postMessage(m),
+      onMessage: (cb) => parentPort.on('message', (e) => cb(e.data)),
+      drained: () => new Promise((r) => setImmediate(r)),
+    };
   if (!process.send) throw new Error('worker.ts must be started by a job host (no IPC channel)');
   // A host killed outright (kill -9) cannot stop us: without a parent nobody records our work, so stop too.
   // The run stays 'running' in the database and becomes 'interrupted' (resumable) when the host restarts.

@@ -26,7 +26,10 @@ export interface GuardedApp {
   on(event: 'web-contents-created', listener: (event: unknown, contents: GuardedContents) => void): unknown;
 }
 
-export function guardContents(contents: GuardedContents, o: { devUrl?: string; openExternal: (url: string) => void; allowedExternal: readonly RegExp[] }): void {
+export function guardContents(
+  contents: GuardedContents,
+  o: { devUrl?: string; openExternal: (url: string) => void; allowedExternal: readonly RegExp[] },
+): void {
   contents.setWindowOpenHandler(({ url }) => {
     if (o.allowedExternal.some((r) => r.test(url))) o.openExternal(url);
     return { action: 'deny' };

@@ -31,7 +31,10 @@ const ALLOWED_EXTERNAL = [/^https:\/\/arxiv\.org\//, /^https:\/\/github\.com\/ma
 const PAPER_URL = 'https://arxiv.org/abs/2406.06290';
 
 function createWindow(stateFile: string): BrowserWindow {
-  const bounds = restoreBounds(loadWindowState(stateFile), screen.getAllDisplays().map((d) => d.workArea));
+  const bounds = restoreBounds(
+    loadWindowState(stateFile),
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
   const win = new BrowserWindow({
     ...(bounds ?? DEFAULT_SIZE),
     title: 'Moduli Workbench',
@@ -109,7 +112,8 @@ else {
           newExperiment: () => toRenderer('new-experiment'),
           toggleTheme: () => toRenderer('toggle-theme'),
           importBundle: () => {
-            const [file] = dialog.showOpenDialogSync({ title: 'Import runs', filters: [{ name: 'Run bundles', extensions: ['mwb'] }], properties: ['openFile'] }) ?? [];
+            const [file] =
+              dialog.showOpenDialogSync({ title: 'Import runs', filters: [{ name: 'Run bundles', extensions: ['mwb'] }], properties: ['openFile'] }) ?? [];
             if (!file) return;
             // Decompressing, validating and writing a bundle takes seconds for large runs: in a utility process.
             compute
@@ -121,12 +125,29 @@ else {
               .catch((e: unknown) => dialog.showErrorBox('Import failed', (e as Error).message));
           },
           exportAllRuns: () => {
-            const file = dialog.showSaveDialogSync({ title: 'Export all runs', defaultPath: 'runs.mwb', filters: [{ name: 'Run bundles', extensions: ['mwb'] }] });
+            const file = dialog.showSaveDialogSync({
+              title: 'Export all runs',
+              defaultPath: 'runs.mwb',
+              filters: [{ name: 'Run bundles', extensions: ['mwb'] }],
+            });
             // The save dialog asked before replacing a file; the database itself is never a valid target.
-            if (file) writeOutputFile(file, exportBundle(store, store.listRuns({ limit: 10000 }).map((r) => r.id)), { overwrite: true, protect: [store.path] });
+            if (file)
+              writeOutputFile(
+                file,
+                exportBundle(
+                  store,
+                  store.listRuns({ limit: 10000 }).map((r) => r.id),
+                ),
+                { overwrite: true, protect: [store.path] },
+              );
           },
           openDatabase: () => {
-            const [file] = dialog.showOpenDialogSync({ title: 'Open run database', filters: [{ name: 'SQLite', extensions: ['sqlite', 'db'] }], properties: ['openFile', 'promptToCreate'] }) ?? [];
+            const [file] =
+              dialog.showOpenDialogSync({
+                title: 'Open run database',
+                filters: [{ name: 'SQLite', extensions: ['sqlite', 'db'] }],
+                properties: ['openFile', 'promptToCreate'],
+              }) ?? [];
             if (!file) return;
             saveSettings(settingsFile, { ...settings, databasePath: file });
             app.relaunch();
@@ -161,7 +182,14 @@ else {
       const running = runner.runningIds();
       if (!running.length) return;
       event.preventDefault();
-      const answer = dialog.showMessageBoxSync({ type: 'question', message: QUIT_DIALOG.message, detail: QUIT_DIALOG.detail, buttons: [...QUIT_DIALOG.buttons], defaultId: 0, cancelId: 2 });
+      const answer = dialog.showMessageBoxSync({
+        type: 'question',
+        message: QUIT_DIALOG.message,
+        detail: QUIT_DIALOG.detail,
+        buttons: [...QUIT_DIALOG.buttons],
+        defaultId: 0,
+        cancelId: 2,
+      });
       const plan = planQuit(running, choiceFromButton(answer));
       if (!plan.quit) return;
       plan.pause.forEach((id) => runner.pause(id));

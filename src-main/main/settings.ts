@@ -43,7 +43,10 @@ export function loadSettings(file: string): { settings: Settings; notice: string
     return { settings: parsed, notice: null };
   } catch (e) {
     renameSync(file, `${file}.bad`);
-    return { settings: Settings.parse({ version: SETTINGS_VERSION }), notice: `settings file was unreadable (${(e as Error).message.split('\n')[0]}); kept as ${file}.bad, using defaults` };
+    return {
+      settings: Settings.parse({ version: SETTINGS_VERSION }),
+      notice: `settings file was unreadable (${(e as Error).message.split('\n')[0]}); kept as ${file}.bad, using defaults`,
+    };
   }
 }
 

@@ -21,4 +21,3 @@ const api = {
 };
 
 contextBridge.exposeInMainWorld('moduli', api);
-

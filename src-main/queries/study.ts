@@ -139,7 +139,10 @@ export function studyResults(store: RunStore, idOrPrefix: string, o: { structure
       sparsity: r.finalSparsity,
       perMatrix: s.perMatrix ?? {},
       keptLengthRatio: s.locality ?? null,
-      validByEpoch: store.epochs(r.id).filter((e) => e.phase === 'train').map((e) => e.valid[primary] ?? NaN),
+      validByEpoch: store
+        .epochs(r.id)
+        .filter((e) => e.phase === 'train')
+        .map((e) => e.valid[primary] ?? NaN),
       wallSeconds: r.result ? r.result.wallMs / 1000 : null,
       config: r.config,
     };
@@ -149,7 +152,16 @@ export function studyResults(store: RunStore, idOrPrefix: string, o: { structure
 export interface StudyDetail {
   info: StudyInfo;
   primary: string;
-  runs: Array<{ id: string; cell: string; seed: number; status: string; progress: number; etaMs: number | null; finalMetric: number | null; finalSparsity: number | null }>;
+  runs: Array<{
+    id: string;
+    cell: string;
+    seed: number;
+    status: string;
+    progress: number;
+    etaMs: number | null;
+    finalMetric: number | null;
+    finalSparsity: number | null;
+  }>;
   cells: CellSummary[];
   /** The authors' numbers and a verdict per claim of the paper (engine/study/paper.ts). */
   paper: PaperComparison;
@@ -201,28 +213,50 @@ export function studyFigures(store: RunStore, idOrPrefix: string, o: { bins?: nu
   const of = (cell: string) => runs.filter((r) => r.cell === cell);
   const axis = numericAxis(cells);
   // The same per-cell final values the report tests (finished, not diverged, finite).
-  const finalValues = axis ? new Map(summarizeStudy(reportRows(store, study, false), primary).map((c) => [c.cell, c.metric.values])) : new Map<string, number[]>();
+  const finalValues = axis
+    ? new Map(summarizeStudy(reportRows(store, study, false), primary).map((c) => [c.cell, c.metric.values]))
+    : new Map<string, number[]>();
   const arms = [...new Set(cells.map((c) => splitCell(c).arm))];
   const structureOf = structureResolver(store, o.structure);
   const groups = [...new Set(cells.map((c) => splitCell(c).group))];
-  const epochCurve = (r: StudyRunRecord) => store.epochs(r.id).map((e) => ({ phase: e.phase, epoch: e.epoch, sparsity: e.sparsity.global, metric: e.valid[primary] }));
+  const epochCurve = (r: StudyRunRecord) =>
+    store.epochs(r.id).map((e) => ({ phase: e.phase, epoch: e.epoch, sparsity: e.sparsity.global, metric: e.valid[primary] }));
   const profilesOf = (cell: string) =>
     of(cell)
       .filter((r) => r.status === 'finished')
-      .flatMap((r) => structureOf?.(r.id)?.slice(0, 1).map((m) => m.distanceProfile) ?? []);
+      .flatMap(
+        (r) =>
+          structureOf?.(r.id)
+            ?.slice(0, 1)
+            .map((m) => m.distanceProfile) ?? [],
+      );
   return {
     primary,
     metricVsSparsity: cells.map((cell) => metricVsSparsity(cell, of(cell).map(epochCurve))),
-    trainingLoss: cells.map((cell) => binnedCurves(cell, of(cell).map((r) => store.series(r.id, 'loss', 100_000)), o.bins ?? 100)),
+    trainingLoss: cells.map((cell) =>
+      binnedCurves(
+        cell,
+        of(cell).map((r) => store.series(r.id, 'loss', 100_000)),
+        o.bins ?? 100,
+      ),
+    ),
     metricVsAxis: axis
       ? {
           axis: axis.axis,
-          bands: arms.map((arm) => metricVsAxis(arm, cells.filter((c) => splitCell(c).arm === arm).map((c) => ({ x: axis.valueOf(c), values: finalValues.get(c) ?? [] })))),
+          bands: arms.map((arm) =>
+            metricVsAxis(
+              arm,
+              cells.filter((c) => splitCell(c).arm === arm).map((c) => ({ x: axis.valueOf(c), values: finalValues.get(c) ?? [] })),
+            ),
+          ),
         }
       : null,
     // The first recurrent layer's profile (a multi-layer language model shows layer 0).
     distanceProfiles: structureOf
-      ? groups.map((group) => ({ group, bands: cells.filter((c) => splitCell(c).group === group).map((cell) => distanceProfileBand(splitCell(cell).arm, profilesOf(cell))) }))
+      ? groups.map((group) => ({
+          group,
+          bands: cells.filter((c) => splitCell(c).group === group).map((cell) => distanceProfileBand(splitCell(cell).arm, profilesOf(cell))),
+        }))
       : [],
   };
 }

@@ -54,10 +54,7 @@ export const LanguageTask = z.strictObject({
   epochs: positiveInt.default(15),
   maxTrainWindows: positiveInt.optional().describe('cap on BPTT windows per epoch (quick runs)'),
   maxEvalTokens: positiveInt.optional().describe('cap on evaluation tokens per split (quick runs)'),
-  plainL1OnInputs: z
-    .boolean()
-    .default(true)
-    .describe('the reference also adds λ·mean|W| on W_ih, embedding and decoder (docs/method.md §3)'),
+  plainL1OnInputs: z.boolean().default(true).describe('the reference also adds λ·mean|W| on W_ih, embedding and decoder (docs/method.md §3)'),
 });
 
 export const AddingTask = z.strictObject({
@@ -104,7 +101,10 @@ export function primaryMetricOf(task: string): string {
 export const Regularization = z.strictObject({
   penalty: PenaltySpec.default(PenaltySpec.parse({})),
   lambda: z.number().min(0).default(0.1).describe('λ, the penalty coefficient (the reference calls it weight_decay)'),
-  power: z.union([z.literal(1), z.literal(2)]).default(1).describe('p in |W|^p'),
+  power: z
+    .union([z.literal(1), z.literal(2)])
+    .default(1)
+    .describe('p in |W|^p'),
   learnEmbedding: z.boolean().default(false).describe('learn the embedding end to end (C rebuilt every step)'),
   // Size scaling of λ (docs/studies/lambda-across-sizes.md): the reference uses λ as given at every N (exponent 0).
   lambdaExponent: z
@@ -112,7 +112,9 @@ export const Regularization = z.strictObject({
     .min(0)
     .max(3)
     .default(0)
-    .describe('k in λ_eff = λ·(N/lambdaReferenceN)^k; 0 (the reference) uses λ as given at every hidden size N; 2 makes the penalty a sum normalised by lambdaReferenceN²'),
+    .describe(
+      'k in λ_eff = λ·(N/lambdaReferenceN)^k; 0 (the reference) uses λ as given at every hidden size N; 2 makes the penalty a sum normalised by lambdaReferenceN²',
+    ),
   lambdaReferenceN: positiveInt.default(128).describe('the hidden size at which λ_eff = λ when lambdaExponent > 0'),
 });
 export type Regularization = z.infer<typeof Regularization>;
@@ -120,7 +122,10 @@ export type Regularization = z.infer<typeof Regularization>;
 /**
  * The λ a run trains with: λ·(N/N_ref)^k. Configs stored before these fields existed have neither: λ as given.
  */
-export function effectiveLambda(r: Pick<Regularization, 'lambda'> & Partial<Pick<Regularization, 'lambdaExponent' | 'lambdaReferenceN'>>, hidden: number): number {
+export function effectiveLambda(
+  r: Pick<Regularization, 'lambda'> & Partial<Pick<Regularization, 'lambdaExponent' | 'lambdaReferenceN'>>,
+  hidden: number,
+): number {
   const k = r.lambdaExponent ?? 0;
   return k === 0 ? r.lambda : r.lambda * (hidden / (r.lambdaReferenceN ?? hidden)) ** k;
 }
@@ -176,7 +181,13 @@ export const Blas = z.enum(BLAS_SETTINGS);
 
 export const ExperimentConfig = z.strictObject({
   name: z.string().max(200).default(''),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(1).describe('random seed: weights, data, embedding and permutation'),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1)
+    .describe('random seed: weights, data, embedding and permutation'),
   task: TaskConfig,
   regularization: Regularization.default(Regularization.parse({})),
   pruning: Pruning.default(Pruning.parse({})),

@@ -61,7 +61,13 @@ export function fieldInfo(path: string, root: z.ZodType = ExperimentConfig): Fie
   }
   const d = defOf(s);
   const integer = d.checks?.some((c) => c._zod.def.check === 'number_format' && /int/.test(c._zod.def.format ?? '')) ?? false;
-  const kinds: Record<string, FieldInfo['kind']> = { number: integer ? 'integer' : 'number', boolean: 'boolean', string: 'string', enum: 'enum', object: 'object' };
+  const kinds: Record<string, FieldInfo['kind']> = {
+    number: integer ? 'integer' : 'number',
+    boolean: 'boolean',
+    string: 'string',
+    enum: 'enum',
+    object: 'object',
+  };
   let choices: FieldInfo['choices'];
   let kind = kinds[d.type] ?? 'other';
   if (d.type === 'enum') choices = Object.values(d.entries!);

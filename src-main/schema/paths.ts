@@ -116,5 +116,9 @@ export function nearestPaths(path: string, valid: readonly string[], count = 3):
 /** Throws ConfigPathError unless `path` is one of `valid`, naming the nearest valid paths. */
 export function assertKnownPath(path: string, valid: readonly string[], what = 'config path'): void {
   if (valid.includes(path)) return;
-  throw new ConfigPathError(`unknown ${what} '${path}'; did you mean ${nearestPaths(path, valid).map((p) => `'${p}'`).join(', ')}?`);
+  throw new ConfigPathError(
+    `unknown ${what} '${path}'; did you mean ${nearestPaths(path, valid)
+      .map((p) => `'${p}'`)
+      .join(', ')}?`,
+  );
 }

@@ -39,10 +39,7 @@ export const PenaltySpec = z.strictObject({
   dog: DogWidths.default({ outer: 5, inner: 4 }),
   invert: z.boolean().default(true).describe('C ← max(C) − C (the paper’s main setting with DoG)'),
   permute: z.boolean().default(false).describe('shuffle all N² entries of C: the control that destroys geometry'),
-  separateEmbeddings: z
-    .boolean()
-    .default(false)
-    .describe('independent embeddings for rows and columns (the reference’s changeembed)'),
+  separateEmbeddings: z.boolean().default(false).describe('independent embeddings for rows and columns (the reference’s changeembed)'),
 });
 export type PenaltySpec = z.infer<typeof PenaltySpec>;
 export type PenaltySpecInput = z.input<typeof PenaltySpec>;

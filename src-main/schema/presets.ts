@@ -146,7 +146,10 @@ const QUICK_RECOVERY_EPOCHS: Record<TaskName, number> = { navigation: 3, languag
 /** The small-CPU presets (quick, medium) share the quick recipe's λ, pruning pace and recovery epochs. */
 const cpuRecipe = (preset: PresetName) => preset === 'quick' || preset === 'medium';
 
-/** λ of the paper-regime preset: 0.1·(256/4096)^0.5 (the paper's λ moved to N = 256 by the N^−0.4…0.5 law of docs/studies/lambda-across-sizes.md), kept by the pilot. */
+/**
+ * λ of the paper-regime preset: 0.1·(256/4096)^0.5 (the paper's λ moved to N = 256 by the N^−0.4…0.5 law of
+ * docs/studies/lambda-across-sizes.md), kept by the pilot.
+ */
 const PAPER_REGIME_LAMBDA = 0.02;
 
 /** The presets a task has (every task has paper, medium and quick). */
@@ -179,13 +182,19 @@ const tasksWith = (preset: PresetName) => (Object.keys(TASK_PRESETS) as TaskName
 export function presetConfig(task: TaskName, preset: PresetName, overrides: Partial<ExperimentConfigInput> = {}): ExperimentConfig {
   const d = TASK_DEFAULTS[task];
   const taskPreset = TASK_PRESETS[task][preset];
-  if (!taskPreset) throw new PresetError(`the '${preset}' preset exists for ${tasksWith(preset).join(', ')} only, not for ${task}: use one of ${presetsFor(task).join(', ')}`);
+  if (!taskPreset)
+    throw new PresetError(`the '${preset}' preset exists for ${tasksWith(preset).join(', ')} only, not for ${task}: use one of ${presetsFor(task).join(', ')}`);
   const recoveryEpochs = cpuRecipe(preset) ? QUICK_RECOVERY_EPOCHS[task] : 0;
   const lambda = preset === 'paper-regime' ? PAPER_REGIME_LAMBDA : cpuRecipe(preset) ? (QUICK_LAMBDA[task] ?? d.lambda) : d.lambda;
   return ExperimentConfig.parse({
     ...overrides,
     task: { ...taskPreset, ...(overrides.task ?? {}) },
     regularization: { lambda, power: d.power, ...(overrides.regularization ?? {}) },
-    pruning: { target: d.target, recoveryEpochs, ...(cpuRecipe(preset) && QUICK_SCHEDULE[task] ? { schedule: QUICK_SCHEDULE[task] } : {}), ...(overrides.pruning ?? {}) },
+    pruning: {
+      target: d.target,
+      recoveryEpochs,
+      ...(cpuRecipe(preset) && QUICK_SCHEDULE[task] ? { schedule: QUICK_SCHEDULE[task] } : {}),
+      ...(overrides.pruning ?? {}),
+    },
   });
 }

@@ -45,7 +45,12 @@ export function defaultRunName(config: ExperimentConfig): string {
   const parts = [config.task.task, penaltyLabel(config)];
   const r = config.regularization;
   if (penaltyLabel(config) !== 'no regulariser') parts.push(r.lambdaExponent ? `λ ${r.lambda}·(N/${r.lambdaReferenceN})^${r.lambdaExponent}` : `λ ${r.lambda}`);
-  parts.push(`N ${config.task.hidden}`, `${+(100 * config.pruning.target).toFixed(1)} % ${config.pruning.schedule}`, `cfg ${configKey(config)}`, `seed ${config.seed}`);
+  parts.push(
+    `N ${config.task.hidden}`,
+    `${+(100 * config.pruning.target).toFixed(1)} % ${config.pruning.schedule}`,
+    `cfg ${configKey(config)}`,
+    `seed ${config.seed}`,
+  );
   return parts.join(' · ');
 }
 

@@ -20,7 +20,11 @@ export type SpaceFamily = keyof typeof SPACE_FAMILIES;
 export const NAMED_SPACE_IDS = Object.values(SPACE_FAMILIES).flatMap((f) => f.ids);
 export const GENERIC_SPACE_IDS = Object.values(SPACE_FAMILIES).flatMap((f) => (f.generic ? [f.generic] : []));
 const FAMILY_PATTERNS = Object.entries(SPACE_FAMILIES).map(([name, f]) => [name as SpaceFamily, new RegExp(`^(?:${f.pattern})$`)] as const);
-export const SPACE_ID_PATTERN = new RegExp(`^(?:${Object.values(SPACE_FAMILIES).map((f) => f.pattern).join('|')})$`);
+export const SPACE_ID_PATTERN = new RegExp(
+  `^(?:${Object.values(SPACE_FAMILIES)
+    .map((f) => f.pattern)
+    .join('|')})$`,
+);
 
 /** The family of a space id and the dimension its digits name (or the family's default), or null if no family matches. */
 export function parseSpaceId(id: string): { family: SpaceFamily; dim: number | null } | null {

@@ -24,7 +24,9 @@ export function studyCells(spec: StudySpec): StudyCell[] {
   const arms = spec.arms.length ? spec.arms : [{ name: '', overrides: {} }];
   let combos: Array<{ label: string[]; overrides: Overrides }> = [{ label: [], overrides: {} }];
   for (const [path, values] of Object.entries(spec.axes)) {
-    combos = combos.flatMap((c) => values.map((v) => ({ label: [...c.label, `${shortName(path)}=${JSON.stringify(v)}`], overrides: { ...c.overrides, [path]: v } })));
+    combos = combos.flatMap((c) =>
+      values.map((v) => ({ label: [...c.label, `${shortName(path)}=${JSON.stringify(v)}`], overrides: { ...c.overrides, [path]: v } })),
+    );
   }
   return arms.flatMap((arm) =>
     combos.map((c) => ({ label: [arm.name, ...c.label].filter(Boolean).join(' · ') || 'base', overrides: { ...arm.overrides, ...c.overrides } })),

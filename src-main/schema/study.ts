@@ -9,7 +9,12 @@ export const MAX_AXIS_VALUES = 100;
 
 const configPath = z.string().superRefine((path, ctx) => {
   if (!CONFIG_PATHS.includes(path)) {
-    ctx.addIssue({ code: 'custom', message: `unknown config path '${path}'; did you mean ${nearestPaths(path, CONFIG_PATHS).map((p) => `'${p}'`).join(', ')}?` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `unknown config path '${path}'; did you mean ${nearestPaths(path, CONFIG_PATHS)
+        .map((p) => `'${p}'`)
+        .join(', ')}?`,
+    });
   }
 });
 
@@ -28,14 +33,22 @@ export const StudySpec = z
         if (bad) ctx.addIssue({ code: 'custom', message: `'${bad}' is not a config path` });
       })
       .describe('an ExperimentConfig input (usually a preset)'),
-    arms: z.array(z.object({ name: z.string().min(1).max(200), overrides: Overrides })).max(MAX_STUDY_RUNS).default([]).describe('named configurations (controls, spaces)'),
+    arms: z
+      .array(z.object({ name: z.string().min(1).max(200), overrides: Overrides }))
+      .max(MAX_STUDY_RUNS)
+      .default([])
+      .describe('named configurations (controls, spaces)'),
     axes: z.record(configPath, z.array(z.unknown()).min(1).max(MAX_AXIS_VALUES)).default({}).describe('dotted path → values; every combination is a cell'),
     seeds: z.array(ExperimentConfig.shape.seed.unwrap()).min(1).max(100, 'at most 100 seeds').default([1, 2, 3]),
   })
   .superRefine((spec, ctx) => {
     const runs = studyRunCount(spec);
     if (runs > MAX_STUDY_RUNS) {
-      ctx.addIssue({ code: 'custom', path: ['axes'], message: `the study expands to ${runs > 1e12 ? 'more than 10^12' : runs} runs; at most ${MAX_STUDY_RUNS} runs per study (split it into several studies)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['axes'],
+        message: `the study expands to ${runs > 1e12 ? 'more than 10^12' : runs} runs; at most ${MAX_STUDY_RUNS} runs per study (split it into several studies)`,
+      });
     }
   });
 export type StudySpec = z.infer<typeof StudySpec>;

@@ -32,8 +32,19 @@ export interface ServerOptions {
   allowedHosts?: readonly string[];
 }
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.wasm': 'application/wasm', '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2' };
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 const LEGACY_COOKIE = 'moduli_token';
 
@@ -63,7 +74,6 @@ export function newToken(): string {
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v));
 }
-
 
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -120,12 +130,19 @@ export function startServer(opts: ServerOptions): Promise<{ server: Server; url:
   const token = opts.token === undefined ? newToken() : opts.token;
   const host = opts.host ?? '127.0.0.1';
   if (token === null && !isLoopback(host)) {
-    return Promise.reject(new Error(`refusing to serve without a token on '${host}': every machine that can reach it would get the whole API (use a token, or bind to 127.0.0.1)`));
+    return Promise.reject(
+      new Error(`refusing to serve without a token on '${host}': every machine that can reach it would get the whole API (use a token, or bind to 127.0.0.1)`),
+    );
   }
   const staticRoot = opts.staticDir && existsSync(join(opts.staticDir, 'index.html')) ? resolve(opts.staticDir) : null;
 
   const send = (req: IncomingMessage, res: ServerResponse, status: number, body: string, type = 'application/json') => {
-    const headers: Record<string, string> = { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' };
+    const headers: Record<string, string> = {
+      'Content-Type': type,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+    };
     // An answer given before the request body was read to its end: the rest of the body would be parsed as
     // the next request on a keep-alive connection. Close the connection instead and discard what arrives.
     if (!req.complete) headers.Connection = 'close';
@@ -144,14 +161,20 @@ export function startServer(opts: ServerOptions): Promise<{ server: Server; url:
     const legacy = url.searchParams.get('token');
     if (legacy !== null && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
       url.searchParams.delete('token');
-      res.writeHead(303, { 'Set-Cookie': `${LEGACY_COOKIE}=; Max-Age=0; Path=/`, Location: `${url.pathname}${url.search}#token=${encodeURIComponent(legacy)}`, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+      res.writeHead(303, {
+        'Set-Cookie': `${LEGACY_COOKIE}=; Max-Age=0; Path=/`,
+        Location: `${url.pathname}${url.search}#token=${encodeURIComponent(legacy)}`,
+        'Cache-Control': 'no-store',
+        'Referrer-Policy': 'no-referrer',
+      });
       return void res.end();
     }
     const isApi = url.pathname.startsWith('/api/');
     if (token && isApi) {
       // Only the header counts: a cookie (ours from an older version, or anyone's) is never a credential.
       const presented = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      if (!presented || !sameToken(presented, token)) return send(req, res, 401, toJson({ error: 'missing or wrong token: open the URL that `moduli serve` printed' }));
+      if (!presented || !sameToken(presented, token))
+        return send(req, res, 401, toJson({ error: 'missing or wrong token: open the URL that `moduli serve` printed' }));
     }
 
     if (url.pathname === '/api/events' && req.method === 'GET') {
@@ -202,7 +225,12 @@ export function startServer(opts: ServerOptions): Promise<{ server: Server; url:
       });
       stream.once('readable', () => {
         if (res.headersSent) return;
-        res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
+        res.writeHead(200, {
+          'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'Content-Security-Policy': CSP,
+          'X-Content-Type-Options': 'nosniff',
+          'Referrer-Policy': 'no-referrer',
+        });
         if (req.method === 'HEAD') {
           stream.destroy();
           res.end();
@@ -220,8 +248,10 @@ export function startServer(opts: ServerOptions): Promise<{ server: Server; url:
     handle(req, res).catch((e: unknown) => {
       const status = statusOf(e);
       if (res.headersSent) return void res.destroy();
-      const text = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') : ((e as Error)?.message ?? String(e));
-      const message = status === 500 ? `internal error: ${text}` : status === 503 ? `the run database is locked by another process (${text}); try again in a moment` : text;
+      const text =
+        e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') : ((e as Error)?.message ?? String(e));
+      const message =
+        status === 500 ? `internal error: ${text}` : status === 503 ? `the run database is locked by another process (${text}); try again in a moment` : text;
       send(req, res, status, toJson({ error: message }));
     });
   });

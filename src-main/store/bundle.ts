@@ -12,7 +12,10 @@ import type { RunStore } from './run-store';
 export const BUNDLE_FORMAT = 'moduli-workbench-bundle';
 export const BUNDLE_VERSION = 1;
 
-const nanNumber = z.number().nullable().transform((v) => v ?? NaN);
+const nanNumber = z
+  .number()
+  .nullable()
+  .transform((v) => v ?? NaN);
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
 
 const BundledRun = z.object({
@@ -35,8 +38,32 @@ const BundledRun = z.object({
   notes: z.array(z.object({ createdAt: z.number(), text: RunNoteText })).max(MAX_NOTES_PER_RUN),
   metrics: z.array(z.tuple([z.string().max(200), z.number(), z.number().nullable(), z.string().max(20)])),
   // JSON has no NaN: a diverged run's values arrive as null and are read back as NaN.
-  epochs: z.array(z.object({ phase: z.string(), epoch: z.number(), step: z.number(), pruneAmount: nanNumber, threshold: nanNumber, learningRate: nanNumber, sparsity: z.any(), valid: z.record(z.string(), nanNumber) })),
-  snapshots: z.array(z.object({ phase: z.string(), epoch: z.number(), step: z.number(), matrix: z.string(), rows: z.number().int().positive(), cols: z.number().int().positive(), gates: z.number().int().positive(), weights: b64, mask: b64.nullable(), order: b64 })),
+  epochs: z.array(
+    z.object({
+      phase: z.string(),
+      epoch: z.number(),
+      step: z.number(),
+      pruneAmount: nanNumber,
+      threshold: nanNumber,
+      learningRate: nanNumber,
+      sparsity: z.any(),
+      valid: z.record(z.string(), nanNumber),
+    }),
+  ),
+  snapshots: z.array(
+    z.object({
+      phase: z.string(),
+      epoch: z.number(),
+      step: z.number(),
+      matrix: z.string(),
+      rows: z.number().int().positive(),
+      cols: z.number().int().positive(),
+      gates: z.number().int().positive(),
+      weights: b64,
+      mask: b64.nullable(),
+      order: b64,
+    }),
+  ),
   checkpoint: z.object({ phase: z.string(), epoch: z.number(), step: z.number(), bytes: b64 }).nullable(),
 });
 
@@ -97,7 +124,18 @@ export function exportBundle(store: RunStore, runIds: string[]): Buffer {
       epochs: store.epochs(id),
       snapshots: store.snapshots(id).map((m) => {
         const s = store.snapshot(m.id)!;
-        return { phase: s.phase, epoch: s.epoch, step: s.step, matrix: s.matrix, rows: s.rows, cols: s.cols, gates: s.gates, weights: enc(s.weights), mask: s.mask ? enc(s.mask) : null, order: enc(s.order) };
+        return {
+          phase: s.phase,
+          epoch: s.epoch,
+          step: s.step,
+          matrix: s.matrix,
+          rows: s.rows,
+          cols: s.cols,
+          gates: s.gates,
+          weights: enc(s.weights),
+          mask: s.mask ? enc(s.mask) : null,
+          order: enc(s.order),
+        };
       }),
       checkpoint: ck ? { phase: ck.phase, epoch: ck.epoch, step: ck.step, bytes: enc(ck.bytes) } : null,
     };
@@ -140,7 +178,8 @@ export function parseBundle(bytes: Buffer, maxBytes = maxBundleBytes()): z.infer
 /** Reads and imports a bundle file (a compressed file larger than the decompressed limit is refused unread). */
 export function importBundleFile(store: RunStore, file: string): string[] {
   const limit = maxBundleBytes();
-  if (statSync(file).size > limit) throw new BundleError(`'${file}' is larger than ${Math.round(limit / 2 ** 20)} MB (the limit; set MODULI_MAX_BUNDLE_MB to raise it)`);
+  if (statSync(file).size > limit)
+    throw new BundleError(`'${file}' is larger than ${Math.round(limit / 2 ** 20)} MB (the limit; set MODULI_MAX_BUNDLE_MB to raise it)`);
   return importBundle(store, readFileSync(file));
 }
 
@@ -153,15 +192,38 @@ export function importBundle(store: RunStore, bytes: Buffer): string[] {
     for (const r of bundle.runs) {
       store.createRun(r.config, { id: r.id, status: r.status });
       store.db.prepare('UPDATE runs SET name = ?, created_at = ? WHERE id = ?').run(r.name, r.createdAt, r.id);
-      store.update(r.id, { startedAt: r.startedAt ?? undefined, finishedAt: r.finishedAt ?? undefined, backend: r.backend ?? undefined, backendDevice: r.backendDevice ?? null, error: r.error, result: r.result ?? undefined, finalMetric: r.finalMetric, finalSparsity: r.finalSparsity });
+      store.update(r.id, {
+        startedAt: r.startedAt ?? undefined,
+        finishedAt: r.finishedAt ?? undefined,
+        backend: r.backend ?? undefined,
+        backendDevice: r.backendDevice ?? null,
+        error: r.error,
+        result: r.result ?? undefined,
+        finalMetric: r.finalMetric,
+        finalSparsity: r.finalSparsity,
+      });
       if (r.engineVersion) store.db.prepare('UPDATE runs SET engine_version = ? WHERE id = ?').run(r.engineVersion, r.id);
       for (const t of r.tags) store.tag(r.id, t);
       for (const n of r.notes) store.db.prepare('INSERT INTO notes (run_id, created_at, text) VALUES (?, ?, ?)').run(r.id, n.createdAt, n.text);
-      store.appendMetrics(r.id, r.metrics.map(([name, step, value, phase]) => ({ name, step, value: value ?? NaN, phase })));
+      store.appendMetrics(
+        r.id,
+        r.metrics.map(([name, step, value, phase]) => ({ name, step, value: value ?? NaN, phase })),
+      );
       for (const e of r.epochs) store.recordEpoch(r.id, e);
       for (const s of r.snapshots) {
         const ob = Buffer.from(s.order, 'base64');
-        store.addSnapshot(r.id, { phase: s.phase, epoch: s.epoch, step: s.step, matrix: s.matrix, rows: s.rows, cols: s.cols, gates: s.gates, weights: f32(s.weights), mask: s.mask ? f32(s.mask) : null, order: new Int32Array(ob.buffer.slice(ob.byteOffset, ob.byteOffset + ob.byteLength)) });
+        store.addSnapshot(r.id, {
+          phase: s.phase,
+          epoch: s.epoch,
+          step: s.step,
+          matrix: s.matrix,
+          rows: s.rows,
+          cols: s.cols,
+          gates: s.gates,
+          weights: f32(s.weights),
+          mask: s.mask ? f32(s.mask) : null,
+          order: new Int32Array(ob.buffer.slice(ob.byteOffset, ob.byteOffset + ob.byteLength)),
+        });
       }
       if (r.checkpoint) store.saveCheckpoint(r.id, { ...r.checkpoint, bytes: new Uint8Array(Buffer.from(r.checkpoint.bytes, 'base64')) });
     }

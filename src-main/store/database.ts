@@ -49,7 +49,9 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
         probe = {
           userVersion: db.pragma('user_version', { simple: true }) as number,
           applicationId: db.pragma('application_id', { simple: true }) as number,
-          tables: (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name),
+          tables: (
+            db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>
+          ).map((t) => t.name),
         };
       } finally {
         db.close();
@@ -59,7 +61,9 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
     }
     if (isForeign(probe)) {
       const shown = probe.tables.slice(0, 5).join(', ') + (probe.tables.length > 5 ? ', …' : '');
-      throw new DatabaseVersionError(`'${path}' is a SQLite database of another program (tables: ${shown}); it was not modified — choose another file for the run database`);
+      throw new DatabaseVersionError(
+        `'${path}' is a SQLite database of another program (tables: ${shown}); it was not modified — choose another file for the run database`,
+      );
     }
     const found = probe.userVersion;
     if (found > SCHEMA_VERSION) {

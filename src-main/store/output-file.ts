@@ -93,7 +93,8 @@ export function writeOutputFile(path: string, data: string | Uint8Array, opts: O
     else linkOrRename(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new InvalidInputError(`'${path}' already exists; pass --force to replace it, or choose another file`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new InvalidInputError(`'${path}' already exists; pass --force to replace it, or choose another file`);
     throw e;
   }
 }

@@ -47,7 +47,14 @@ export class OwnerLease {
     readonly kind: string,
   ) {
     const now = Date.now();
-    db.prepare('INSERT INTO owners (id, pid, host, kind, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)').run(this.id, process.pid, hostname(), kind, now, now);
+    db.prepare('INSERT INTO owners (id, pid, host, kind, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+      this.id,
+      process.pid,
+      hostname(),
+      kind,
+      now,
+      now,
+    );
     this.timer = setInterval(() => this.beat(), HEARTBEAT_MS);
     this.timer.unref();
   }
@@ -82,5 +89,9 @@ export function listOwners(db: Db): OwnerRow[] {
 /** Owners whose process is alive now. */
 export function liveOwnerIds(db: Db): Set<string> {
   const now = Date.now();
-  return new Set(listOwners(db).filter((o) => ownerAlive(o, now)).map((o) => o.id));
+  return new Set(
+    listOwners(db)
+      .filter((o) => ownerAlive(o, now))
+      .map((o) => o.id),
+  );
 }

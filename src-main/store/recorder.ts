@@ -155,25 +155,56 @@ export class RunRecorder {
     const sparsity: Record<string, number> = { sparsity: e.sparsity.global, prune_amount: e.pruneAmount };
     for (const [k, v] of Object.entries(e.sparsity.perMatrix)) sparsity[`sparsity/${k}`] = v;
     for (const [k, v] of Object.entries(e.sparsity.smallWeightFraction)) sparsity[`small_weights/${k}`] = v;
-    return [...Object.entries(e.valid).map(([k, v]) => this.row(e.phase, e.step, k, v, 'valid_')), ...Object.entries(sparsity).map(([k, v]) => this.row(e.phase, e.step, k, v))];
+    return [
+      ...Object.entries(e.valid).map(([k, v]) => this.row(e.phase, e.step, k, v, 'valid_')),
+      ...Object.entries(sparsity).map(([k, v]) => this.row(e.phase, e.step, k, v)),
+    ];
   }
 
   private write(e: TrainingEvent): void {
     const s = this.store;
     switch (e.type) {
       case 'started':
-        s.update(this.runId, { status: 'running', backend: e.backend.active, backendDevice: deviceLabel(e.backend), backendNotices: e.backend.notices, startedAt: Date.now(), totalSteps: e.totalSteps, error: null });
+        s.update(this.runId, {
+          status: 'running',
+          backend: e.backend.active,
+          backendDevice: deviceLabel(e.backend),
+          backendNotices: e.backend.notices,
+          startedAt: Date.now(),
+          totalSteps: e.totalSteps,
+          error: null,
+        });
         if (e.engineVersion) s.recordEngineVersion(this.runId, e.engineVersion);
         break;
       case 'metrics':
         break;
       case 'epoch':
-        s.recordEpoch(this.runId, { phase: e.phase, epoch: e.epoch, step: e.step, pruneAmount: e.pruneAmount, threshold: e.threshold, learningRate: e.learningRate, sparsity: e.sparsity, valid: e.valid });
+        s.recordEpoch(this.runId, {
+          phase: e.phase,
+          epoch: e.epoch,
+          step: e.step,
+          pruneAmount: e.pruneAmount,
+          threshold: e.threshold,
+          learningRate: e.learningRate,
+          sparsity: e.sparsity,
+          valid: e.valid,
+        });
         s.update(this.runId, { finalMetric: e.valid[this.opts.primaryMetric] ?? null, finalSparsity: e.sparsity.global });
         break;
       case 'snapshot':
         for (const m of e.matrices) {
-          s.addSnapshot(this.runId, { phase: e.phase, epoch: e.epoch, step: e.step, matrix: m.name, rows: m.rows, cols: m.cols, gates: m.gates, weights: m.weights, mask: m.mask, order: m.order });
+          s.addSnapshot(this.runId, {
+            phase: e.phase,
+            epoch: e.epoch,
+            step: e.step,
+            matrix: m.name,
+            rows: m.rows,
+            cols: m.cols,
+            gates: m.gates,
+            weights: m.weights,
+            mask: m.mask,
+            order: m.order,
+          });
         }
         break;
       case 'progress':

@@ -190,21 +190,24 @@ export class RunStore {
    */
   recordEngineVersion(id: string, version: string): void {
     this.db
-      .prepare("UPDATE runs SET engine_version = CASE WHEN engine_version IS NULL OR engine_version = @v OR engine_version LIKE '%+' || @v THEN @v ELSE engine_version || '+' || @v END WHERE id = @id")
+      .prepare(
+        "UPDATE runs SET engine_version = CASE WHEN engine_version IS NULL OR engine_version = @v OR engine_version LIKE '%+' || @v THEN @v ELSE engine_version || '+' || @v END WHERE id = @id",
+      )
       .run({ id, v: version });
   }
 
   /** The backend the most recently started run loaded, with its fallback notices. */
   latestBackend(): { backend: string; device: string | null; notices: string[] } | null {
     const r = this.db.prepare('SELECT backend, backend_device, backend_notices FROM runs WHERE backend IS NOT NULL ORDER BY started_at DESC LIMIT 1').get() as
-      | { backend: string; backend_device: string | null; backend_notices: string | null }
-      | undefined;
+      { backend: string; backend_device: string | null; backend_notices: string | null } | undefined;
     return r ? { backend: r.backend, device: r.backend_device, notices: r.backend_notices ? JSON.parse(r.backend_notices) : [] } : null;
   }
 
   /** Resolves a full id or a unique prefix. */
   resolveId(idOrPrefix: string): string {
-    const rows = this.db.prepare('SELECT id FROM runs WHERE id LIKE ? ESCAPE \'\\\' LIMIT 2').all(`${idOrPrefix.replace(/[%_\\]/g, '\\$&')}%`) as Array<{ id: string }>;
+    const rows = this.db.prepare("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 2").all(`${idOrPrefix.replace(/[%_\\]/g, '\\$&')}%`) as Array<{
+      id: string;
+    }>;
     if (rows.length === 0) throw new NotFoundError(`no run with id '${idOrPrefix}'`);
     if (rows.length > 1) throw new NotFoundError(`run id prefix '${idOrPrefix}' is ambiguous`);
     return rows[0].id;
@@ -254,7 +257,25 @@ export class RunStore {
     return rows.map((r) => this.toRecord(r, tags.get(r.id) ?? []));
   }
 
-  update(id: string, fields: Partial<{ status: RunStatus; backend: string; backendDevice: string | null; backendNotices: string[]; startedAt: number; finishedAt: number; error: string | null; progressStep: number; totalSteps: number; etaMs: number | null; result: unknown; finalMetric: number | null; finalSparsity: number | null; name: string }>): void {
+  update(
+    id: string,
+    fields: Partial<{
+      status: RunStatus;
+      backend: string;
+      backendDevice: string | null;
+      backendNotices: string[];
+      startedAt: number;
+      finishedAt: number;
+      error: string | null;
+      progressStep: number;
+      totalSteps: number;
+      etaMs: number | null;
+      result: unknown;
+      finalMetric: number | null;
+      finalSparsity: number | null;
+      name: string;
+    }>,
+  ): void {
     const map: Record<string, [string, unknown]> = {
       status: ['status', fields.status],
       backend: ['backend', fields.backend],
@@ -313,19 +334,27 @@ export class RunStore {
 
   /** The next run this owner queued, by priority then age. */
   nextQueued(owner: string): string | null {
-    const r = this.db.prepare("SELECT id FROM runs WHERE status = 'queued' AND owner_id = ? ORDER BY priority DESC, created_at ASC LIMIT 1").get(owner) as { id: string } | undefined;
+    const r = this.db.prepare("SELECT id FROM runs WHERE status = 'queued' AND owner_id = ? ORDER BY priority DESC, created_at ASC LIMIT 1").get(owner) as
+      { id: string } | undefined;
     return r?.id ?? null;
   }
 
   /** queued → running for its owner, atomically; false when another process changed it first. */
   claimRun(id: string, owner: string): boolean {
-    return this.db.prepare("UPDATE runs SET status = 'running', started_at = ?, error = NULL WHERE id = ? AND status = 'queued' AND owner_id = ?").run(Date.now(), id, owner).changes === 1;
+    return (
+      this.db
+        .prepare("UPDATE runs SET status = 'running', started_at = ?, error = NULL WHERE id = ? AND status = 'queued' AND owner_id = ?")
+        .run(Date.now(), id, owner).changes === 1
+    );
   }
 
   /** Puts a stopped run back in the queue of `owner` (resume). */
   requeue(id: string, owner: string, from: readonly RunStatus[]): boolean {
     const marks = from.map(() => '?').join(',');
-    return this.db.prepare(`UPDATE runs SET status = 'queued', owner_id = ?, error = NULL WHERE id = ? AND status IN (${marks})`).run(owner, id, ...from).changes === 1;
+    return (
+      this.db.prepare(`UPDATE runs SET status = 'queued', owner_id = ?, error = NULL WHERE id = ? AND status IN (${marks})`).run(owner, id, ...from).changes ===
+      1
+    );
   }
 
   /** queued → `status` (cancelled, paused) unless a process claimed the run first. */
@@ -335,16 +364,22 @@ export class RunStore {
 
   /** The live process that owns a run, or null (no owner, or the owner died). */
   liveOwner(id: string): { id: string; pid: number; host: string; kind: string } | null {
-    const r = this.db.prepare('SELECT o.id, o.pid, o.host, o.kind, o.started_at AS startedAt, o.heartbeat_at AS heartbeatAt FROM runs r JOIN owners o ON o.id = r.owner_id WHERE r.id = ?').get(id) as
-      | OwnerRow
-      | undefined;
+    const r = this.db
+      .prepare(
+        'SELECT o.id, o.pid, o.host, o.kind, o.started_at AS startedAt, o.heartbeat_at AS heartbeatAt FROM runs r JOIN owners o ON o.id = r.owner_id WHERE r.id = ?',
+      )
+      .get(id) as OwnerRow | undefined;
     if (!r || !ownerAlive(r)) return null;
     return { id: r.id, pid: r.pid, host: r.host, kind: r.kind };
   }
 
   /** Runs running in other live processes (their progress is read from the database, not from events). */
   foreignRunning(self: string): Array<{ id: string; status: RunStatus; progressStep: number; etaMs: number | null }> {
-    const rows = this.db.prepare("SELECT id, status, owner_id, progress_step AS progressStep, eta_ms AS etaMs FROM runs WHERE status = 'running' AND owner_id IS NOT NULL AND owner_id != ?").all(self) as Array<{
+    const rows = this.db
+      .prepare(
+        "SELECT id, status, owner_id, progress_step AS progressStep, eta_ms AS etaMs FROM runs WHERE status = 'running' AND owner_id IS NOT NULL AND owner_id != ?",
+      )
+      .all(self) as Array<{
       id: string;
       status: RunStatus;
       owner_id: string;
@@ -385,7 +420,9 @@ export class RunStore {
 
   /** One series, downsampled to at most ~maxPoints with min/max buckets (extremes survive; see downsample.ts). */
   series(runId: string, name: string, maxPoints = 2000): Series {
-    const rows = this.db.prepare('SELECT step, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step').raw().all(runId, name) as Array<[number, number | null]>;
+    const rows = this.db.prepare('SELECT step, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step').raw().all(runId, name) as Array<
+      [number, number | null]
+    >;
     const steps = new Float64Array(rows.length);
     const values = new Float64Array(rows.length);
     rows.forEach(([s, v], i) => {
@@ -435,7 +472,9 @@ export class RunStore {
   }
 
   snapshots(runId: string): SnapshotMeta[] {
-    return this.db.prepare('SELECT id, phase, epoch, step, matrix, rows, cols, gates FROM snapshots WHERE run_id = ? ORDER BY step, matrix').all(runId) as SnapshotMeta[];
+    return this.db
+      .prepare('SELECT id, phase, epoch, step, matrix, rows, cols, gates FROM snapshots WHERE run_id = ? ORDER BY step, matrix')
+      .all(runId) as SnapshotMeta[];
   }
 
   snapshot(id: number): SnapshotData | null {
@@ -463,7 +502,8 @@ export class RunStore {
   }
 
   checkpoint(runId: string): { phase: string; epoch: number; step: number; bytes: Uint8Array } | null {
-    const r = this.db.prepare('SELECT phase, epoch, step, bytes FROM checkpoints WHERE run_id = ?').get(runId) as { phase: string; epoch: number; step: number; bytes: Buffer } | undefined;
+    const r = this.db.prepare('SELECT phase, epoch, step, bytes FROM checkpoints WHERE run_id = ?').get(runId) as
+      { phase: string; epoch: number; step: number; bytes: Buffer } | undefined;
     return r ? { ...r, bytes: new Uint8Array(r.bytes) } : null;
   }
 
@@ -484,7 +524,9 @@ export class RunStore {
   }
 
   notes(runId: string): Array<{ createdAt: number; text: string }> {
-    return (this.db.prepare('SELECT created_at, text FROM notes WHERE run_id = ? ORDER BY id').all(runId) as Array<{ created_at: number; text: string }>).map((n) => ({ createdAt: n.created_at, text: n.text }));
+    return (this.db.prepare('SELECT created_at, text FROM notes WHERE run_id = ? ORDER BY id').all(runId) as Array<{ created_at: number; text: string }>).map(
+      (n) => ({ createdAt: n.created_at, text: n.text }),
+    );
   }
 
   deleteRun(runId: string): void {

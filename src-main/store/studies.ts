@@ -124,14 +124,17 @@ export class StudyStore {
 
   /** The study's runs in creation order. */
   runs(studyId: string): StudyRunRecord[] {
-    const columns = 'id, study_cell, seed, status, config_json, config_hash, result_json, final_sparsity, final_metric, progress_step, total_steps, eta_ms, engine_version, started_at, finished_at';
+    const columns =
+      'id, study_cell, seed, status, config_json, config_hash, result_json, final_sparsity, final_metric, progress_step, total_steps, eta_ms, engine_version, started_at, finished_at';
     return (this.db.prepare(`SELECT ${columns} FROM runs WHERE study_id = ? ORDER BY rowid`).all(studyId) as StudyRunColumns[]).map(toRecord);
   }
 
   /** Ids of the study's runs whose status is one of `statuses`, in creation order. */
   runIdsWithStatus(studyId: string, statuses: readonly string[]): string[] {
     const marks = statuses.map(() => '?').join(',');
-    return (this.db.prepare(`SELECT id FROM runs WHERE study_id = ? AND status IN (${marks}) ORDER BY rowid`).all(studyId, ...statuses) as Array<{ id: string }>).map((r) => r.id);
+    return (
+      this.db.prepare(`SELECT id FROM runs WHERE study_id = ? AND status IN (${marks}) ORDER BY rowid`).all(studyId, ...statuses) as Array<{ id: string }>
+    ).map((r) => r.id);
   }
 
   /** Runs handed to another machine (Slurm) wait here as paused, with where they went. */

@@ -45,6 +45,13 @@ export function groupRuns(runs: RunRecord[], keys: string[] = differingKeys(runs
   return [...groups.entries()].map(([label, rs]) => {
     const finals = rs.map((r) => r.finalMetric).filter((x): x is number => x !== null);
     const { mean, std } = meanStd(finals);
-    return { label, n: finals.length, mean, std, sparsity: meanStd(rs.map((r) => r.finalSparsity ?? NaN).filter(Number.isFinite)).mean, runIds: rs.map((r) => r.id) };
+    return {
+      label,
+      n: finals.length,
+      mean,
+      std,
+      sparsity: meanStd(rs.map((r) => r.finalSparsity ?? NaN).filter(Number.isFinite)).mean,
+      runIds: rs.map((r) => r.id),
+    };
   });
 }

@@ -45,7 +45,10 @@ export function buildStudySpec(form: StudyFormState, armTable: Record<string, Re
   }
   if (form.task === 'language' && !form.corpusDir.trim()) return fail('the language model needs a corpus folder with train.txt, valid.txt, test.txt');
   const base = presetConfig(form.task, form.scale) as unknown as Record<string, unknown> & { task: Record<string, unknown> };
-  const sizes = form.hidden.split(/[,\s]+/).filter(Boolean).map(Number);
+  const sizes = form.hidden
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map(Number);
   if (sizes.length === 1) base.task = { ...base.task, hidden: sizes[0] };
   if (form.task === 'language') {
     const d = form.corpusDir.trim().replace(/\/+$/, '');

@@ -11,13 +11,32 @@ const dir = mkdtempSync(join(tmpdir(), 'cli-'));
 // Asynchronous: a blocking spawnSync of a training run can starve vitest's worker RPC on 2 cores.
 function moduli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [join(ROOT, 'bin/moduli.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MODULI_DB: join(dir, 'default.sqlite') } }, (error, stdout, stderr) =>
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin/moduli.mjs'), ...args],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MODULI_DB: join(dir, 'default.sqlite') } },
+      (error, stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
     );
   });
 }
 
-const TINY = ['--task', 'adding', '--preset', 'quick', '--set', 'task.epochs=2', '--set', 'task.samplesPerEpoch=160', '--set', 'task.hidden=16', '--set', 'task.sequenceLength=8', '--set', 'task.stabiliserEpochs=0', '--quiet'];
+const TINY = [
+  '--task',
+  'adding',
+  '--preset',
+  'quick',
+  '--set',
+  'task.epochs=2',
+  '--set',
+  'task.samplesPerEpoch=160',
+  '--set',
+  'task.hidden=16',
+  '--set',
+  'task.sequenceLength=8',
+  '--set',
+  'task.stabiliserEpochs=0',
+  '--quiet',
+];
 
 describe('moduli CLI', async () => {
   it('backend names the backend a run would use and why better ones were passed over, without driver noise on stderr', async () => {
@@ -128,7 +147,11 @@ describe('runs against a database that does not exist', () => {
     const list = await moduli('runs', 'list', '--db', missing);
     expect(list.code).toBe(0);
     expect(list.out).toMatch(/no run database yet/);
-    for (const args of [['show', 'abc'], ['tag', 'abc', 'x'], ['export', 'abc', '--out', join(dir, 'b.mwb')]]) {
+    for (const args of [
+      ['show', 'abc'],
+      ['tag', 'abc', 'x'],
+      ['export', 'abc', '--out', join(dir, 'b.mwb')],
+    ]) {
       const r = await moduli('runs', ...args, '--db', missing);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/no run database at/);

@@ -20,7 +20,10 @@ const file = (name: string, value: unknown) => {
 describe('CLI config building', () => {
   it('a partial config file merges into the preset field by field (it does not replace a section)', () => {
     const quick = presetConfig('navigation', 'quick');
-    const c = buildConfig({ preset: 'quick', config: file('part.json', { task: { task: 'navigation', hidden: 256 }, regularization: { penalty: { space: 'klein' } } }) });
+    const c = buildConfig({
+      preset: 'quick',
+      config: file('part.json', { task: { task: 'navigation', hidden: 256 }, regularization: { penalty: { space: 'klein' } } }),
+    });
     expect(c.task).toEqual({ ...quick.task, hidden: 256 });
     expect(c.regularization.lambda).toBe(quick.regularization.lambda);
     expect(c.regularization.penalty.space).toBe('klein');

@@ -21,8 +21,11 @@ afterEach(() => {
 
 function moduli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [join(ROOT, 'bin/moduli.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MODULI_DB: join(dir, 'default.sqlite') } }, (error, stdout, stderr) =>
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin/moduli.mjs'), ...args],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MODULI_DB: join(dir, 'default.sqlite') } },
+      (error, stdout, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
     );
   });
 }
@@ -56,14 +59,21 @@ async function until<T>(fn: () => T | undefined | null | false, ms = 90_000): Pr
   }
 }
 
-const ADDING = { backend: 'wasm', task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 16 * 400, batchSize: 16, epochs: 30, stabiliserEpochs: 0, testSamples: 64 } };
+const ADDING = {
+  backend: 'wasm',
+  task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 16 * 400, batchSize: 16, epochs: 30, stabiliserEpochs: 0, testSamples: 64 },
+};
 
 describe('moduli serve under signals', () => {
   it('Ctrl-C pauses running runs at a checkpoint, records them paused, and exits 0; the next process finds them paused, not interrupted', async () => {
     const db = join(dir, 'serve-sigint.sqlite');
     const { child, line } = await start(['serve', '--port', '0', '--db', db, '--no-token'], /^Moduli Workbench: /);
     const base = line.replace('Moduli Workbench: ', '').replace(/\/$/, '');
-    const started = await fetch(`${base}/api/startRuns`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify([{ config: ADDING }]) });
+    const started = await fetch(`${base}/api/startRuns`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify([{ config: ADDING }]),
+    });
     const [id] = ((await started.json()) as { result: string[] }).result;
     const store = RunStore.open(db);
     await until(() => (store.getRun(id)!.progressStep > 0 ? true : null));
@@ -88,28 +98,40 @@ describe('a terminal Ctrl-C reaches the whole process group', () => {
     ['SIGINT', 2],
     ['SIGINT', 3],
     ['SIGTERM', 1],
-  ] as const)('group %s (trial %i): the run is recorded paused with a checkpoint and the server exits 0', async (signal, trial) => {
-    const db = join(dir, `serve-group-${signal}-${trial}.sqlite`);
-    const child = spawn(process.execPath, [join(ROOT, 'bin/moduli.mjs'), 'serve', '--port', '0', '--db', db, '--no-token'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (err += d));
-    const line = await until(() => out.split('\n').find((l) => l.startsWith('Moduli Workbench: ')));
-    const base = new URL(line.replace('Moduli Workbench: ', '')).origin;
-    const started = await fetch(`${base}/api/startRuns`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify([{ config: ADDING }]) });
-    const [id] = ((await started.json()) as { result: string[] }).result;
-    const store = RunStore.open(db);
-    await until(() => (store.getRun(id)!.progressStep > 0 ? true : null));
-    process.kill(-child.pid!, signal);
-    expect(await exitOf(child)).toBe(0);
-    expect(err).not.toMatch(/EPIPE|killed by SIG/);
-    const run = store.getRun(id)!;
-    expect(run.status).toBe('paused');
-    expect(store.checkpoint(id)).not.toBeNull();
-    store.close();
-  }, 120_000);
+  ] as const)(
+    'group %s (trial %i): the run is recorded paused with a checkpoint and the server exits 0',
+    async (signal, trial) => {
+      const db = join(dir, `serve-group-${signal}-${trial}.sqlite`);
+      const child = spawn(process.execPath, [join(ROOT, 'bin/moduli.mjs'), 'serve', '--port', '0', '--db', db, '--no-token'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      children.push(child);
+      let out = '';
+      let err = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (err += d));
+      const line = await until(() => out.split('\n').find((l) => l.startsWith('Moduli Workbench: ')));
+      const base = new URL(line.replace('Moduli Workbench: ', '')).origin;
+      const started = await fetch(`${base}/api/startRuns`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify([{ config: ADDING }]),
+      });
+      const [id] = ((await started.json()) as { result: string[] }).result;
+      const store = RunStore.open(db);
+      await until(() => (store.getRun(id)!.progressStep > 0 ? true : null));
+      process.kill(-child.pid!, signal);
+      expect(await exitOf(child)).toBe(0);
+      expect(err).not.toMatch(/EPIPE|killed by SIG/);
+      const run = store.getRun(id)!;
+      expect(run.status).toBe('paused');
+      expect(store.checkpoint(id)).not.toBeNull();
+      store.close();
+    },
+    120_000,
+  );
 });
 
 describe('a CLI train beside a server on one database', () => {
@@ -117,7 +139,10 @@ describe('a CLI train beside a server on one database', () => {
     const db = join(dir, 'two.sqlite');
     const cfg = join(dir, 'long.json');
     writeFileSync(cfg, JSON.stringify(ADDING));
-    const train = spawn(process.execPath, [join(ROOT, 'bin/moduli.mjs'), 'train', '--config', cfg, '--db', db, '--quiet'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const train = spawn(process.execPath, [join(ROOT, 'bin/moduli.mjs'), 'train', '--config', cfg, '--db', db, '--quiet'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(train);
     let err = '';
     train.stderr!.on('data', (d) => (err += d));
@@ -144,7 +169,7 @@ describe('bad input to the CLI', () => {
   it('--db on another program’s SQLite file is refused without writing to it', async () => {
     const file = join(dir, 'foreign.sqlite');
     const other = new Database(file);
-    other.exec("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL); INSERT INTO invoices (amount) VALUES (9.5);");
+    other.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL); INSERT INTO invoices (amount) VALUES (9.5);');
     other.close();
     const before = createHash('sha256').update(readFileSync(file)).digest('hex');
     const r = await moduli('runs', 'list', '--db', file);
@@ -201,7 +226,12 @@ describe('the language-model corpus', () => {
     expect(store.listRuns({})).toEqual([]);
     // A failed run of a missing corpus is not silently resumed into the same failure.
     const { presetConfig } = await import('../../src-main/schema/presets');
-    const id = store.createRun(presetConfig('language', 'quick', { task: { task: 'language', corpus: { train: join(dir, 'nope.txt'), valid: join(dir, 'nope.txt'), test: join(dir, 'nope.txt') } } }), { status: 'failed' }).id;
+    const id = store.createRun(
+      presetConfig('language', 'quick', {
+        task: { task: 'language', corpus: { train: join(dir, 'nope.txt'), valid: join(dir, 'nope.txt'), test: join(dir, 'nope.txt') } },
+      }),
+      { status: 'failed' },
+    ).id;
     const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 1 });
     try {
       expect(() => runner.resume(id)).toThrow(/train split .* is missing or empty/);

@@ -86,7 +86,10 @@ describe('workbench UI in a browser', () => {
 
     await expect.poll(async () => store.getRun(ids[0])!.status, { timeout: 120_000 }).toBe('finished');
     // The heatmap followed the live run to its last snapshot (the page was open the whole time).
-    const last = store.snapshots(ids[0]).filter((s) => s.phase === 'train').at(-1)!;
+    const last = store
+      .snapshots(ids[0])
+      .filter((s) => s.phase === 'train')
+      .at(-1)!;
     await expect.poll(async () => page.textContent('.lower h3'), { timeout: 20_000 }).toContain(`epoch ${last.epoch}, step ${last.step}`);
     await page.click('[data-test="order-toggle"]');
     await page.waitForSelector('canvas[data-order="embedding"]');
@@ -111,7 +114,9 @@ describe('workbench UI in a browser', () => {
     await page.click('[data-test="side-by-side"]');
     await expect.poll(async () => (await page.$$('[data-test="snapshot-pair"] canvas[data-test="heatmap"]')).length, { timeout: 20_000 }).toBe(2);
     const snaps = store.snapshots(ids[0]).filter((s) => s.matrix === store.snapshots(ids[0])[0].matrix);
-    const picked = await page.$$eval('[data-test="snapshot-pair"] [data-test="snapshot-choice"]', (ss) => ss.map((s) => Number((s as unknown as { value: string }).value)));
+    const picked = await page.$$eval('[data-test="snapshot-pair"] [data-test="snapshot-choice"]', (ss) =>
+      ss.map((s) => Number((s as unknown as { value: string }).value)),
+    );
     expect(picked).toEqual([snaps[0].id, snaps.at(-1)!.id]);
     await expect.poll(async () => page.textContent('[data-test="snapshot-pair"]')).toMatch(/\d+\.\d % pruned/);
     await page.locator('[data-test="snapshot-pair"]').screenshot({ path: join(SHOTS, 'run-snapshots-side-by-side.png') });
@@ -126,7 +131,11 @@ describe('workbench UI in a browser', () => {
     await page.locator('[data-test="compare-weights"]').screenshot({ path: join(SHOTS, 'compare-weights.png') });
     // The status bar names the backend the runs actually loaded, with its fallbacks.
     // (webgpu's reason depends on the machine's Vulkan drivers; auto never takes a software adapter.)
-    await expect.poll(async () => page.textContent('[data-test="status-bar"]'), { timeout: 10_000 }).toMatch(/backend: wasm on (OpenBLAS [\d.]+, )?\d+ CPU threads? \(3 fallbacks: webgpu: [^;]+; tensorflow-gpu: not installed; tensorflow: not installed\)/);
+    await expect
+      .poll(async () => page.textContent('[data-test="status-bar"]'), { timeout: 10_000 })
+      .toMatch(
+        /backend: wasm on (OpenBLAS [\d.]+, )?\d+ CPU threads? \(3 fallbacks: webgpu: [^;]+; tensorflow-gpu: not installed; tensorflow: not installed\)/,
+      );
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test="chart-compare"] >> text=PNG')]);
     const file = join(dir, 'chart.png');
@@ -190,7 +199,9 @@ describe('workbench UI in a browser', () => {
     expect(csv).toMatch(/^torus DoG⁻¹ · hidden=16,9[45](\.\d+)?,/m);
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE study_id = ?').get(studyId)).toEqual({ n: 4 });
     // The permuted control's run page draws its distance profile too (beside the geometry-blind reference).
-    const permuted = store.db.prepare("SELECT id FROM runs WHERE study_id = ? AND json_extract(config_json, '$.regularization.penalty.permute') = 1").get(studyId) as { id: string };
+    const permuted = store.db
+      .prepare("SELECT id FROM runs WHERE study_id = ? AND json_extract(config_json, '$.regularization.penalty.permute') = 1")
+      .get(studyId) as { id: string };
     await page.goto(`${new URL(server.url).origin + '/'}#/run/${permuted.id}`);
     await page.waitForSelector('[data-test="distance-profile"] canvas', { timeout: 30_000 });
   }, 300_000);

@@ -20,12 +20,52 @@ const CASES: GradCase[] = [
   ['asin', (x) => tf.sum(tf.asin(tf.div(x, 3))), x0],
   ['cos', (x) => tf.sum(tf.cos(x)), x0],
   ['max', (x) => tf.max(x) as tf.Scalar, x0],
-  ['logSoftmax', (x) => tf.sum(tf.mul(tf.logSoftmax(tf.reshape(x, [2, 3])), tf.tensor2d([[1, 0, 0], [0, 0.5, 0.5]]))), x0],
+  [
+    'logSoftmax',
+    (x) =>
+      tf.sum(
+        tf.mul(
+          tf.logSoftmax(tf.reshape(x, [2, 3])),
+          tf.tensor2d([
+            [1, 0, 0],
+            [0, 0.5, 0.5],
+          ]),
+        ),
+      ),
+    x0,
+  ],
   ['matMul transposeB', (x) => tf.sum(tf.matMul(tf.reshape(x, [2, 3]), tf.reshape(x, [2, 3]), false, true)), x0],
-  ['split/concat', (x) => tf.sum(tf.mul(tf.concat(tf.split(tf.reshape(x, [2, 3]), [1, 2], 1).reverse(), 1), tf.tensor2d([[1, 2, 3], [4, 5, 6]]))), x0],
+  [
+    'split/concat',
+    (x) =>
+      tf.sum(
+        tf.mul(
+          tf.concat(tf.split(tf.reshape(x, [2, 3]), [1, 2], 1).reverse(), 1),
+          tf.tensor2d([
+            [1, 2, 3],
+            [4, 5, 6],
+          ]),
+        ),
+      ),
+    x0,
+  ],
   ['slice', (x) => tf.sum(tf.mul(tf.slice(tf.reshape(x, [3, 2]), [1, 0], [2, 2]), 2)), x0],
   ['tile', (x) => tf.sum(tf.mul(tf.tile(tf.reshape(x, [2, 3]), [2, 1]), tf.range(0, 12).reshape([4, 3]))), x0],
-  ['gather (embedding lookup → UnsortedSegmentSum)', (x) => tf.sum(tf.mul(tf.gather(tf.reshape(x, [3, 2]), tf.tensor1d([2, 0, 2], 'int32')), tf.tensor2d([[1, 2], [3, 4], [5, 6]]))), x0],
+  [
+    'gather (embedding lookup → UnsortedSegmentSum)',
+    (x) =>
+      tf.sum(
+        tf.mul(
+          tf.gather(tf.reshape(x, [3, 2]), tf.tensor1d([2, 0, 2], 'int32')),
+          tf.tensor2d([
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ]),
+        ),
+      ),
+    x0,
+  ],
   ['mean', (x) => tf.mean(tf.mul(x, x)) as tf.Scalar, x0],
 ];
 

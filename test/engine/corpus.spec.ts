@@ -2,7 +2,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batchify, CorpusError, loadCorpus, readCorpusText, tokenize, unigramPerplexity, Vocabulary, window, windowCount } from '../../src-main/engine/tasks/language/corpus';
+import {
+  batchify,
+  CorpusError,
+  loadCorpus,
+  readCorpusText,
+  tokenize,
+  unigramPerplexity,
+  Vocabulary,
+  window,
+  windowCount,
+} from '../../src-main/engine/tasks/language/corpus';
 
 const WIKITEXT = resolve(__dirname, '../../../shared/data/wikitext-2');
 const dir = mkdtempSync(join(tmpdir(), 'corpus-'));
@@ -47,7 +57,10 @@ describe('corpus loading', () => {
   });
 
   it('BPTT windows shift targets by one row and shorten at the end', () => {
-    const b = batchify(Int32Array.from({ length: 20 }, (_, i) => i), 2);
+    const b = batchify(
+      Int32Array.from({ length: 20 }, (_, i) => i),
+      2,
+    );
     expect(windowCount(b.rows, 4)).toBe(3);
     const last = window(b, 8, 4);
     expect(last.length).toBe(1);

@@ -27,14 +27,20 @@ describe.each(['wasm', 'cpu'])('softmax cross-entropy on %s', (backend) => {
     await selectBackend('wasm');
     await tf.setBackend(backend);
     const y = tf.tensor2d(softData, [M, V]);
-    compare((z) => softmaxCrossEntropy(z, y), (z) => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(z)), 1))) as tf.Scalar);
+    compare(
+      (z) => softmaxCrossEntropy(z, y),
+      (z) => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(z)), 1))) as tf.Scalar,
+    );
   });
 
   it('integer targets: value and gradient equal the gathered −logSoftmax', async () => {
     await selectBackend('wasm');
     await tf.setBackend(backend);
     const flat = Int32Array.from(targets, (t, r) => r * V + t);
-    compare((z) => sparseSoftmaxCrossEntropy(z, targets), (z) => tf.neg(tf.mean(tf.gather(tf.reshape(tf.logSoftmax(z), [M * V]), tf.tensor1d(flat, 'int32')))) as tf.Scalar);
+    compare(
+      (z) => sparseSoftmaxCrossEntropy(z, targets),
+      (z) => tf.neg(tf.mean(tf.gather(tf.reshape(tf.logSoftmax(z), [M * V]), tf.tensor1d(flat, 'int32')))) as tf.Scalar,
+    );
     expect(() => sparseSoftmaxCrossEntropy(tf.zeros([M, V]) as tf.Tensor2D, new Int32Array(3))).toThrow(/3 targets for 7 rows/);
   });
 });

@@ -274,7 +274,13 @@ describe('sphere distance at the edges of floating point', () => {
     const b = [1, 0, 0];
     const exact = 5 * ((3 * Math.PI) / 4);
     for (const scale of [1e-300, 1, 1e154, 1e308]) {
-      expect(sphereDistance(a.map((x) => x * scale), b, 5)).toBeCloseTo(exact, 12);
+      expect(
+        sphereDistance(
+          a.map((x) => x * scale),
+          b,
+          5,
+        ),
+      ).toBeCloseTo(exact, 12);
     }
     expect(sphereDistance([0, 0, 0], b, 5)).toBeNaN();
   });

@@ -20,10 +20,14 @@ const UNCHANGED_STEPS = { navigation: Infinity, adding: 15, language: 12 } as co
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 describe('loss curves', () => {
-  it.each(['navigation', 'adding', 'language'] as const)('%s: every step within 1e-5 relative of the recording, and the pre-optimisation engine until pruning changes the clipping', async (name) => {
-    const now = await lossCurve(name);
-    expect(now).toHaveLength(recorded[name].length);
-    now.forEach((x, i) => expect(relative(x, recorded[name][i]), `step ${i}`).toBeLessThan(1e-5));
-    now.slice(0, UNCHANGED_STEPS[name]).forEach((x, i) => expect(relative(x, beforePerf[name][i]), `step ${i} vs 94aec02`).toBeLessThan(1e-5));
-  }, 120_000);
+  it.each(['navigation', 'adding', 'language'] as const)(
+    '%s: every step within 1e-5 relative of the recording, and the pre-optimisation engine until pruning changes the clipping',
+    async (name) => {
+      const now = await lossCurve(name);
+      expect(now).toHaveLength(recorded[name].length);
+      now.forEach((x, i) => expect(relative(x, recorded[name][i]), `step ${i}`).toBeLessThan(1e-5));
+      now.slice(0, UNCHANGED_STEPS[name]).forEach((x, i) => expect(relative(x, beforePerf[name][i]), `step ${i} vs 94aec02`).toBeLessThan(1e-5));
+    },
+    120_000,
+  );
 });

@@ -32,7 +32,10 @@ describe('finding a BLAS', () => {
       const libc = findBlas({ MODULI_BLAS: 'libc.so.6' });
       expect(!libc.blas && libc.reason).toMatch(/no cblas_sgemm/);
     }
-    expect(findBlas({}, ['/nonexistent/a.so', '/nonexistent/b.so'])).toMatchObject({ blas: null, reason: 'no BLAS library found (tried /nonexistent/a.so, /nonexistent/b.so)' });
+    expect(findBlas({}, ['/nonexistent/a.so', '/nonexistent/b.so'])).toMatchObject({
+      blas: null,
+      reason: 'no BLAS library found (tried /nonexistent/a.so, /nonexistent/b.so)',
+    });
   });
 
   it('searches a documented list per platform: OpenBLAS and MKL on Linux, Accelerate on macOS, DLLs on Windows', () => {
@@ -52,7 +55,13 @@ withBlas('products through the native BLAS', () => {
   it('every rank, transpose and broadcast gives tfjs’s product to float rounding; empty shapes work', () => {
     const cases: Array<{ a: number[]; b: number[]; ta: boolean; tb: boolean }> = [];
     for (const ta of [false, true]) for (const tb of [false, true]) cases.push({ a: ta ? [33, 7] : [7, 33], b: tb ? [19, 33] : [33, 19], ta, tb });
-    cases.push({ a: [3, 5, 8], b: [3, 8, 4], ta: false, tb: false }, { a: [3, 5, 8], b: [8, 4], ta: false, tb: false }, { a: [5, 8], b: [2, 4, 8], ta: false, tb: true }, { a: [4, 0], b: [0, 3], ta: false, tb: false }, { a: [0, 6], b: [6, 2], ta: false, tb: false });
+    cases.push(
+      { a: [3, 5, 8], b: [3, 8, 4], ta: false, tb: false },
+      { a: [3, 5, 8], b: [8, 4], ta: false, tb: false },
+      { a: [5, 8], b: [2, 4, 8], ta: false, tb: true },
+      { a: [4, 0], b: [0, 3], ta: false, tb: false },
+      { a: [0, 6], b: [6, 2], ta: false, tb: false },
+    );
     const inputs = cases.map((c, i) => [tf.randomNormal(c.a, 0, 1, 'float32', i), tf.randomNormal(c.b, 0, 1, 'float32', 50 + i)] as const);
     const builtIn = inputs.map(([a, b], i) => tf.matMul(a, b, cases[i].ta, cases[i].tb));
     const lease = acquireNativeBlas('auto', 2, registerBatchMatMul);
@@ -90,21 +99,25 @@ withBlas('whole runs on the native path', () => {
   }
   const losses = (events: TrainingEvent[]) => events.flatMap((e) => (e.type === 'metrics' && e.phase === 'train' ? [[e.step, e.values.loss] as const] : []));
 
-  it.each(['navigation', 'adding', 'language'] as const)('%s: every step’s loss within 2e-5 relative of the built-in path; pruned weights exactly zero; recorded as native', async (name) => {
-    const native = await curve(name, 'auto');
-    const builtIn = await curve(name, 'off');
-    const a = losses(native);
-    const b = losses(builtIn);
-    expect(a.length).toBeGreaterThanOrEqual(20);
-    expect(a.map(([s]) => s)).toEqual(b.map(([s]) => s));
-    a.forEach(([, x], i) => expect(Math.abs(x - b[i][1]) / Math.abs(b[i][1]), `step ${i}`).toBeLessThan(2e-5));
-    const started = native.find((e) => e.type === 'started') as Extract<TrainingEvent, { type: 'started' }>;
-    expect(started.backend.blas).toBe(found.blas!.label);
-    const last = native.filter((e) => e.type === 'snapshot').at(-1) as Extract<TrainingEvent, { type: 'snapshot' }>;
-    let pruned = 0;
-    for (const m of last.matrices) m.mask?.forEach((k, j) => k === 0 && (pruned++, expect(Math.abs(m.weights[j])).toBe(0)));
-    expect(pruned).toBeGreaterThan(0);
-  }, 120_000);
+  it.each(['navigation', 'adding', 'language'] as const)(
+    '%s: every step’s loss within 2e-5 relative of the built-in path; pruned weights exactly zero; recorded as native',
+    async (name) => {
+      const native = await curve(name, 'auto');
+      const builtIn = await curve(name, 'off');
+      const a = losses(native);
+      const b = losses(builtIn);
+      expect(a.length).toBeGreaterThanOrEqual(20);
+      expect(a.map(([s]) => s)).toEqual(b.map(([s]) => s));
+      a.forEach(([, x], i) => expect(Math.abs(x - b[i][1]) / Math.abs(b[i][1]), `step ${i}`).toBeLessThan(2e-5));
+      const started = native.find((e) => e.type === 'started') as Extract<TrainingEvent, { type: 'started' }>;
+      expect(started.backend.blas).toBe(found.blas!.label);
+      const last = native.filter((e) => e.type === 'snapshot').at(-1) as Extract<TrainingEvent, { type: 'snapshot' }>;
+      let pruned = 0;
+      for (const m of last.matrices) m.mask?.forEach((k, j) => k === 0 && (pruned++, expect(Math.abs(m.weights[j])).toBe(0)));
+      expect(pruned).toBeGreaterThan(0);
+    },
+    120_000,
+  );
 
   it('resume on the native path repeats the uninterrupted run exactly', async () => {
     const full = await curve('adding', 'auto');

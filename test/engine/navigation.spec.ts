@@ -54,7 +54,7 @@ describe('trajectory generator (reference formulas)', () => {
         const h1 = Math.atan2(traj.velocity[q + 1], traj.velocity[q]);
         const h2 = Math.atan2(traj.velocity[o + 1], traj.velocity[o]);
         let d = h2 - h1;
-        d = ((d + Math.PI) % (2 * Math.PI) + 2 * Math.PI) % (2 * Math.PI) - Math.PI;
+        d = ((((d + Math.PI) % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI)) - Math.PI;
         turns.push(d);
       }
     }

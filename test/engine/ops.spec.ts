@@ -37,7 +37,8 @@ describe('fused Elman recurrence', () => {
     const h0 = tf.randomNormal([B, N], 0, 1, 'float32', 2) as tf.Tensor2D;
     const w = tf.randomNormal([N, N], 0, 0.5, 'float32', 3) as tf.Tensor2D;
     const probe = tf.randomNormal([T * B, N], 0, 1, 'float32', 4);
-    const loss = (f: typeof reference) => (xx: tf.Tensor, hh: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(f(xx as tf.Tensor2D, hh as tf.Tensor2D, ww as tf.Tensor2D, act), probe)) as tf.Scalar;
+    const loss = (f: typeof reference) => (xx: tf.Tensor, hh: tf.Tensor, ww: tf.Tensor) =>
+      tf.sum(tf.mul(f(xx as tf.Tensor2D, hh as tf.Tensor2D, ww as tf.Tensor2D, act), probe)) as tf.Scalar;
     close(fusedElman(x, h0, w, act).dataSync(), reference(x, h0, w, act).dataSync());
     const gf = tf.grads(loss(fusedElman))([x, h0, w]);
     const gr = tf.grads(loss(reference))([x, h0, w]);
@@ -52,7 +53,10 @@ describe('transpose-free linear', () => {
     const probe = tf.randomNormal([6, 3], 0, 1, 'float32', 7);
     close(linear(x, w).dataSync(), tf.matMul(x, w, false, true).dataSync());
     const a = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(linear(xx as tf.Tensor2D, ww as tf.Tensor2D), probe)) as tf.Scalar)([x, w]);
-    const b = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D, false, true), probe)) as tf.Scalar)([x, w]);
+    const b = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D, false, true), probe)) as tf.Scalar)([
+      x,
+      w,
+    ]);
     a.forEach((g, i) => close(g.dataSync(), b[i].dataSync()));
   });
 });

@@ -45,7 +45,8 @@ describe('sparse training kernel', () => {
   ])('N = %i, batch %i, %i steps: value and gradients (x, h0, W) equal tfjs autodiff; pruned connections get exactly 0', (n, batch, steps) => {
     const p = problem(n, batch, steps, n + batch);
     const kernel = new SparseTrainingKernel(p.mask.dataSync(), n);
-    const loss = (f: (x: tf.Tensor2D, h0: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D) => (x: tf.Tensor, h0: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(f(x as tf.Tensor2D, h0 as tf.Tensor2D, w as tf.Tensor2D), p.dy)) as tf.Scalar;
+    const loss = (f: (x: tf.Tensor2D, h0: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D) => (x: tf.Tensor, h0: tf.Tensor, w: tf.Tensor) =>
+      tf.sum(tf.mul(f(x as tf.Tensor2D, h0 as tf.Tensor2D, w as tf.Tensor2D), p.dy)) as tf.Scalar;
     const dense = tf.grads(loss((x, h0, w) => denseElman(x, h0, w, steps)))([p.x, p.h0, p.w]);
     const sparse = tf.grads(loss((x, h0, w) => sparseTrainingElman(x, h0, w, kernel)))([p.x, p.h0, p.w]);
     const denseH = denseElman(p.x, p.h0, p.w, steps);

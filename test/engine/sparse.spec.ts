@@ -92,7 +92,12 @@ describe('sparse inference in the models', () => {
     const model = new NavigationRnn(64, 32, 'relu', deriveRng(1, 'model'));
     expect(sparseInference(model.whh, 'relu')).toBeNull();
     const rng = seedrandom('mask');
-    model.whh.assign(tf.tensor2d(Float32Array.from(model.whh.dataSync(), (w) => (rng() < 0.9 ? 0 : w)), [64, 64]));
+    model.whh.assign(
+      tf.tensor2d(
+        Float32Array.from(model.whh.dataSync(), (w) => (rng() < 0.9 ? 0 : w)),
+        [64, 64],
+      ),
+    );
     const sparse = sparseInference(model.whh, 'relu');
     expect(sparse).not.toBeNull();
     expect(sparseInference(model.whh, 'tanh')).toBeNull();

@@ -13,7 +13,13 @@ for (const split of ['train', 'valid', 'test']) writeFileSync(join(dir, `${split
 
 describe('task registry', () => {
   it.each(TASKS)('%s: the engine task reports the schema’s primary metric', (task) => {
-    const config = presetConfig(task, 'quick', task === 'language' ? { task: { task: 'language', corpus: { train: join(dir, 'train.txt'), valid: join(dir, 'valid.txt'), test: join(dir, 'test.txt') } } } : {});
+    const config = presetConfig(
+      task,
+      'quick',
+      task === 'language'
+        ? { task: { task: 'language', corpus: { train: join(dir, 'train.txt'), valid: join(dir, 'valid.txt'), test: join(dir, 'test.txt') } } }
+        : {},
+    );
     const t = createTask(config, 'init');
     try {
       // The names reports, charts and stored runs use: pinned here, not re-read from the table under test.
@@ -26,27 +32,37 @@ describe('task registry', () => {
     }
   });
 
-  it.each(TASKS)('%s: the medium preset keeps the CPU recipe, builds, and takes a finite training step', async (task) => {
-    const { selectBackend } = await import('../../src-main/engine/backend');
-    const { buildPhase, disposeAll } = await import('../../src-main/engine/training/phase');
-    const { optimizationStep, trainableFor } = await import('../../src-main/engine/training/step');
-    await selectBackend('wasm');
-    const corpus = { task: { task: 'language' as const, corpus: { train: join(dir, 'train.txt'), valid: join(dir, 'valid.txt'), test: join(dir, 'test.txt') } } };
-    const medium = presetConfig(task, 'medium', task === 'language' ? corpus : {});
-    const quick = presetConfig(task, 'quick', task === 'language' ? corpus : {});
-    expect(medium.task.hidden).toBeGreaterThan(quick.task.hidden);
-    expect(medium.regularization.lambda).toBe(quick.regularization.lambda);
-    expect(medium.pruning).toEqual(quick.pruning);
-    const state = buildPhase(medium, 'train', {}, null, null);
-    try {
-      state.task.beginEpoch({ phase: 'train', epoch: 0, step: 0 });
-      const v = await optimizationStep(state, { phase: 'train', epoch: 0, step: 0 }, { lambda: medium.regularization.lambda, wantMetrics: true, trainable: trainableFor(state, 0) });
-      expect(Number.isFinite(v.loss)).toBe(true);
-      expect(v.penalty).toBeGreaterThan(0);
-    } finally {
-      disposeAll(state, null);
-    }
-  }, 60_000);
+  it.each(TASKS)(
+    '%s: the medium preset keeps the CPU recipe, builds, and takes a finite training step',
+    async (task) => {
+      const { selectBackend } = await import('../../src-main/engine/backend');
+      const { buildPhase, disposeAll } = await import('../../src-main/engine/training/phase');
+      const { optimizationStep, trainableFor } = await import('../../src-main/engine/training/step');
+      await selectBackend('wasm');
+      const corpus = {
+        task: { task: 'language' as const, corpus: { train: join(dir, 'train.txt'), valid: join(dir, 'valid.txt'), test: join(dir, 'test.txt') } },
+      };
+      const medium = presetConfig(task, 'medium', task === 'language' ? corpus : {});
+      const quick = presetConfig(task, 'quick', task === 'language' ? corpus : {});
+      expect(medium.task.hidden).toBeGreaterThan(quick.task.hidden);
+      expect(medium.regularization.lambda).toBe(quick.regularization.lambda);
+      expect(medium.pruning).toEqual(quick.pruning);
+      const state = buildPhase(medium, 'train', {}, null, null);
+      try {
+        state.task.beginEpoch({ phase: 'train', epoch: 0, step: 0 });
+        const v = await optimizationStep(
+          state,
+          { phase: 'train', epoch: 0, step: 0 },
+          { lambda: medium.regularization.lambda, wantMetrics: true, trainable: trainableFor(state, 0) },
+        );
+        expect(Number.isFinite(v.loss)).toBe(true);
+        expect(v.penalty).toBeGreaterThan(0);
+      } finally {
+        disposeAll(state, null);
+      }
+    },
+    60_000,
+  );
 
   it('an unknown task has no primary metric (no silent fallback)', () => {
     expect(() => primaryMetricOf('chess')).toThrow(/unknown task/);

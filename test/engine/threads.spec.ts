@@ -78,7 +78,15 @@ describe('matrix products on helper threads', () => {
   });
 
   it('lane blocks depend on the batch only: 32-lane blocks (padded to 16), at most 16 of them, covering the batch', () => {
-    expect(laneBlocks(200)).toEqual([[0, 32, 32], [32, 32, 32], [64, 32, 32], [96, 32, 32], [128, 32, 32], [160, 32, 32], [192, 8, 16]]);
+    expect(laneBlocks(200)).toEqual([
+      [0, 32, 32],
+      [32, 32, 32],
+      [64, 32, 32],
+      [96, 32, 32],
+      [128, 32, 32],
+      [160, 32, 32],
+      [192, 8, 16],
+    ]);
     expect(laneBlocks(8)).toEqual([[0, 8, 16]]);
     for (const batch of [1, 31, 33, 511, 512, 513, 4000]) {
       const blocks = laneBlocks(batch);
@@ -96,27 +104,30 @@ describe('matrix products on helper threads', () => {
     [2, 40, 100, 4], // 4 blocks on 2 threads
     [3, 48, 200, 3], // 7 blocks on 3 threads
     [2, 33, 8, 2], // one block: all on this thread
-  ])('%i threads: the sparse training kernel (N = %i, batch %i, %i steps) gives the single-thread values and gradients bit for bit', async (threads, n, batch, steps) => {
-    const rand = (len: number, seed: number) => tf.tidy(() => tf.randomNormal([len], 0, 1, 'float32', seed).dataSync() as Float32Array);
-    const mask = Float32Array.from(rand(n * n, 1), (v) => (v > 1.2 ? 1 : 0));
-    const w = Float32Array.from(rand(n * n, 2), (v, i) => v * mask[i]);
-    const x = rand(steps * batch * n, 3);
-    const h0 = Float32Array.from(rand(batch * n, 4), (v) => Math.max(0, v));
-    const dH = rand(steps * batch * n, 5);
-    const run = () => {
-      const kernel = new SparseTrainingKernel(mask, n);
-      const H = kernel.forward(w, x, h0, batch);
-      return { H, ...kernel.backward(dH) };
-    };
-    const one = run();
-    const release = await acquireHelperThreads(threads);
-    const many = run();
-    await release();
-    expect(Array.from(many.H)).toEqual(Array.from(one.H));
-    expect(Array.from(many.dX)).toEqual(Array.from(one.dX));
-    expect(Array.from(many.dh0)).toEqual(Array.from(one.dh0));
-    expect(Array.from(many.dW)).toEqual(Array.from(one.dW));
-  });
+  ])(
+    '%i threads: the sparse training kernel (N = %i, batch %i, %i steps) gives the single-thread values and gradients bit for bit',
+    async (threads, n, batch, steps) => {
+      const rand = (len: number, seed: number) => tf.tidy(() => tf.randomNormal([len], 0, 1, 'float32', seed).dataSync() as Float32Array);
+      const mask = Float32Array.from(rand(n * n, 1), (v) => (v > 1.2 ? 1 : 0));
+      const w = Float32Array.from(rand(n * n, 2), (v, i) => v * mask[i]);
+      const x = rand(steps * batch * n, 3);
+      const h0 = Float32Array.from(rand(batch * n, 4), (v) => Math.max(0, v));
+      const dH = rand(steps * batch * n, 5);
+      const run = () => {
+        const kernel = new SparseTrainingKernel(mask, n);
+        const H = kernel.forward(w, x, h0, batch);
+        return { H, ...kernel.backward(dH) };
+      };
+      const one = run();
+      const release = await acquireHelperThreads(threads);
+      const many = run();
+      await release();
+      expect(Array.from(many.H)).toEqual(Array.from(one.H));
+      expect(Array.from(many.dX)).toEqual(Array.from(one.dX));
+      expect(Array.from(many.dh0)).toEqual(Array.from(one.dh0));
+      expect(Array.from(many.dW)).toEqual(Array.from(one.dW));
+    },
+  );
 
   it('a stopped pool refuses work with a clear error, and collect without a job says so', async () => {
     const pool = await HelperThreads.start(1);
@@ -129,14 +140,15 @@ describe('matrix products on helper threads', () => {
     // A tiny wasm module on shared memory: add(i) stores memory[i] + 1 back at i (hand-assembled bytes).
     const { HELPER_THREAD_SOURCE } = await import('../../src-main/engine/threads/helper-thread');
     // The engine's tsconfig has no WebAssembly lib: the two constructors used, typed here.
-    const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => { buffer: ArrayBuffer }; Module: new (b: Uint8Array) => object } }).WebAssembly;
+    const wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => { buffer: ArrayBuffer }; Module: new (b: Uint8Array) => object } })
+      .WebAssembly;
     const memory = new wasm.Memory({ initial: 1, maximum: 1, shared: true });
     // (module (import "env" "memory" (memory 1 1 shared)) (func (export "add") (param i32)
     //   local.get 0 local.get 0 i32.load i32.const 1 i32.add i32.store))
     const bytes = new Uint8Array([
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x01, 0x7f, 0x00, 0x02, 0x10, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06,
-      0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x03, 0x01, 0x01, 0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x61, 0x64, 0x64, 0x00, 0x00,
-      0x0a, 0x11, 0x01, 0x0f, 0x00, 0x20, 0x00, 0x20, 0x00, 0x28, 0x02, 0x00, 0x41, 0x01, 0x6a, 0x36, 0x02, 0x00, 0x0b,
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x01, 0x7f, 0x00, 0x02, 0x10, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65,
+      0x6d, 0x6f, 0x72, 0x79, 0x02, 0x03, 0x01, 0x01, 0x03, 0x02, 0x01, 0x00, 0x07, 0x07, 0x01, 0x03, 0x61, 0x64, 0x64, 0x00, 0x00, 0x0a, 0x11, 0x01, 0x0f,
+      0x00, 0x20, 0x00, 0x20, 0x00, 0x28, 0x02, 0x00, 0x41, 0x01, 0x6a, 0x36, 0x02, 0x00, 0x0b,
     ]);
     const kernel = { id: 9001, module: new wasm.Module(bytes), memory, functions: ['add'] };
     const pool = await HelperThreads.start(1);

@@ -16,7 +16,17 @@ beforeAll(async () => {
 function tinyAdding(over: Record<string, unknown> = {}): ExperimentConfig {
   return ExperimentConfig.parse({
     seed: 3,
-    task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 160, batchSize: 16, epochs: 3, stabiliserEpochs: 1, learningRate: 5e-3, testSamples: 64 },
+    task: {
+      task: 'adding',
+      sequenceLength: 8,
+      hidden: 16,
+      samplesPerEpoch: 160,
+      batchSize: 16,
+      epochs: 3,
+      stabiliserEpochs: 1,
+      learningRate: 5e-3,
+      testSamples: 64,
+    },
     regularization: { lambda: 1e-2, penalty: { space: 'torus', weighting: 'dog', invert: true } },
     pruning: { target: 0.8 },
     ...over,
@@ -33,7 +43,11 @@ describe('moduli penalty', () => {
   it.each([1, 2] as const)('gradient of λ·mean(C ⊙ |W|^p) is λ·p·C ⊙ sign(W)|W|^(p−1) / N² (p = %i)', (p) => {
     const n = 12;
     const W = tf.variable(tf.randomNormal([n, n], 0, 1, 'float32', 5));
-    const reg = new ModuliRegularizer(Regularization.parse({ lambda: 0.1, power: p, penalty: { space: 'klein' } }), [{ name: 'W_hh', variable: W, gates: 1 }], 1);
+    const reg = new ModuliRegularizer(
+      Regularization.parse({ lambda: 0.1, power: p, penalty: { space: 'klein' } }),
+      [{ name: 'W_hh', variable: W, gates: 1 }],
+      1,
+    );
     // The engine takes gradients with tf.variableGrads (trainer.ts); tf.grad must agree with it.
     const g = tf.grad(() => tf.mul(reg.penalty(), 0.1) as tf.Scalar)(W);
     const { grads } = tf.variableGrads(() => tf.mul(reg.penalty(), 0.1) as tf.Scalar, [W]);
@@ -105,7 +119,12 @@ describe('pruning schedule', () => {
 describe('global magnitude pruning', () => {
   it('masks exactly round(amount·total) entries across matrices, smallest first, nested over steps', async () => {
     const a = tf.variable(tf.tensor([0.5, -0.1, 0.3, 0.01]));
-    const b = tf.variable(tf.tensor([[-0.2, 0.05], [0.9, -0.02]]));
+    const b = tf.variable(
+      tf.tensor([
+        [-0.2, 0.05],
+        [0.9, -0.02],
+      ]),
+    );
     const masks = new MaskSet([
       { name: 'a', variable: a },
       { name: 'b', variable: b },
@@ -152,8 +171,7 @@ describe('runs', () => {
   });
 
   it('are reproducible: the same seed gives the same loss curve, another seed a different one', async () => {
-    const curve = async (seed: number) =>
-      (await collect(tinyAdding({ seed }))).events.flatMap((e) => (e.type === 'metrics' ? [e.values.loss] : []));
+    const curve = async (seed: number) => (await collect(tinyAdding({ seed }))).events.flatMap((e) => (e.type === 'metrics' ? [e.values.loss] : []));
     const a = await curve(3);
     expect(await curve(3)).toEqual(a);
     expect(await curve(4)).not.toEqual(a);
@@ -167,7 +185,11 @@ describe('runs', () => {
       return events.flatMap((e) => (e.type === 'metrics' && e.values.penalty > 0 ? [(e.values.loss - e.values.task_loss) / e.values.penalty] : []));
     };
     // N = 16: the reference uses λ as given; k = 2 with N_ref = 8 trains with 4λ; k = 1 with N_ref = 32 with λ/2.
-    for (const [extra, expected] of [[{}, 1e-2], [{ lambdaExponent: 2, lambdaReferenceN: 8 }, 4e-2], [{ lambdaExponent: 1, lambdaReferenceN: 32 }, 5e-3]] as const) {
+    for (const [extra, expected] of [
+      [{}, 1e-2],
+      [{ lambdaExponent: 2, lambdaReferenceN: 8 }, 4e-2],
+      [{ lambdaExponent: 1, lambdaReferenceN: 32 }, 5e-3],
+    ] as const) {
       const r = await ratios(extra);
       expect(r.length).toBeGreaterThan(10);
       for (const x of r) expect(x).toBeCloseTo(expected, 4);

@@ -44,7 +44,8 @@ function syntheticCorpus(): { train: string; valid: string; test: string } {
   const words = Array.from({ length: 40 }, (_, i) => `w${i}`);
   let s = 12345;
   const next = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  const text = (lines: number) => Array.from({ length: lines }, () => Array.from({ length: 12 }, () => words[Math.floor(next() * words.length)]).join(' ')).join('\n') + '\n';
+  const text = (lines: number) =>
+    Array.from({ length: lines }, () => Array.from({ length: 12 }, () => words[Math.floor(next() * words.length)]).join(' ')).join('\n') + '\n';
   const files = { train: join(dir, 'train.txt'), valid: join(dir, 'valid.txt'), test: join(dir, 'test.txt') };
   writeFileSync(files.train, text(60));
   writeFileSync(files.valid, text(20));

@@ -23,7 +23,18 @@ const adding = (over: Record<string, unknown> = {}, epochs = 2, steps = 20) =>
   ExperimentConfig.parse({
     seed: 5,
     backend: 'wasm',
-    task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 16 * steps, batchSize: 16, epochs, stabiliserEpochs: 0, learningRate: 5e-3, testSamples: 64, ...over },
+    task: {
+      task: 'adding',
+      sequenceLength: 8,
+      hidden: 16,
+      samplesPerEpoch: 16 * steps,
+      batchSize: 16,
+      epochs,
+      stabiliserEpochs: 0,
+      learningRate: 5e-3,
+      testSamples: 64,
+      ...over,
+    },
     regularization: { lambda: 1e-2 },
     pruning: { target: 0.5 },
   });
@@ -215,7 +226,9 @@ describe('large payloads', () => {
     const epochs: number[] = [];
     runner.events.subscribe((e) => {
       if (e.type === 'checkpoint') bytes += (e.event as { bytes: Uint8Array }).bytes.byteLength;
-      if (e.type === 'snapshot') for (const m of (e.event as { matrices: Array<{ weights: Float32Array; mask: Float32Array | null }> }).matrices) bytes += m.weights.byteLength + (m.mask?.byteLength ?? 0);
+      if (e.type === 'snapshot')
+        for (const m of (e.event as { matrices: Array<{ weights: Float32Array; mask: Float32Array | null }> }).matrices)
+          bytes += m.weights.byteLength + (m.mask?.byteLength ?? 0);
       if (e.type === 'epoch') epochs.push(Date.now());
     });
     const id = runner.enqueue(config);

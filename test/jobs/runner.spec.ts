@@ -17,7 +17,17 @@ const tiny = (epochs = 3, steps = 40) =>
   ExperimentConfig.parse({
     seed: 5,
     backend: 'wasm',
-    task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 16 * steps, batchSize: 16, epochs, stabiliserEpochs: 0, learningRate: 5e-3, testSamples: 64 },
+    task: {
+      task: 'adding',
+      sequenceLength: 8,
+      hidden: 16,
+      samplesPerEpoch: 16 * steps,
+      batchSize: 16,
+      epochs,
+      stabiliserEpochs: 0,
+      learningRate: 5e-3,
+      testSamples: 64,
+    },
     regularization: { lambda: 1e-2 },
     pruning: { target: 0.8 },
   });

@@ -39,7 +39,13 @@ describe('app:// protocol', () => {
 
   it('IPC trusts exactly the app origin (and the dev server only when one is configured)', () => {
     expect(trustedUrl('app://workbench/index.html')).toBe(true);
-    for (const url of ['file:///app/out/renderer/index.html', 'app://workbench.evil/index.html', 'app://workbenchx/', 'http://workbench/', 'https://evil.example/']) {
+    for (const url of [
+      'file:///app/out/renderer/index.html',
+      'app://workbench.evil/index.html',
+      'app://workbenchx/',
+      'http://workbench/',
+      'https://evil.example/',
+    ]) {
       expect(isAppOrigin(url), url).toBe(false);
     }
     expect(trustedUrl('http://localhost:5173/x', 'http://localhost:5173')).toBe(true);
@@ -102,7 +108,10 @@ describe('guards on every web page', () => {
     const { guardEveryWebContents } = await import('../../src-main/main/guards');
     let created: ((e: unknown, c: unknown) => void) | null = null;
     const opened: string[] = [];
-    guardEveryWebContents({ on: (_e, l) => void (created = l as never) }, { openExternal: (u) => void opened.push(u), allowedExternal: [/^https:\/\/arxiv\.org\//] });
+    guardEveryWebContents(
+      { on: (_e, l) => void (created = l as never) },
+      { openExternal: (u) => void opened.push(u), allowedExternal: [/^https:\/\/arxiv\.org\//] },
+    );
     const page = fakeContents();
     created!({}, page.contents);
     expect(page.refused('will-navigate', 'https://evil.example/')).toBe(true);

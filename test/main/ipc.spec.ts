@@ -46,7 +46,13 @@ describe('preload API surface', () => {
 
 describe('IPC handlers', () => {
   const store = RunStore.open(join(dir, 'ipc.sqlite'));
-  const runner = new JobRunner({ store, createHost: () => { throw new Error('no workers in this test'); }, concurrency: 1 });
+  const runner = new JobRunner({
+    store,
+    createHost: () => {
+      throw new Error('no workers in this test');
+    },
+    concurrency: 1,
+  });
   const ipc = fakeIpc();
   registerApiHandlers(ipc, createService(store, runner), (url) => trustedUrl(url));
   const handler = ipc.handlers.get(API_CHANNEL)!;
@@ -131,7 +137,9 @@ describe('application menu', () => {
     expect(calls).toEqual(['newExperiment', 'importBundle', 'exportAllRuns', 'openDatabase', 'toggleTheme', 'about']);
     expect(items.map((i) => i.role)).toEqual(expect.arrayContaining(['zoomIn', 'zoomOut', 'resetZoom', 'quit']));
     expect(menuTemplate(actions as never, 'darwin')[0]).toEqual({ role: 'appMenu' });
-    expect(aboutText({ version: '1', electron: '38', node: '22', backend: 'wasm', notices: ['tensorflow-gpu: not installed'] })).toMatch(/latest run\): wasm\n {2}tensorflow-gpu: not installed/);
+    expect(aboutText({ version: '1', electron: '38', node: '22', backend: 'wasm', notices: ['tensorflow-gpu: not installed'] })).toMatch(
+      /latest run\): wasm\n {2}tensorflow-gpu: not installed/,
+    );
   });
 });
 
@@ -139,7 +147,13 @@ describe('window state', () => {
   it('restores saved bounds on a display, clamps oversize windows, and drops windows of a detached monitor', async () => {
     const { restoreBounds } = await import('../../src-main/main/window-state');
     const screen = [{ x: 0, y: 0, width: 1920, height: 1080 }];
-    expect(restoreBounds({ x: 100, y: 50, width: 1400, height: 900, maximized: false }, screen)).toEqual({ x: 100, y: 50, width: 1400, height: 900, maximized: false });
+    expect(restoreBounds({ x: 100, y: 50, width: 1400, height: 900, maximized: false }, screen)).toEqual({
+      x: 100,
+      y: 50,
+      width: 1400,
+      height: 900,
+      maximized: false,
+    });
     expect(restoreBounds({ x: 0, y: 0, width: 3000, height: 2000, maximized: true }, screen)).toMatchObject({ width: 1920, height: 1080, x: 0, y: 0 });
     expect(restoreBounds({ x: 2500, y: 0, width: 1400, height: 900, maximized: false }, screen)).toBeNull();
     expect(restoreBounds(null, screen)).toBeNull();

@@ -22,7 +22,11 @@ function checkLegible(svg: string, names: string[]) {
     expect(b.y0, b.text).toBeGreaterThanOrEqual(-1);
     expect(b.y1, b.text).toBeLessThanOrEqual(H + 1);
   }
-  for (const n of names) expect(boxes.some((b) => b.text === n), `legend entry '${n}'`).toBe(true);
+  for (const n of names)
+    expect(
+      boxes.some((b) => b.text === n),
+      `legend entry '${n}'`,
+    ).toBe(true);
 }
 
 describe('chart layout at the smallest size', () => {
@@ -33,7 +37,10 @@ describe('chart layout at the smallest size', () => {
       ['Validation perplexity', 'perplexity'],
       ['Loss', 'loss'],
     ]) {
-      checkLegible(optionToSvg(buildLineOption(series, { title, yName, smoothing: 0.6, logY: false, dark: false }), W, H), series.map((s) => s.name));
+      checkLegible(
+        optionToSvg(buildLineOption(series, { title, yName, smoothing: 0.6, logY: false, dark: false }), W, H),
+        series.map((s) => s.name),
+      );
     }
   });
 
@@ -45,14 +52,24 @@ describe('chart layout at the smallest size', () => {
   it('study band charts with long configuration names', () => {
     const cells = ['torus DoG⁻¹ · λ=0.01 · target=0.9', 'permuted DoG⁻¹ · λ=0.01 · target=0.9', 'no regulariser'];
     const bands = cells.map((cell) => ({ cell, x: [0, 0.5, 0.9], mean: [30, 20, 12], std: [2, 2, 1], n: [3, 3, 3] }));
-    checkLegible(optionToSvg(buildBandOption(bands, { title: 'Validation error vs sparsity', xName: 'global sparsity (%)', yName: 'error_cm', xPercent: true, dark: false }), W, H), cells);
+    checkLegible(
+      optionToSvg(
+        buildBandOption(bands, { title: 'Validation error vs sparsity', xName: 'global sparsity (%)', yName: 'error_cm', xPercent: true, dark: false }),
+        W,
+        H,
+      ),
+      cells,
+    );
   });
 });
 
 describe('on screen', () => {
   it('the legend wraps into rows instead of scrolling, every name whole, the frame grown by the extra rows', () => {
     const series = ['sparsity', 'sparsity/W_hh_l0', 'sparsity/W_hh_l1', 'small_weights/W_hh', 'small_weights/W_ih'].map(long);
-    const { option, extraHeight } = screenOption(buildLineOption(series, { title: 'Sparsity', yName: 'fraction pruned', smoothing: 0, logY: false, dark: false }), W);
+    const { option, extraHeight } = screenOption(
+      buildLineOption(series, { title: 'Sparsity', yName: 'fraction pruned', smoothing: 0, logY: false, dark: false }),
+      W,
+    );
     expect(extraHeight).toBeGreaterThan(0);
     const legends = option.legend as Array<{ type: string; data: string[] }>;
     expect(legends.every((l) => l.type === 'plain')).toBe(true);
@@ -64,7 +81,11 @@ describe('on screen', () => {
     chart.dispose();
     const boxes = textBoxes(svg);
     expect(overlaps(boxes)).toEqual([]);
-    for (const s of series) expect(boxes.some((b) => b.text === s.name), s.name).toBe(true);
+    for (const s of series)
+      expect(
+        boxes.some((b) => b.text === s.name),
+        s.name,
+      ).toBe(true);
   });
 
   it('one row of legend adds no height', () => {

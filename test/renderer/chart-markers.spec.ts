@@ -16,7 +16,14 @@ describe('pruning markers', () => {
       { x: 100, label: 'pruned to 45.0 % at the start of epoch 1' },
       { x: 200, label: 'pruned to 90.0 % at the start of epoch 2' },
     ]);
-    const option = buildLineOption([{ name: 'loss', steps: [1, 2], values: [2, 1] }], { title: 'Loss', yName: 'loss', smoothing: 0, logY: true, dark: false, markers: pruningMarkers(epochs) }) as {
+    const option = buildLineOption([{ name: 'loss', steps: [1, 2], values: [2, 1] }], {
+      title: 'Loss',
+      yName: 'loss',
+      smoothing: 0,
+      logY: true,
+      dark: false,
+      markers: pruningMarkers(epochs),
+    }) as {
       series: Array<{ markLine?: { data: Array<{ xAxis: number }> } }>;
       yAxis: { type: string };
     };

@@ -111,7 +111,14 @@ describe('All settings (drawn from the schema)', () => {
 
 describe('compare groups', () => {
   const run = (id: string, seed: number, schedule: string, finalMetric: number) =>
-    ({ id, name: id, seed, finalMetric, finalSparsity: 0.9, config: { name: id, seed, threads: 'auto', task: { task: 'navigation', hidden: 128 }, pruning: { schedule } } }) as never;
+    ({
+      id,
+      name: id,
+      seed,
+      finalMetric,
+      finalSparsity: 0.9,
+      config: { name: id, seed, threads: 'auto', task: { task: 'navigation', hidden: 128 }, pruning: { schedule } },
+    }) as never;
 
   it('never pool runs that differ in anything but the seed, and label groups by what differs', async () => {
     const { groupRuns, differingKeys } = await import('../../src-renderer/src/stats');

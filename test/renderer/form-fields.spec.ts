@@ -15,7 +15,11 @@ function leaves(obj: unknown, prefix = ''): string[] {
 
 describe('form fields from the schema', () => {
   it.each(TASKS)('%s: every field of a parsed config is in the curated section or in All settings, with the preset value', (task) => {
-    const preset = presetConfig(task, 'quick', task === 'language' ? { task: { task: 'language', corpus: { train: 'a', valid: 'b', test: 'c' } } as never } : {});
+    const preset = presetConfig(
+      task,
+      'quick',
+      task === 'language' ? { task: { task: 'language', corpus: { train: 'a', valid: 'b', test: 'c' } } as never } : {},
+    );
     const listed = formFields(task, preset).flatMap((g) => g.fields);
     const paths = new Set(listed.map((f) => f.path));
     for (const path of leaves(preset)) {
@@ -25,7 +29,11 @@ describe('form fields from the schema', () => {
     for (const f of listed) expect(f.presetValue, f.path).toEqual(path(preset, f.path));
     // Another task's fields are not offered.
     if (task !== 'navigation') expect(paths.has('task.placeCells')).toBe(false);
-    if (task === 'navigation') expect(listed.find((f) => f.path === 'task.placeCells')).toMatchObject({ kind: 'integer', presetValue: preset.task.task === 'navigation' ? preset.task.placeCells : -1 });
+    if (task === 'navigation')
+      expect(listed.find((f) => f.path === 'task.placeCells')).toMatchObject({
+        kind: 'integer',
+        presetValue: preset.task.task === 'navigation' ? preset.task.placeCells : -1,
+      });
   });
 
   it('groups by section and carries the schema description and choices', () => {

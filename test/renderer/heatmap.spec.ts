@@ -51,8 +51,16 @@ describe('weight heatmap raster', () => {
 describe('line chart option', () => {
   const series = [{ name: 'loss', steps: [1, 2, 3], values: [3, 2, 1] }];
   it('plots [step, value] pairs per series with a legend and zoom', () => {
-    const o = buildLineOption(series, { title: 'Loss', yName: 'loss', smoothing: 0, logY: false, dark: false }) as { series: Array<{ data: number[][] }>; legend: unknown; dataZoom: unknown[] };
-    expect(o.series[0].data).toEqual([[1, 3], [2, 2], [3, 1]]);
+    const o = buildLineOption(series, { title: 'Loss', yName: 'loss', smoothing: 0, logY: false, dark: false }) as {
+      series: Array<{ data: number[][] }>;
+      legend: unknown;
+      dataZoom: unknown[];
+    };
+    expect(o.series[0].data).toEqual([
+      [1, 3],
+      [2, 2],
+      [3, 1],
+    ]);
     expect(o.legend).toBeDefined();
     expect(o.dataZoom).toHaveLength(2);
   });

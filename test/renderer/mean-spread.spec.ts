@@ -11,7 +11,22 @@ describe('mean ± spread', () => {
   });
 
   it('a study report with one seed per cell never prints ± 0.0', () => {
-    const cell: CellSummary = { cell: 'torus', runs: 1, finished: 1, diverged: 0, metric: { mean: 9.8, std: 0, values: [9.8] }, sparsity: 0.9, lottery: null, locality: null, worseThanBaseline: null, floor: null, aboveFloor: null, endpoint: null, perMatrix: null, vs: {} };
+    const cell: CellSummary = {
+      cell: 'torus',
+      runs: 1,
+      finished: 1,
+      diverged: 0,
+      metric: { mean: 9.8, std: 0, values: [9.8] },
+      sparsity: 0.9,
+      lottery: null,
+      locality: null,
+      worseThanBaseline: null,
+      floor: null,
+      aboveFloor: null,
+      endpoint: null,
+      perMatrix: null,
+      vs: {},
+    };
     const md = renderReport([cell], 'md', { title: 't', primary: 'error_cm' });
     expect(md).toContain('9.800 (n = 1)');
     expect(md).not.toMatch(/± 0(\.0+)?\b/);

@@ -8,8 +8,40 @@ import { presetConfig } from '../../src-main/schema/presets';
 
 const config = presetConfig('adding', 'quick');
 const all = [
-  { id: 'aaa', name: 'torus run', task: 'adding', space: 'torus', weighting: 'dog', seed: 1, status: 'finished', config, tags: [], progressStep: 1, totalSteps: 1, finalMetric: 0.1, finalSparsity: 0.9, etaMs: null, createdAt: 0 },
-  { id: 'bbb', name: 'klein run', task: 'adding', space: 'klein', weighting: 'dog', seed: 1, status: 'finished', config, tags: [], progressStep: 1, totalSteps: 1, finalMetric: 0.2, finalSparsity: 0.9, etaMs: null, createdAt: 0 },
+  {
+    id: 'aaa',
+    name: 'torus run',
+    task: 'adding',
+    space: 'torus',
+    weighting: 'dog',
+    seed: 1,
+    status: 'finished',
+    config,
+    tags: [],
+    progressStep: 1,
+    totalSteps: 1,
+    finalMetric: 0.1,
+    finalSparsity: 0.9,
+    etaMs: null,
+    createdAt: 0,
+  },
+  {
+    id: 'bbb',
+    name: 'klein run',
+    task: 'adding',
+    space: 'klein',
+    weighting: 'dog',
+    seed: 1,
+    status: 'finished',
+    config,
+    tags: [],
+    progressStep: 1,
+    totalSteps: 1,
+    finalMetric: 0.2,
+    finalSparsity: 0.9,
+    etaMs: null,
+    createdAt: 0,
+  },
 ];
 vi.mock('../../src-renderer/src/api/client', async () => ({
   client: {

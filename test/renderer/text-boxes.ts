@@ -55,4 +55,3 @@ export function overlaps(boxes: Box[], tolerance = 1): string[] {
   }
   return out;
 }
-

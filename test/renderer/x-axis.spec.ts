@@ -10,7 +10,12 @@ const epochs = [
 describe('chart x axis: step, epoch or wall time', () => {
   it('epoch anchors count epochs across phases; steps inside an epoch interpolate linearly', () => {
     const a = epochAnchors(epochs);
-    expect(a).toEqual([[0, 0], [100, 1], [200, 2], [300, 3]]);
+    expect(a).toEqual([
+      [0, 0],
+      [100, 1],
+      [200, 2],
+      [300, 3],
+    ]);
     expect(mapStep(a, 50)).toBe(0.5);
     expect(mapStep(a, 250)).toBe(2.5);
     expect(mapStep(a, 300)).toBe(3);
@@ -23,7 +28,11 @@ describe('chart x axis: step, epoch or wall time', () => {
 
   it('time anchors come from the recorded wall-time series, skipping non-increasing steps and gaps', () => {
     const a = timeAnchors({ name: 'wall_time_s', steps: [10, 20, 20, 30], values: [2, 4, 99, NaN] });
-    expect(a).toEqual([[0, 0], [10, 2], [20, 4]]);
+    expect(a).toEqual([
+      [0, 0],
+      [10, 2],
+      [20, 4],
+    ]);
     expect(mapStep(a, 15)).toBe(3);
     expect(mapStep(a, 30)).toBe(6);
   });

@@ -43,7 +43,11 @@ afterAll(async () => {
 
 const auth = () => ({ Authorization: `Bearer ${server.token}` });
 const api = (method: string, args: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${base}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...auth(), ...headers }, body: typeof args === 'string' ? args : JSON.stringify(args) });
+  fetch(`${base}/api/${method}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...auth(), ...headers },
+    body: typeof args === 'string' ? args : JSON.stringify(args),
+  });
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (r: Response): Promise<any> => r.json();
 
@@ -55,24 +59,35 @@ async function alive(): Promise<void> {
 }
 
 /** Raw requests on one keep-alive socket, in order. */
-function onOneSocket(reqs: Array<{ method: string; path: string; headers?: Record<string, string>; body?: string }>): Promise<Array<{ status: number; error?: string }>> {
+function onOneSocket(
+  reqs: Array<{ method: string; path: string; headers?: Record<string, string>; body?: string }>,
+): Promise<Array<{ status: number; error?: string }>> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const one = (r: (typeof reqs)[number]) =>
     new Promise<{ status: number; error?: string }>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, method: r.method, path: r.path, agent, headers: { Host: `127.0.0.1:${port}`, ...auth(), ...(r.headers ?? {}) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-      });
+      const req = request(
+        { host: '127.0.0.1', port, method: r.method, path: r.path, agent, headers: { Host: `127.0.0.1:${port}`, ...auth(), ...(r.headers ?? {}) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        },
+      );
       req.on('error', (e) => resolve({ status: 0, error: e.message }));
       if (r.body) req.write(r.body);
       req.end();
     });
-  return reqs.reduce(async (acc, r) => [...(await acc), await one(r)], Promise.resolve([] as Array<{ status: number; error?: string }>)).finally(() => agent.destroy());
+  return reqs
+    .reduce(async (acc, r) => [...(await acc), await one(r)], Promise.resolve([] as Array<{ status: number; error?: string }>))
+    .finally(() => agent.destroy());
 }
 
 describe('server hardening', () => {
   it('a malformed token cookie or header is a 401, not a crash (no auth needed to send it)', async () => {
-    const r = await fetch(`${base}/api/listRuns`, { method: 'POST', headers: { Authorization: 'Bearer %E0%A4%A x', 'Content-Type': 'application/json' }, body: '[{}]' });
+    const r = await fetch(`${base}/api/listRuns`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer %E0%A4%A x', 'Content-Type': 'application/json' },
+      body: '[{}]',
+    });
     expect(r.status).toBe(401);
     const r2 = await fetch(`${base}/api/listRuns`, { method: 'POST', headers: { Cookie: 'moduli_token=%', 'Content-Type': 'application/json' }, body: '[{}]' });
     expect(r2.status).toBe(401);
@@ -129,7 +144,9 @@ describe('server hardening', () => {
 
   it('caps the size of a study before expanding it, stating the cap', async () => {
     const values = Array.from({ length: 100 }, (_, i) => i + 1);
-    const r = await api('createStudy', [{ name: 'huge', base: { task: { task: 'adding' } }, axes: { 'task.hidden': values, 'task.batchSize': values, 'task.epochs': values } }]);
+    const r = await api('createStudy', [
+      { name: 'huge', base: { task: { task: 'adding' } }, axes: { 'task.hidden': values, 'task.batchSize': values, 'task.epochs': values } },
+    ]);
     expect(r.status).toBe(400);
     expect((await json(r)).error).toMatch(/3000000 runs; at most 2000 runs per study/);
     await alive();
@@ -153,7 +170,10 @@ describe('server hardening', () => {
     expect((await api('getRun', ['nosuchrun'])).status).toBe(404);
     expect((await api('noteRun', ['nosuchrun', 'x'])).status).toBe(404);
     expect((await api('snapshot', [999999])).status).toBe(404);
-    const id = store.createRun({ ...(await import('../../src-main/schema/experiment')).ExperimentConfig.parse({ task: { task: 'adding' } }) }, { status: 'finished' }).id;
+    const id = store.createRun(
+      { ...(await import('../../src-main/schema/experiment')).ExperimentConfig.parse({ task: { task: 'adding' } }) },
+      { status: 'finished' },
+    ).id;
     const r = await api('cancelRun', [id]);
     expect(r.status).toBe(409);
     expect(store.getRun(id)!.status).toBe('finished');
@@ -179,7 +199,18 @@ describe('server hardening', () => {
     const n = 2048;
     const id = store.createRun(ExperimentConfig.parse({ task: { task: 'navigation', hidden: n } }), { status: 'finished' }).id;
     const weights = new Float32Array(n * n).map((_, k) => (k % 10 === 0 ? 1 : 0));
-    store.addSnapshot(id, { phase: 'train', epoch: 0, step: 1, matrix: 'W_hh', rows: n, cols: n, gates: 1, weights, mask: null, order: Int32Array.from({ length: n }, (_, i) => i) });
+    store.addSnapshot(id, {
+      phase: 'train',
+      epoch: 0,
+      step: 1,
+      matrix: 'W_hh',
+      rows: n,
+      cols: n,
+      gates: 1,
+      weights,
+      mask: null,
+      order: Int32Array.from({ length: n }, (_, i) => i),
+    });
     const structure = api('runStructure', [id]);
     const t0 = Date.now();
     for (let i = 0; i < 5; i++) await alive();
@@ -225,7 +256,12 @@ describe('server hardening', () => {
   });
 
   it('tooltips escape user strings (arm and cell names)', () => {
-    const option = buildBandOption([{ cell: '<img src=x onerror=alert(1)>', x: [1], mean: [2], std: [0.1], n: [3] }], { title: 't', xName: '<b>x</b>', yName: 'y', dark: false }) as {
+    const option = buildBandOption([{ cell: '<img src=x onerror=alert(1)>', x: [1], mean: [2], std: [0.1], n: [3] }], {
+      title: 't',
+      xName: '<b>x</b>',
+      yName: 'y',
+      dark: false,
+    }) as {
       tooltip: { formatter: (p: unknown) => string };
     };
     const html = option.tooltip.formatter({ seriesName: '<img src=x onerror=alert(1)>', data: [1, 2, 0.1, 3] });

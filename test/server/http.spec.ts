@@ -119,7 +119,10 @@ describe('moduli serve', () => {
         if (events.includes('finished')) return;
       }
     });
-    const config = { backend: 'wasm', task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 160, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 } };
+    const config = {
+      backend: 'wasm',
+      task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 160, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 },
+    };
     const started = await api('startRuns', [{ config, seeds: [1, 2] }]);
     expect(started.status).toBe(200);
     const ids: string[] = (await body(started)).result;
@@ -163,7 +166,11 @@ describe('persistent token', () => {
     const stored = new URL(a.url).hash.replace('#token=', '');
     await a.close();
     const b = await startServer({ service, events: runner.events, staticDir: web, port: 0, token: persistentToken(file).token });
-    const r = await fetch(`${new URL(b.url).origin}/api/listRuns`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${stored}` }, body: '[{}]' });
+    const r = await fetch(`${new URL(b.url).origin}/api/listRuns`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${stored}` },
+      body: '[{}]',
+    });
     expect(r.status).toBe(200);
     await b.close();
   });

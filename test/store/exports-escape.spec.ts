@@ -64,7 +64,22 @@ describe('TeX injection', () => {
     for (const line of live) expect(line).not.toMatch(/(^|[^\\])\\(input|immediate|write18)/);
     const chart = toPgfplots([{ name: hostile, steps: [1, 2], values: [0.5, 0.25] }], { title: hostile, xlabel: hostile, ylabel: 'loss', smoothing: 0 });
     for (const line of chart.split('\n').slice(1)) expect(line).not.toMatch(/(^|[^\\])\\(input|immediate|write18)/);
-    const cell: CellSummary = { cell: hostile, runs: 1, finished: 1, diverged: 0, metric: { mean: 1, std: 0, values: [1] }, sparsity: 0.9, lottery: null, locality: null, worseThanBaseline: null, floor: null, aboveFloor: null, endpoint: null, perMatrix: null, vs: {} };
+    const cell: CellSummary = {
+      cell: hostile,
+      runs: 1,
+      finished: 1,
+      diverged: 0,
+      metric: { mean: 1, std: 0, values: [1] },
+      sparsity: 0.9,
+      lottery: null,
+      locality: null,
+      worseThanBaseline: null,
+      floor: null,
+      aboveFloor: null,
+      endpoint: null,
+      perMatrix: null,
+      vs: {},
+    };
     const tex = renderReport([cell], 'latex', { title: hostile, primary: 'mse' });
     expect(renderReport([{ ...cell, cell: '=1+1' }], 'csv', { title: 't', primary: 'mse' })).toContain("'=1+1");
     expect(tex.split('\n')[0].startsWith('%')).toBe(true);

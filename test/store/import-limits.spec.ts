@@ -15,7 +15,12 @@ import { nodeForkHost } from '../../src-main/jobs/host';
 import { removeDeadSpools, SPOOL_PREFIX } from '../../src-main/jobs/spool';
 
 const dir = mkdtempSync(join(tmpdir(), 'import-limits-'));
-const config = ExperimentConfig.parse({ seed: 3, backend: 'wasm', threads: 1, task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 64, batchSize: 16, epochs: 1, stabiliserEpochs: 0, testSamples: 32 } });
+const config = ExperimentConfig.parse({
+  seed: 3,
+  backend: 'wasm',
+  threads: 1,
+  task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 64, batchSize: 16, epochs: 1, stabiliserEpochs: 0, testSamples: 32 },
+});
 
 /** Re-signs an edited bundle, as an attacker would (the checksum guards against accidents, not people). */
 function tampered(bundle: Buffer, edit: (runs: Array<Record<string, unknown>>) => void): Buffer {
@@ -37,7 +42,12 @@ describe('bundle strings are bounded', () => {
     ['a 1 MB error', (r: Record<string, unknown>) => void (r.error = 'e'.repeat(2 ** 20)), /error/],
   ])('%s is refused before anything is written', (_what, edit, field) => {
     const target = RunStore.open(':memory:');
-    expect(() => importBundle(target, tampered(bundle, (runs) => edit(runs[0])))).toThrow(field);
+    expect(() =>
+      importBundle(
+        target,
+        tampered(bundle, (runs) => edit(runs[0])),
+      ),
+    ).toThrow(field);
     expect(target.listRuns({})).toHaveLength(0);
   });
 

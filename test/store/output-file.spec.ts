@@ -14,8 +14,11 @@ const dir = mkdtempSync(join(tmpdir(), 'out-guard-'));
 
 function moduli(...args: string[]): Promise<{ code: number; err: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [join(ROOT, 'bin/moduli.mjs'), ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, MODULI_DB: join(dir, 'default.sqlite') } }, (error, _o, stderr) =>
-      done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, err: stderr }),
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin/moduli.mjs'), ...args],
+      { cwd: dir, encoding: 'utf8', env: { ...process.env, MODULI_DB: join(dir, 'default.sqlite') } },
+      (error, _o, stderr) => done({ code: error ? ((error as { code?: number }).code ?? 1) : 0, err: stderr }),
     );
   });
 }

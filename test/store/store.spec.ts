@@ -17,9 +17,32 @@ const config = (over: Record<string, unknown> = {}) => ExperimentConfig.parse({ 
 
 function seeded(store: RunStore) {
   const run = store.createRun(config({ name: 'torus run' }), { status: 'finished' });
-  store.appendMetrics(run.id, Array.from({ length: 100 }, (_, i) => ({ name: 'loss', step: i + 1, value: 1 / (i + 1), phase: 'train' })));
-  store.recordEpoch(run.id, { phase: 'train', epoch: 0, step: 100, pruneAmount: 0.5, threshold: 0.01, learningRate: 1e-3, sparsity: { global: 0.5, perMatrix: { W_hh: 0.6 }, smallWeightFraction: { W_hh: 0.6 } }, valid: { mse: 0.1 } });
-  store.addSnapshot(run.id, { phase: 'train', epoch: 0, step: 100, matrix: 'W_hh', rows: 2, cols: 2, gates: 1, weights: Float32Array.from([1, 0, -2, 3]), mask: Float32Array.from([1, 0, 1, 1]), order: Int32Array.from([1, 0]) });
+  store.appendMetrics(
+    run.id,
+    Array.from({ length: 100 }, (_, i) => ({ name: 'loss', step: i + 1, value: 1 / (i + 1), phase: 'train' })),
+  );
+  store.recordEpoch(run.id, {
+    phase: 'train',
+    epoch: 0,
+    step: 100,
+    pruneAmount: 0.5,
+    threshold: 0.01,
+    learningRate: 1e-3,
+    sparsity: { global: 0.5, perMatrix: { W_hh: 0.6 }, smallWeightFraction: { W_hh: 0.6 } },
+    valid: { mse: 0.1 },
+  });
+  store.addSnapshot(run.id, {
+    phase: 'train',
+    epoch: 0,
+    step: 100,
+    matrix: 'W_hh',
+    rows: 2,
+    cols: 2,
+    gates: 1,
+    weights: Float32Array.from([1, 0, -2, 3]),
+    mask: Float32Array.from([1, 0, 1, 1]),
+    order: Int32Array.from([1, 0]),
+  });
   store.saveCheckpoint(run.id, { phase: 'train', epoch: 1, step: 0, bytes: Uint8Array.from([1, 2, 3]) });
   store.tag(run.id, 'baseline');
   store.addNote(run.id, 'first try');
@@ -77,7 +100,11 @@ describe('run store', () => {
     const file = dbFile();
     const old = openDatabase(file, { upToVersion: 1 });
     expect(schemaVersion(old)).toBe(1);
-    old.prepare(`INSERT INTO runs (id, task, space, weighting, config_json, config_hash, seed, status, app_version, host, created_at) VALUES ('old1', 'adding', 'torus', 'dog', ?, 'h', 1, 'finished', '0.0.9', 'lab', 1)`).run(JSON.stringify(config()));
+    old
+      .prepare(
+        `INSERT INTO runs (id, task, space, weighting, config_json, config_hash, seed, status, app_version, host, created_at) VALUES ('old1', 'adding', 'torus', 'dog', ?, 'h', 1, 'finished', '0.0.9', 'lab', 1)`,
+      )
+      .run(JSON.stringify(config()));
     old.prepare("INSERT INTO metrics (run_id, name, step, value) VALUES ('old1', 'loss', 1, 0.9), ('old1', 'loss', 2, 0.4)").run();
     old.close();
     const store = RunStore.open(file);
@@ -160,7 +187,10 @@ describe('two processes opening a new database at once', () => {
     const script = j(mk(j(tmp(), 'race-script-')), 'open.mts');
     const { writeFileSync: w } = await import('node:fs');
     // Each child loads the store first, then waits for a common instant, so the opens really coincide.
-    w(script, `import { RunStore } from ${JSON.stringify(j(__dirname, '../../src-main/store/run-store.ts'))};\nconst at = Number(process.argv[3]);\nwhile (Date.now() < at) {}\nconst s = RunStore.open(process.argv[2]);\ns.close();\n`);
+    w(
+      script,
+      `import { RunStore } from ${JSON.stringify(j(__dirname, '../../src-main/store/run-store.ts'))};\nconst at = Number(process.argv[3]);\nwhile (Date.now() < at) {}\nconst s = RunStore.open(process.argv[2]);\ns.close();\n`,
+    );
     const at = String(Date.now() + 6000);
     const run = () =>
       new Promise<number>((resolve) => {

@@ -15,7 +15,11 @@ import { buildStudySpec, type StudyFormState } from '../../src-renderer/src/stud
 describe('study figures', () => {
   it('metric vs sparsity: per training epoch, mean sparsity and mean ± sample std of the metric over seeds', () => {
     const run = (m: number[], s: number[]) => m.map((metric, epoch) => ({ phase: 'train', epoch, sparsity: s[epoch], metric }));
-    const band = metricVsSparsity('torus', [run([10, 6, 4], [0, 0.45, 0.9]), run([12, 8, 6], [0, 0.45, 0.9]), [...run([11], [0]), { phase: 'lottery', epoch: 0, sparsity: 0.9, metric: 99 }]]);
+    const band = metricVsSparsity('torus', [
+      run([10, 6, 4], [0, 0.45, 0.9]),
+      run([12, 8, 6], [0, 0.45, 0.9]),
+      [...run([11], [0]), { phase: 'lottery', epoch: 0, sparsity: 0.9, metric: 99 }],
+    ]);
     expect(band.x).toEqual([0, 0.45, 0.9]);
     expect(band.mean).toEqual([11, 7, 5]);
     expect(band.std[0]).toBeCloseTo(1, 12); // sample std of 10, 12, 11
@@ -87,7 +91,20 @@ describe('structure of a run', () => {
 });
 
 describe('study form', () => {
-  const form = (o: Partial<StudyFormState> = {}): StudyFormState => ({ name: 'demo', task: 'adding', scale: 'quick', corpusDir: '', hidden: '', arms: ['torus DoG⁻¹', 'L1'], lambdas: [], targets: [], learnEmbedding: [], lottery: [], seeds: '1-3', ...o });
+  const form = (o: Partial<StudyFormState> = {}): StudyFormState => ({
+    name: 'demo',
+    task: 'adding',
+    scale: 'quick',
+    corpusDir: '',
+    hidden: '',
+    arms: ['torus DoG⁻¹', 'L1'],
+    lambdas: [],
+    targets: [],
+    learnEmbedding: [],
+    lottery: [],
+    seeds: '1-3',
+    ...o,
+  });
   const arms = ARMS as unknown as Record<string, Record<string, unknown>>;
 
   it('run count = configurations × axis values × seeds, exactly what the server expands', () => {

@@ -27,14 +27,17 @@ function run(file: string, args: string[]): Promise<{ code: number; out: string;
 }
 const moduli = (...args: string[]) => run(process.execPath, [CLI, ...args]);
 
-const missing = [process.getuid?.() !== 0 ? 'root' : null, ...['sbatch', 'slurmctld', 'slurmd', 'munged'].map((c) => {
-  try {
-    execFileSync('sh', ['-c', `command -v ${c}`]);
-    return null;
-  } catch {
-    return c;
-  }
-})].filter(Boolean);
+const missing = [
+  process.getuid?.() !== 0 ? 'root' : null,
+  ...['sbatch', 'slurmctld', 'slurmd', 'munged'].map((c) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${c}`]);
+      return null;
+    } catch {
+      return c;
+    }
+  }),
+].filter(Boolean);
 if (missing.length) console.warn(`real-Slurm test skipped: missing ${missing.join(', ')} (apt-get install slurm-wlm munge, as root)`);
 
 const state = mkdtempSync(join(tmpdir(), 'slurm-state-'));
@@ -47,42 +50,74 @@ describe('Slurm (real scheduler)', () => {
     expect.fail(`missing ${missing.join(', ')}`);
   });
 
-  it.runIf(!missing.length)('export-slurm → sbatch --wait on a single-node Slurm → study import: every run finished and merged', async () => {
-    const started = await run('bash', [SLURM, 'start', state]);
-    expect(started.code, started.err).toBe(0);
+  it.runIf(!missing.length)(
+    'export-slurm → sbatch --wait on a single-node Slurm → study import: every run finished and merged',
+    async () => {
+      const started = await run('bash', [SLURM, 'start', state]);
+      expect(started.code, started.err).toBe(0);
 
-    const dir = mkdtempSync(join(tmpdir(), 'study-real-slurm-'));
-    const db = join(dir, 'runs.sqlite');
-    const store = RunStore.open(db);
-    const spec = {
-      name: 'real slurm',
-      base: { backend: 'wasm', task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 160, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 }, pruning: { target: 0.5 } },
-      arms: [
-        { name: 'torus DoG⁻¹', overrides: { 'regularization.penalty.space': 'torus' } },
-        { name: 'no regulariser', overrides: { 'regularization.penalty.space': 'none', 'regularization.lambda': 0 } },
-      ],
-      seeds: [1, 2],
-    };
-    const { studyId, runIds } = createStudy(store, new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 0 }), spec);
-    store.close();
-    const cluster = join(dir, 'shared-fs');
-    const exp = await moduli('study', 'export-slurm', studyId, '--db', db, '--dir', cluster, '--gpus', '0', '--partition', 'debug', '--cpus', '1', '--mem', '500M', '--time', '00:10:00', '--moduli', `"${process.execPath}" "${CLI}"`);
-    expect(exp.code, exp.err).toBe(0);
+      const dir = mkdtempSync(join(tmpdir(), 'study-real-slurm-'));
+      const db = join(dir, 'runs.sqlite');
+      const store = RunStore.open(db);
+      const spec = {
+        name: 'real slurm',
+        base: {
+          backend: 'wasm',
+          task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 160, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 },
+          pruning: { target: 0.5 },
+        },
+        arms: [
+          { name: 'torus DoG⁻¹', overrides: { 'regularization.penalty.space': 'torus' } },
+          { name: 'no regulariser', overrides: { 'regularization.penalty.space': 'none', 'regularization.lambda': 0 } },
+        ],
+        seeds: [1, 2],
+      };
+      const { studyId, runIds } = createStudy(store, new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 0 }), spec);
+      store.close();
+      const cluster = join(dir, 'shared-fs');
+      const exp = await moduli(
+        'study',
+        'export-slurm',
+        studyId,
+        '--db',
+        db,
+        '--dir',
+        cluster,
+        '--gpus',
+        '0',
+        '--partition',
+        'debug',
+        '--cpus',
+        '1',
+        '--mem',
+        '500M',
+        '--time',
+        '00:10:00',
+        '--moduli',
+        `"${process.execPath}" "${CLI}"`,
+      );
+      expect(exp.code, exp.err).toBe(0);
 
-    const t0 = Date.now();
-    const job = await run('sbatch', ['--wait', join(cluster, 'study.sbatch')]);
-    const logs = existsSync(join(cluster, 'logs')) ? readdirSync(join(cluster, 'logs')).map((f) => `${f}:\n${readFileSync(join(cluster, 'logs', f), 'utf8').slice(-800)}`).join('\n') : '(no logs)';
-    expect(job.code, `${job.err}\n${logs}`).toBe(0);
-    expect(job.out).toMatch(/Submitted batch job \d+/);
-    console.log(`real Slurm: ${runIds.length} array tasks finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    expect(readdirSync(join(cluster, 'results')).filter((f) => f.endsWith('.done'))).toHaveLength(runIds.length);
+      const t0 = Date.now();
+      const job = await run('sbatch', ['--wait', join(cluster, 'study.sbatch')]);
+      const logs = existsSync(join(cluster, 'logs'))
+        ? readdirSync(join(cluster, 'logs'))
+            .map((f) => `${f}:\n${readFileSync(join(cluster, 'logs', f), 'utf8').slice(-800)}`)
+            .join('\n')
+        : '(no logs)';
+      expect(job.code, `${job.err}\n${logs}`).toBe(0);
+      expect(job.out).toMatch(/Submitted batch job \d+/);
+      console.log(`real Slurm: ${runIds.length} array tasks finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      expect(readdirSync(join(cluster, 'results')).filter((f) => f.endsWith('.done'))).toHaveLength(runIds.length);
 
-    const imported = await moduli('study', 'import', cluster, '--db', db);
-    expect(imported.out).toMatch(new RegExp(`imported ${runIds.length}, already here 0`));
-    const s = RunStore.open(db);
-    const detail = studyDetail(s, studyId);
-    expect(detail.runs.map((r) => [r.id, r.status])).toEqual(runIds.map((id) => [id, 'finished']));
-    expect(detail.cells.every((c) => c.finished === 2 && Number.isFinite(c.metric.mean))).toBe(true);
-    s.close();
-  }, 300_000);
+      const imported = await moduli('study', 'import', cluster, '--db', db);
+      expect(imported.out).toMatch(new RegExp(`imported ${runIds.length}, already here 0`));
+      const s = RunStore.open(db);
+      const detail = studyDetail(s, studyId);
+      expect(detail.runs.map((r) => [r.id, r.status])).toEqual(runIds.map((id) => [id, 'finished']));
+      expect(detail.cells.every((c) => c.finished === 2 && Number.isFinite(c.metric.mean))).toBe(true);
+      s.close();
+    },
+    300_000,
+  );
 });

@@ -28,7 +28,11 @@ const moduli = (...args: string[]) => run(process.execPath, [CLI, ...args]);
 function tinySpec(epochs: number, samples: number, seeds = [1]) {
   return {
     name: 'lifecycle',
-    base: { backend: 'wasm', task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: samples, batchSize: 16, epochs, stabiliserEpochs: 0, testSamples: 32 }, pruning: { target: 0.5 } },
+    base: {
+      backend: 'wasm',
+      task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: samples, batchSize: 16, epochs, stabiliserEpochs: 0, testSamples: 32 },
+      pruning: { target: 0.5 },
+    },
     arms: [
       { name: 'torus DoG⁻¹', overrides: { 'regularization.penalty.space': 'torus' } },
       { name: 'no regulariser', overrides: { 'regularization.penalty.space': 'none', 'regularization.lambda': 0 } },
@@ -39,7 +43,11 @@ function tinySpec(epochs: number, samples: number, seeds = [1]) {
 
 const statuses = (db: string) => {
   const s = RunStore.open(db);
-  const rows = s.db.prepare('SELECT id, status, finished_at FROM runs ORDER BY rowid').all() as Array<{ id: string; status: string; finished_at: number | null }>;
+  const rows = s.db.prepare('SELECT id, status, finished_at FROM runs ORDER BY rowid').all() as Array<{
+    id: string;
+    status: string;
+    finished_at: number | null;
+  }>;
   s.close();
   return rows;
 };
@@ -119,7 +127,23 @@ describe('study lifecycle', () => {
     const { studyId, runIds } = createStudy(store, new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 0 }), tinySpec(2, 160));
     store.close();
     const cluster = join(dir, 'shared-fs');
-    const exp = await moduli('study', 'export-slurm', studyId, '--db', db, '--dir', cluster, '--gpus', '0', '--partition', 'gpu', '--max-parallel', '4', '--moduli', `"${process.execPath}" "${CLI}"`);
+    const exp = await moduli(
+      'study',
+      'export-slurm',
+      studyId,
+      '--db',
+      db,
+      '--dir',
+      cluster,
+      '--gpus',
+      '0',
+      '--partition',
+      'gpu',
+      '--max-parallel',
+      '4',
+      '--moduli',
+      `"${process.execPath}" "${CLI}"`,
+    );
     expect(exp.code, exp.err).toBe(0);
     const script = readFileSync(join(cluster, 'study.sbatch'), 'utf8');
     expect(script).toMatch(/^#SBATCH --array=0-1%4$/m);
@@ -157,11 +181,32 @@ describe('study lifecycle', () => {
 
   it('study run --arms/--axis/--name shape a template; bad names are refused before anything is queued', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'grid-')), 'runs.sqlite');
-    const ok = await moduli('study', 'run', 'navigation-scaling', '--arms', 'torus DoG⁻¹,L1', '--axis', 'task.hidden=32,48', '--set', 'regularization.lambdaExponent=2', '--name', 'λ·N² check', '--seeds', '2', '--no-wait', '--db', db);
+    const ok = await moduli(
+      'study',
+      'run',
+      'navigation-scaling',
+      '--arms',
+      'torus DoG⁻¹,L1',
+      '--axis',
+      'task.hidden=32,48',
+      '--set',
+      'regularization.lambdaExponent=2',
+      '--name',
+      'λ·N² check',
+      '--seeds',
+      '2',
+      '--no-wait',
+      '--db',
+      db,
+    );
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/8 runs queued/);
     const s = RunStore.open(db);
-    const rows = s.db.prepare("SELECT study_cell AS cell, json_extract(config_json, '$.task.hidden') AS n, json_extract(config_json, '$.regularization.lambdaExponent') AS k FROM runs ORDER BY created_at").all() as Array<{ cell: string; n: number; k: number }>;
+    const rows = s.db
+      .prepare(
+        "SELECT study_cell AS cell, json_extract(config_json, '$.task.hidden') AS n, json_extract(config_json, '$.regularization.lambdaExponent') AS k FROM runs ORDER BY created_at",
+      )
+      .all() as Array<{ cell: string; n: number; k: number }>;
     expect([...new Set(rows.map((r) => r.cell))]).toEqual(['torus DoG⁻¹ · hidden=32', 'torus DoG⁻¹ · hidden=48', 'L1 · hidden=32', 'L1 · hidden=48']);
     expect(rows.every((r) => r.k === 2 && r.n === Number(r.cell.split('=')[1]))).toBe(true);
     expect((s.db.prepare('SELECT name FROM studies').get() as { name: string }).name).toBe('λ·N² check');

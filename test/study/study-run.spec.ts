@@ -16,7 +16,11 @@ describe('a study run', () => {
   it('queues arms × seeds tagged by cell, runs them, and reports every cell', async () => {
     const store = RunStore.open(join(mkdtempSync(join(tmpdir(), 'study-')), 'runs.sqlite'));
     const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 2 });
-    const base = { backend: 'wasm', task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 160, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 }, pruning: { target: 0.5 } };
+    const base = {
+      backend: 'wasm',
+      task: { task: 'adding', sequenceLength: 8, hidden: 16, samplesPerEpoch: 160, batchSize: 16, epochs: 2, stabiliserEpochs: 0, testSamples: 32 },
+      pruning: { target: 0.5 },
+    };
     const { studyId, runIds } = createStudy(store, runner, {
       name: 'tiny',
       base,
@@ -32,7 +36,10 @@ describe('a study run', () => {
     expect(rows.map((r) => r.status)).toEqual(['finished', 'finished', 'finished', 'finished']);
     expect(studyInfo(store, studyId.slice(0, 4)).task).toBe('adding');
     const summary = summarizeStudy(rows, 'mse');
-    expect(summary.map((s) => [s.cell, s.finished])).toEqual([['torus DoG⁻¹', 2], ['no regulariser', 2]]);
+    expect(summary.map((s) => [s.cell, s.finished])).toEqual([
+      ['torus DoG⁻¹', 2],
+      ['no regulariser', 2],
+    ]);
     expect(summary[0].vs['no regulariser']).not.toBeNull();
     expect(renderReport(summary, 'md', { title: 'tiny', primary: 'mse' })).toMatch(/\| no regulariser \| 2\/2 \|/);
 
@@ -52,7 +59,10 @@ describe('a study run', () => {
       expect(b.mean.every((m) => m >= 0 && m <= 1)).toBe(true);
     }
     expect(figs.metricVsAxis).toBeNull();
-    expect(figs.metricVsSparsity.map((b) => b.n)).toEqual([[2, 2], [2, 2]]);
+    expect(figs.metricVsSparsity.map((b) => b.n)).toEqual([
+      [2, 2],
+      [2, 2],
+    ]);
     expect(figs.metricVsSparsity[0].x[1]).toBeCloseTo(0.5, 2);
     expect(figs.trainingLoss[0].x.length).toBeGreaterThan(1);
     expect(figs.trainingLoss[0].n.every((k) => k === 2)).toBe(true);
@@ -60,7 +70,9 @@ describe('a study run', () => {
     // The same through the API, which validates a new study before anything is queued.
     const api = createService(store, new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 0 }));
     expect(((await api.call('listStudies', [])) as unknown[]).length).toBe(1);
-    await expect(api.call('createStudy', [{ name: 'bad', base, arms: [{ name: 'x', overrides: { 'task.hidden': -1 } }], seeds: [1] }])).rejects.toThrow(/cell 'x': task.hidden/);
+    await expect(api.call('createStudy', [{ name: 'bad', base, arms: [{ name: 'x', overrides: { 'task.hidden': -1 } }], seeds: [1] }])).rejects.toThrow(
+      /cell 'x': task.hidden/,
+    );
     await expect(api.call('createStudy', [{ name: 'bad', base, seeds: [] }])).rejects.toThrow(/seeds/);
     expect(((await api.call('listStudies', [])) as unknown[]).length).toBe(1);
     expect(await api.call('studyReport', [studyId, 'csv'])).toMatch(/^configuration,runs,mse/);
@@ -70,7 +82,10 @@ describe('a study run', () => {
     expect(extended.runIds).toHaveLength(2);
     await runner2.waitAll();
     const grown = studyRows(store, studyId);
-    expect(grown.filter((r) => r.seed === 3).map((r) => [r.cell, r.status])).toEqual([['torus DoG⁻¹', 'finished'], ['no regulariser', 'finished']]);
+    expect(grown.filter((r) => r.seed === 3).map((r) => [r.cell, r.status])).toEqual([
+      ['torus DoG⁻¹', 'finished'],
+      ['no regulariser', 'finished'],
+    ]);
     expect(studyInfo(store, studyId).spec.seeds).toEqual([1, 2, 3]);
     expect(extendStudy(store, runner2, studyId, [2, 3]).runIds).toEqual([]);
     runner2.dispose();
@@ -84,7 +99,9 @@ describe('a study run', () => {
     expect(results.every((r) => r.validByEpoch.length === 2 && r.final !== null && r.perMatrix.W_hh !== undefined)).toBe(true);
     // A study one of whose runs another engine trained takes no more runs from this one.
     store.db.prepare('UPDATE runs SET engine_version = ? WHERE id = ?').run('eaaaaaaaaaaaa', runIds[0]);
-    expect(() => extendStudy(store, new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 0 }), studyId, [4])).toThrow(/trained by engine .*eaaaaaaaaaaaa/);
+    expect(() => extendStudy(store, new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: 0 }), studyId, [4])).toThrow(
+      /trained by engine .*eaaaaaaaaaaaa/,
+    );
     await expect(api.call('resumeStudy', [studyId])).rejects.toThrow(/start a new study/);
     store.close();
   });

@@ -15,12 +15,20 @@ describe('study grid expansion', () => {
       base,
       arms: [
         { name: 'torus DoG⁻¹', overrides: { 'regularization.penalty.space': 'torus' } },
-        { name: 'L1', overrides: { 'regularization.penalty.space': 'standard', 'regularization.penalty.weighting': 'distance', 'regularization.penalty.invert': false } },
+        {
+          name: 'L1',
+          overrides: { 'regularization.penalty.space': 'standard', 'regularization.penalty.weighting': 'distance', 'regularization.penalty.invert': false },
+        },
       ],
       axes: { 'regularization.lambda': [0.001, 0.01], 'pruning.target': [0.9] },
       seeds: [1, 2, 3],
     });
-    expect(cells.map((c) => c.label)).toEqual(['torus DoG⁻¹ · lambda=0.001 · target=0.9', 'torus DoG⁻¹ · lambda=0.01 · target=0.9', 'L1 · lambda=0.001 · target=0.9', 'L1 · lambda=0.01 · target=0.9']);
+    expect(cells.map((c) => c.label)).toEqual([
+      'torus DoG⁻¹ · lambda=0.001 · target=0.9',
+      'torus DoG⁻¹ · lambda=0.01 · target=0.9',
+      'L1 · lambda=0.001 · target=0.9',
+      'L1 · lambda=0.01 · target=0.9',
+    ]);
     expect(runs).toHaveLength(12);
     const l1 = runs.find((r) => r.cell === 'L1 · lambda=0.01 · target=0.9' && r.seed === 2)!;
     expect(l1.config.regularization).toMatchObject({ lambda: 0.01, penalty: { space: 'standard', weighting: 'distance', invert: false } });
@@ -43,7 +51,12 @@ describe('statistics', () => {
   });
 
   it('the two-sided p-value equals the numerically integrated Student t tail', () => {
-    for (const [t, df] of [[1.8974, 5.882], [2.5, 3], [0.3, 12.5], [4, 30]]) {
+    for (const [t, df] of [
+      [1.8974, 5.882],
+      [2.5, 3],
+      [0.3, 12.5],
+      [4, 30],
+    ]) {
       const logC = lgamma((df + 1) / 2) - lgamma(df / 2) - 0.5 * Math.log(df * Math.PI);
       const pdf = (x: number) => Math.exp(logC - ((df + 1) / 2) * Math.log(1 + (x * x) / df));
       // Simpson on [|t|, 2000] with a substitution-free fine grid near |t|.
@@ -52,7 +65,7 @@ describe('statistics', () => {
       const hi = 2000;
       const h = (hi - t) / steps;
       for (let k = 0; k <= steps; k++) area += (k === 0 || k === steps ? 1 : k % 2 ? 4 : 2) * pdf(t + k * h);
-      expect(studentTwoSidedP(t, df)).toBeCloseTo(2 * (area * h) / 3, 4);
+      expect(studentTwoSidedP(t, df)).toBeCloseTo((2 * (area * h)) / 3, 4);
     }
   });
 
@@ -101,15 +114,28 @@ describe('structure metrics of a pruned W_hh', () => {
 
 describe('study reports', () => {
   const row = (cell: string, seed: number, mse: number, extra: Partial<import('../../src-main/engine/study/report').StudyRow> = {}) => ({
-    cell, seed, status: 'finished', test: { mse }, lottery: null, sparsity: 0.9, diverged: false, ...extra,
+    cell,
+    seed,
+    status: 'finished',
+    test: { mse },
+    lottery: null,
+    sparsity: 0.9,
+    diverged: false,
+    ...extra,
   });
 
   it('summarises per cell with mean ± std, diverged counts and Welch markers against the controls', async () => {
     const { summarizeStudy, renderReport, marker } = await import('../../src-main/engine/study/report');
     const rows = [
-      row('torus DoG⁻¹', 1, 0.01), row('torus DoG⁻¹', 2, 0.012), row('torus DoG⁻¹', 3, 0.011),
-      row('L1', 1, 0.1), row('L1', 2, 0.12), row('L1', 3, 0.11),
-      row('no regulariser', 1, 0.1), row('no regulariser', 2, NaN, { diverged: true }), row('no regulariser', 3, 0.13),
+      row('torus DoG⁻¹', 1, 0.01),
+      row('torus DoG⁻¹', 2, 0.012),
+      row('torus DoG⁻¹', 3, 0.011),
+      row('L1', 1, 0.1),
+      row('L1', 2, 0.12),
+      row('L1', 3, 0.11),
+      row('no regulariser', 1, 0.1),
+      row('no regulariser', 2, NaN, { diverged: true }),
+      row('no regulariser', 3, 0.13),
     ];
     const s = summarizeStudy(rows, 'mse');
     const torus = s.find((c) => c.cell === 'torus DoG⁻¹')!;
@@ -120,17 +146,26 @@ describe('study reports', () => {
     const md = renderReport(s, 'md', { title: 'demo', primary: 'mse' });
     expect(md).toContain('| torus DoG⁻¹ | 3/3 | 0.01100 ± 0.0010 | 90.0 % | – | 0 |');
     expect(renderReport(s, 'latex', { title: 'demo', primary: 'mse' })).toContain('$\\pm$');
-    expect(renderReport(s, 'csv', { title: 'demo', primary: 'mse' }).split('\n')[0]).toBe('configuration,runs,mse (mean ± std),sparsity,lottery mse,diverged,vs no regulariser,vs L1');
+    expect(renderReport(s, 'csv', { title: 'demo', primary: 'mse' }).split('\n')[0]).toBe(
+      'configuration,runs,mse (mean ± std),sparsity,lottery mse,diverged,vs no regulariser,vs L1',
+    );
   });
 
   it('counts the runs that end worse than the trivial baseline (or diverge) per cell', async () => {
     const { summarizeStudy, renderReport } = await import('../../src-main/engine/study/report');
     const rows = [
-      row('torus DoG⁻¹', 1, 10, { baseline: 19 }), row('torus DoG⁻¹', 2, 25, { baseline: 19.5 }), row('torus DoG⁻¹', 3, 12, { baseline: 20 }),
-      row('no regulariser', 1, 12, { baseline: 19 }), row('no regulariser', 2, NaN, { baseline: 19.5, diverged: true }), row('no regulariser', 3, 11, { baseline: 20 }),
+      row('torus DoG⁻¹', 1, 10, { baseline: 19 }),
+      row('torus DoG⁻¹', 2, 25, { baseline: 19.5 }),
+      row('torus DoG⁻¹', 3, 12, { baseline: 20 }),
+      row('no regulariser', 1, 12, { baseline: 19 }),
+      row('no regulariser', 2, NaN, { baseline: 19.5, diverged: true }),
+      row('no regulariser', 3, 11, { baseline: 20 }),
     ];
     const s = summarizeStudy(rows, 'mse');
-    expect(s.map((c) => c.worseThanBaseline)).toEqual([{ count: 1, of: 3 }, { count: 1, of: 3 }]);
+    expect(s.map((c) => c.worseThanBaseline)).toEqual([
+      { count: 1, of: 3 },
+      { count: 1, of: 3 },
+    ]);
     expect(renderReport(s, 'md', { title: 't', primary: 'mse' })).toMatch(/\| torus DoG⁻¹ \| 3\/3 \|.*\| 0 \| 1\/3 \|/);
     // Without baselines (older runs) the column is left out.
     expect(renderReport(summarizeStudy([row('a', 1, 1), row('a', 2, 2)], 'mse'), 'md', { title: 't', primary: 'mse' })).not.toContain('worse than trivial');
@@ -152,14 +187,21 @@ describe('study reports', () => {
     expect(s.find((c) => c.cell === 'torus DoG⁻¹ · hidden=128')!.vs.L1!.t).toBeLessThan(0);
     expect(s.find((c) => c.cell === 'torus DoG⁻¹ · hidden=256')!.vs.L1!.t).toBeGreaterThan(0);
     const verdicts = judgeClaims('navigation', s);
-    expect(verdicts.map((v) => [v.group, v.verdict])).toEqual([['hidden=128', 'holds'], ['hidden=256', 'does not hold']]);
+    expect(verdicts.map((v) => [v.group, v.verdict])).toEqual([
+      ['hidden=128', 'holds'],
+      ['hidden=256', 'does not hold'],
+    ]);
   });
 
   it('figures of a grid study: metric vs a numeric axis with 95 % CIs, distance profiles as kept fractions', async () => {
     const { metricVsAxis, distanceProfileBand, ci95HalfWidth } = await import('../../src-main/engine/study/figures');
     // t(0.975, 4) = 2.776445; std of 1..5 = 1.581139.
     expect(ci95HalfWidth([1, 2, 3, 4, 5])).toBeCloseTo((2.776445 * 1.581139) / Math.sqrt(5), 4);
-    const band = metricVsAxis('torus', [{ x: 512, values: [1, 2, 3] }, { x: 128, values: [10, 12] }, { x: 256, values: [] }]);
+    const band = metricVsAxis('torus', [
+      { x: 512, values: [1, 2, 3] },
+      { x: 128, values: [10, 12] },
+      { x: 256, values: [] },
+    ]);
     expect(band).toMatchObject({ x: [128, 512], mean: [11, 2], n: [2, 3], spread: 'ci95' });
     const profile = distanceProfileBand('torus', [
       { edges: [0, 1, 2], pairs: [10, 20], kept: [5, 2] },
@@ -202,7 +244,22 @@ describe('study reports', () => {
 });
 
 describe('reports against the paper', () => {
-  const cell = (name: string, values: number[]) => ({ cell: name, runs: values.length, finished: values.length, diverged: 0, metric: { mean: values.reduce((a, b) => a + b, 0) / values.length, std: 0, values }, sparsity: 0.9, lottery: null, locality: null, worseThanBaseline: null, floor: null, aboveFloor: null, endpoint: null, perMatrix: null, vs: {} });
+  const cell = (name: string, values: number[]) => ({
+    cell: name,
+    runs: values.length,
+    finished: values.length,
+    diverged: 0,
+    metric: { mean: values.reduce((a, b) => a + b, 0) / values.length, std: 0, values },
+    sparsity: 0.9,
+    lottery: null,
+    locality: null,
+    worseThanBaseline: null,
+    floor: null,
+    aboveFloor: null,
+    endpoint: null,
+    perMatrix: null,
+    vs: {},
+  });
 
   it('effect sizes: Welch difference, 95 % CI and Cohen d; Brown–Forsythe spread test (checked against scipy)', () => {
     const d = compareMeans([1, 2, 3, 4, 5], [3, 4, 5, 6, 7])!;
@@ -244,6 +301,8 @@ describe('reports against the paper', () => {
     expect(md).toMatch(/- \*\*holds\*\* — the torus penalty keeps the decoding error/);
     const json = JSON.parse(renderReport(cells, 'json', { title: 't', primary: 'error_cm', task: 'navigation' }));
     expect(json.verdicts.map((v: { verdict: string }) => v.verdict)).toEqual(['holds', 'holds']);
-    expect(renderReport(cells, 'md', { title: 't', primary: 'perplexity', task: 'language' })).toMatch(/No authors' column: the authors published no per-seed language-model numbers/);
+    expect(renderReport(cells, 'md', { title: 't', primary: 'perplexity', task: 'language' })).toMatch(
+      /No authors' column: the authors published no per-seed language-model numbers/,
+    );
   });
 });

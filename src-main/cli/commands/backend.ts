@@ -24,7 +24,10 @@ export function backendCommand(): Command {
         notices: [...selected.notices, ...(lookup && !lookup.blas ? [`blas: ${lookup.reason}${lookup.tried.length ? `; ${blasInstallHint()}` : ''}`] : [])],
       };
       if (o.json) return void process.stdout.write(JSON.stringify(info, null, 2) + '\n');
-      const device = deviceLabel({ ...info, threads: info.threads ?? (info.active === 'wasm' ? Math.min(8, (await import('node:os')).availableParallelism()) : undefined) });
+      const device = deviceLabel({
+        ...info,
+        threads: info.threads ?? (info.active === 'wasm' ? Math.min(8, (await import('node:os')).availableParallelism()) : undefined),
+      });
       process.stdout.write(`backend ${info.active}${device ? ` on ${device}` : ''}${info.gpu ? ' (GPU)' : ' (CPU)'}\n`);
       for (const n of info.notices) process.stdout.write(`  note: ${n}\n`);
     });

@@ -33,7 +33,12 @@ export function baselinesCommand(): Command {
       });
       if (o.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-      process.stdout.write(toTable(keys, rows.map((r) => keys.map((k) => (k === 'seed' ? String(r.seed) : (r as Record<string, number>)[k]?.toFixed(3) ?? '–')))));
+      process.stdout.write(
+        toTable(
+          keys,
+          rows.map((r) => keys.map((k) => (k === 'seed' ? String(r.seed) : ((r as Record<string, number>)[k]?.toFixed(3) ?? '–')))),
+        ),
+      );
       if (rows.length > 1) {
         const means = keys.slice(1).map((k) => `${k} ${(rows.reduce((a, r) => a + (r as Record<string, number>)[k], 0) / rows.length).toFixed(3)}`);
         process.stdout.write(`mean over ${rows.length} seeds: ${means.join(', ')}\n`);

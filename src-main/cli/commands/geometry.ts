@@ -44,7 +44,10 @@ function requireSpace(id: string): ModuliSpace {
 }
 
 function parseVector(text: string, space: ModuliSpace, what: string): number[] {
-  const v = text.split(/[,\s]+/).filter(Boolean).map(Number);
+  const v = text
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map(Number);
   if (v.length !== space.dim || v.some((x) => !Number.isFinite(x))) {
     throw new UsageError(`${what} '${text}': expected ${space.dim} comma-separated numbers for ${space.id}`);
   }
@@ -72,7 +75,12 @@ export function readPoints(file: string, space: ModuliSpace): Points {
     rows = trimmed
       .split(/\r?\n/)
       .filter((l) => l.trim() && !l.trim().startsWith('#'))
-      .map((l) => l.split(/[,\s]+/).filter(Boolean).map(Number));
+      .map((l) =>
+        l
+          .split(/[,\s]+/)
+          .filter(Boolean)
+          .map(Number),
+      );
   }
   if (!Array.isArray(rows) || rows.length === 0) throw new UsageError(`points file '${file}' holds no points`);
   const coords = new Float64Array(rows.length * space.dim);
@@ -110,7 +118,13 @@ export function geometryCommand(): Command {
         return { id: s.id, label: s.label, dim: s.dim, formula: s.formula };
       });
       if (o.format === 'json') emit(JSON.stringify(rows, null, 2) + '\n');
-      else emit(toTable(['id', 'space', 'coords', 'distance'], rows.map((r) => [r.id, r.label, r.dim, r.formula])) + 'Also: torus<k> (T^k), s<n> (S^n), r<n> (R^n).\n');
+      else
+        emit(
+          toTable(
+            ['id', 'space', 'coords', 'distance'],
+            rows.map((r) => [r.id, r.label, r.dim, r.formula]),
+          ) + 'Also: torus<k> (T^k), s<n> (S^n), r<n> (R^n).\n',
+        );
     });
 
   cmd
@@ -124,7 +138,10 @@ export function geometryCommand(): Command {
       const space = requireSpace(o.space);
       const d = space.distance(parseVector(a, space, 'point a'), parseVector(b, space, 'point b'));
       // Never print NaN or ∞ as a distance: say which input has no finite answer.
-      if (!Number.isFinite(d)) throw new UsageError(`no finite ${space.id} distance between '${a}' and '${b}' (a zero vector on a sphere, or coordinates so large the distance overflows)`);
+      if (!Number.isFinite(d))
+        throw new UsageError(
+          `no finite ${space.id} distance between '${a}' and '${b}' (a zero vector on a sphere, or coordinates so large the distance overflows)`,
+        );
       emit(`${d}\n`);
     });
 
@@ -165,7 +182,14 @@ export function geometryCommand(): Command {
         const rank = new Array<number>(pts.n);
         order.forEach((neuron, k) => (rank[neuron] = k));
         const header = ['neuron', ...Array.from({ length: pts.dim }, (_, c) => `x${c}`), 'order_rank'];
-        emit(toCsv(header, pointsJson(pts).map((r, i) => [i, ...r, rank[i]])), o.out, o.force);
+        emit(
+          toCsv(
+            header,
+            pointsJson(pts).map((r, i) => [i, ...r, rank[i]]),
+          ),
+          o.out,
+          o.force,
+        );
       } else emit(JSON.stringify({ space: o.space, layout: spec.layout, seed: o.seed, points: pointsJson(pts), order }) + '\n', o.out, o.force);
     });
 
@@ -178,31 +202,30 @@ export function geometryCommand(): Command {
     .addOption(formatOption(['summary', 'json', 'csv'], 'summary'))
     .option('--out <file>', 'write to a file instead of stdout')
     .option('--force', 'replace the --out file if it exists')
-    .action(
-      async (o: { n: number; seed: number; format: string; out?: string; force?: boolean } & Record<string, unknown>) => {
-        await loadEngine();
-        const spec = penaltySpecFrom(o, PENALTY_FLAGS);
-        const p = E.buildPenalty(spec, o.n, o.seed);
-        const e = p.embedding;
-        const D = e.space && e.rows && e.cols ? E.distanceMatrix(e.space, e.rows, e.cols) : undefined;
-        const stats = E.penaltyStats(p, D);
-        if (o.format === 'csv') emit(matrixCsv(p.C, o.n, o.n), o.out, o.force);
-        else if (o.format === 'json') emit(JSON.stringify({ spec, n: o.n, seed: o.seed, stats, order: Array.from(e.order), C: matrixJson(p.C, o.n) }) + '\n', o.out, o.force);
-        else {
-          const rows: Array<[string, string | number]> = [
-            ['space', spec.space],
-            ['neurons', o.n],
-            ['weighting', `${spec.weighting}${spec.invert ? ', inverted' : ''}${spec.permute ? ', permuted' : ''}`],
-            ['max distance', stats.maxDistance.toFixed(4)],
-            ['mean distance', stats.meanDistance.toFixed(4)],
-            ['max C', stats.maxC.toFixed(4)],
-            ['mean C', stats.meanC.toFixed(4)],
-            ['pairs with C < max/2', `${(100 * stats.fractionBelowHalfMax).toFixed(2)} %`],
-            ['pairs with C < max/10', `${(100 * stats.fractionBelowTenthMax).toFixed(2)} %`],
-          ];
-          emit(toTable(['', ''], rows).split('\n').slice(1).join('\n'), o.out, o.force);
-        }
-      },
-    );
+    .action(async (o: { n: number; seed: number; format: string; out?: string; force?: boolean } & Record<string, unknown>) => {
+      await loadEngine();
+      const spec = penaltySpecFrom(o, PENALTY_FLAGS);
+      const p = E.buildPenalty(spec, o.n, o.seed);
+      const e = p.embedding;
+      const D = e.space && e.rows && e.cols ? E.distanceMatrix(e.space, e.rows, e.cols) : undefined;
+      const stats = E.penaltyStats(p, D);
+      if (o.format === 'csv') emit(matrixCsv(p.C, o.n, o.n), o.out, o.force);
+      else if (o.format === 'json')
+        emit(JSON.stringify({ spec, n: o.n, seed: o.seed, stats, order: Array.from(e.order), C: matrixJson(p.C, o.n) }) + '\n', o.out, o.force);
+      else {
+        const rows: Array<[string, string | number]> = [
+          ['space', spec.space],
+          ['neurons', o.n],
+          ['weighting', `${spec.weighting}${spec.invert ? ', inverted' : ''}${spec.permute ? ', permuted' : ''}`],
+          ['max distance', stats.maxDistance.toFixed(4)],
+          ['mean distance', stats.meanDistance.toFixed(4)],
+          ['max C', stats.maxC.toFixed(4)],
+          ['mean C', stats.meanC.toFixed(4)],
+          ['pairs with C < max/2', `${(100 * stats.fractionBelowHalfMax).toFixed(2)} %`],
+          ['pairs with C < max/10', `${(100 * stats.fractionBelowTenthMax).toFixed(2)} %`],
+        ];
+        emit(toTable(['', ''], rows).split('\n').slice(1).join('\n'), o.out, o.force);
+      }
+    });
   return cmd;
 }

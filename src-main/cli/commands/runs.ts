@@ -21,7 +21,8 @@ const dbOption = () => new Option('--db <file>', 'run database (default: the use
  */
 function withStore<T>(db: string | undefined, f: (s: RunStore) => T, o: { create?: boolean } = {}): T {
   const file = db ?? defaultDbPath();
-  if (!o.create && file !== ':memory:' && !existsSync(file)) throw new UsageError(`no run database at '${file}' (nothing recorded there yet; --db or MODULI_DB selects another)`);
+  if (!o.create && file !== ':memory:' && !existsSync(file))
+    throw new UsageError(`no run database at '${file}' (nothing recorded there yet; --db or MODULI_DB selects another)`);
   const s = openStore(db);
   try {
     return f(s);
@@ -52,34 +53,58 @@ export function runsCommand(): Command {
     .option('--asc', 'ascending order')
     .option('--limit <n>', 'at most n runs', positiveInteger('--limit'), 100)
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
-    .action((o: { db?: string; status?: RunStatus[]; task?: string; space?: string; tag?: string; search?: string; sort: 'created'; asc?: boolean; limit: number; format: string }) => {
-      const file = o.db ?? defaultDbPath();
-      if (file !== ':memory:' && !existsSync(file)) {
-        process.stdout.write(o.format === 'json' ? '[]\n' : o.format === 'csv' ? '' : `no runs (no run database yet at ${file})\n`);
-        return;
-      }
-      withStore(o.db, (s) => {
-        const runs = s.listRuns({ status: o.status, task: o.task, space: o.space, tag: o.tag, search: o.search, sort: o.sort, order: o.asc ? 'asc' : 'desc', limit: o.limit });
-        if (o.format === 'json') return void process.stdout.write(JSON.stringify(runs) + '\n');
-        const header = ['id', 'status', 'task', 'space', 'weighting', 'seed', 'metric', 'sparsity', 'progress', 'created', 'tags'];
-        const rows = runs.map((r) => [
-          r.id,
-          r.status,
-          r.task,
-          r.space,
-          `${r.weighting}${r.config.regularization.penalty.invert ? '⁻¹' : ''}${r.config.regularization.penalty.permute ? ' perm' : ''}`,
-          r.seed,
-          fmt(r.finalMetric),
-          r.finalSparsity === null ? '–' : `${(100 * r.finalSparsity).toFixed(1)}%`,
-          r.totalSteps ? `${Math.round((100 * r.progressStep) / r.totalSteps)}%${r.status === 'running' && r.etaMs !== null ? ` ETA ${formatDuration(r.etaMs)}` : ''}` : '–',
-          new Date(r.createdAt).toISOString().slice(0, 16).replace('T', ' '),
-          r.tags.join(','),
-        ]);
-        const filtered = o.status || o.task || o.space || o.tag || o.search;
-        const none = filtered ? 'no runs match these filters\n' : 'no runs (start one with `moduli train --task adding --preset quick`)\n';
-        process.stdout.write(o.format === 'csv' ? toCsv(header, rows) : rows.length ? toTable(header, rows) : none);
-      });
-    });
+    .action(
+      (o: {
+        db?: string;
+        status?: RunStatus[];
+        task?: string;
+        space?: string;
+        tag?: string;
+        search?: string;
+        sort: 'created';
+        asc?: boolean;
+        limit: number;
+        format: string;
+      }) => {
+        const file = o.db ?? defaultDbPath();
+        if (file !== ':memory:' && !existsSync(file)) {
+          process.stdout.write(o.format === 'json' ? '[]\n' : o.format === 'csv' ? '' : `no runs (no run database yet at ${file})\n`);
+          return;
+        }
+        withStore(o.db, (s) => {
+          const runs = s.listRuns({
+            status: o.status,
+            task: o.task,
+            space: o.space,
+            tag: o.tag,
+            search: o.search,
+            sort: o.sort,
+            order: o.asc ? 'asc' : 'desc',
+            limit: o.limit,
+          });
+          if (o.format === 'json') return void process.stdout.write(JSON.stringify(runs) + '\n');
+          const header = ['id', 'status', 'task', 'space', 'weighting', 'seed', 'metric', 'sparsity', 'progress', 'created', 'tags'];
+          const rows = runs.map((r) => [
+            r.id,
+            r.status,
+            r.task,
+            r.space,
+            `${r.weighting}${r.config.regularization.penalty.invert ? '⁻¹' : ''}${r.config.regularization.penalty.permute ? ' perm' : ''}`,
+            r.seed,
+            fmt(r.finalMetric),
+            r.finalSparsity === null ? '–' : `${(100 * r.finalSparsity).toFixed(1)}%`,
+            r.totalSteps
+              ? `${Math.round((100 * r.progressStep) / r.totalSteps)}%${r.status === 'running' && r.etaMs !== null ? ` ETA ${formatDuration(r.etaMs)}` : ''}`
+              : '–',
+            new Date(r.createdAt).toISOString().slice(0, 16).replace('T', ' '),
+            r.tags.join(','),
+          ]);
+          const filtered = o.status || o.task || o.space || o.tag || o.search;
+          const none = filtered ? 'no runs match these filters\n' : 'no runs (start one with `moduli train --task adding --preset quick`)\n';
+          process.stdout.write(o.format === 'csv' ? toCsv(header, rows) : rows.length ? toTable(header, rows) : none);
+        });
+      },
+    );
 
   cmd
     .command('show')
@@ -91,7 +116,14 @@ export function runsCommand(): Command {
       withStore(o.db, (s) => {
         const runId = s.resolveId(id);
         const run = s.getRun(runId)!;
-        const detail = { ...run, epochs: s.epochs(runId), notes: s.notes(runId), series: s.seriesNames(runId), snapshots: s.snapshots(runId).length, checkpoint: s.checkpoint(runId) ? { ...s.checkpoint(runId)!, bytes: s.checkpoint(runId)!.bytes.length } : null };
+        const detail = {
+          ...run,
+          epochs: s.epochs(runId),
+          notes: s.notes(runId),
+          series: s.seriesNames(runId),
+          snapshots: s.snapshots(runId).length,
+          checkpoint: s.checkpoint(runId) ? { ...s.checkpoint(runId)!, bytes: s.checkpoint(runId)!.bytes.length } : null,
+        };
         if (o.json) return void process.stdout.write(JSON.stringify(detail, null, 2) + '\n');
         const lines = [
           `run ${run.id}  ${run.status}${run.error ? ` — ${run.error}` : ''}`,
@@ -99,11 +131,18 @@ export function runsCommand(): Command {
           `backend ${run.backend ?? '–'}${run.backendDevice ? ` on ${run.backendDevice}` : ''}${run.backendNotices.length ? ` (${run.backendNotices.join('; ')})` : ''}, app ${run.appVersion}, engine ${run.engineVersion ?? '–'} on ${run.host}`,
           `progress ${run.progressStep}/${run.totalSteps ?? '?'}, final metric ${fmt(run.finalMetric)}, sparsity ${run.finalSparsity === null ? '–' : (100 * run.finalSparsity).toFixed(2) + ' %'}`,
           `tags: ${run.tags.join(', ') || '–'}`,
-          ...detail.epochs.map((e) => `  ${e.phase} epoch ${e.epoch}: pruned ${(100 * e.pruneAmount).toFixed(1)} %, ${Object.entries(e.valid).map(([k, v]) => `valid ${k} ${fmt(v)}`).join(', ')}`),
+          ...detail.epochs.map(
+            (e) =>
+              `  ${e.phase} epoch ${e.epoch}: pruned ${(100 * e.pruneAmount).toFixed(1)} %, ${Object.entries(e.valid)
+                .map(([k, v]) => `valid ${k} ${fmt(v)}`)
+                .join(', ')}`,
+          ),
           ...detail.notes.map((n) => `note ${new Date(n.createdAt).toISOString()}: ${n.text}`),
           `series: ${detail.series.join(', ')}`,
           `config:`,
-          ...JSON.stringify(run.config, null, 2).split('\n').map((l) => `  ${l}`),
+          ...JSON.stringify(run.config, null, 2)
+            .split('\n')
+            .map((l) => `  ${l}`),
         ];
         process.stdout.write(lines.join('\n') + '\n');
       }),
@@ -160,7 +199,14 @@ export function runsCommand(): Command {
       withStore(o.db, (s) => {
         const guard = { overwrite: o.force, protect: [s.path, defaultDbPath()] };
         checkOutputPath(o.out, guard);
-        writeOutputFile(o.out, exportBundle(s, ids.map((i) => s.resolveId(i))), guard);
+        writeOutputFile(
+          o.out,
+          exportBundle(
+            s,
+            ids.map((i) => s.resolveId(i)),
+          ),
+          guard,
+        );
       }),
     );
 
@@ -170,11 +216,15 @@ export function runsCommand(): Command {
     .argument('<file>')
     .addOption(dbOption())
     .action((file: string, o: { db?: string }) =>
-      withStore(o.db, (s) => {
-        if (!existsSync(file)) throw new UsageError(`bundle '${file}' not found`);
-        const ids = importBundleFile(s, file);
-        process.stdout.write(`imported ${ids.length} run(s): ${ids.join(', ')}\n`);
-      }, { create: true }),
+      withStore(
+        o.db,
+        (s) => {
+          if (!existsSync(file)) throw new UsageError(`bundle '${file}' not found`);
+          const ids = importBundleFile(s, file);
+          process.stdout.write(`imported ${ids.length} run(s): ${ids.join(', ')}\n`);
+        },
+        { create: true },
+      ),
     );
   return cmd;
 }

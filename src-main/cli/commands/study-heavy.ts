@@ -17,7 +17,23 @@ import type { RunStore } from '../../store/run-store';
 import { formatDuration } from '../progress';
 import { ENDED_STATUSES } from '../../schema/run';
 
-export { renderResultsCsv, studyResults, renderReport, summarizeStudy, nodeForkHost, JobRunner, exportSlurm, importSlurmResults, createStudy, extendStudy, listStudies, resumeStudy, studyFigures, studyInfo, studyRows };
+export {
+  renderResultsCsv,
+  studyResults,
+  renderReport,
+  summarizeStudy,
+  nodeForkHost,
+  JobRunner,
+  exportSlurm,
+  importSlurmResults,
+  createStudy,
+  extendStudy,
+  listStudies,
+  resumeStudy,
+  studyFigures,
+  studyInfo,
+  studyRows,
+};
 
 /** Runs the queue to completion, printing study-wide progress with an ETA (work-weighted: studyWork) as runs finish. */
 export async function drive(store: RunStore, runner: JobRunner, studyId: string): Promise<void> {
@@ -29,7 +45,9 @@ export async function drive(store: RunStore, runner: JobRunner, studyId: string)
     const now = rows();
     const work = studyWork(now);
     const rate = (Date.now() - started) / Math.max(1e-9, work.done - initial);
-    process.stderr.write(`study ${studyId}: ${now.filter((r) => ENDED_STATUSES.includes(r.status)).length}/${now.length} runs done, elapsed ${formatDuration(Date.now() - started)}, ETA ${formatDuration(rate * (work.total - work.done))}\n`);
+    process.stderr.write(
+      `study ${studyId}: ${now.filter((r) => ENDED_STATUSES.includes(r.status)).length}/${now.length} runs done, elapsed ${formatDuration(Date.now() - started)}, ETA ${formatDuration(rate * (work.total - work.done))}\n`,
+    );
   });
   process.once('SIGINT', () => {
     process.stderr.write('\ninterrupted: pausing running runs (checkpointed), starting no more; continue with `moduli study resume`\n');
@@ -39,11 +57,19 @@ export async function drive(store: RunStore, runner: JobRunner, studyId: string)
   await runner.waitAll();
 }
 
-/** The study's figures (metric vs sparsity, training loss, metric vs a grid axis, distance profiles) as SVG (with legend), CSV of exactly the plotted points, and pgfplots. */
+/**
+ * The study's figures (metric vs sparsity, training loss, metric vs a grid axis, distance profiles) as SVG
+ * (with legend), CSV of exactly the plotted points, and pgfplots.
+ */
 export function writeFigures(figs: StudyFigures, dir: string, title: string, opts: OutputOptions = {}): string[] {
   const files: Array<[string, string]> = [];
   const emit = (name: string, text: string) => void files.push([join(dir, name), text]);
-  const sparsity = { title: `${title}: validation ${figs.primary} vs sparsity (mean ± std over seeds)`, xName: 'global sparsity (%)', yName: figs.primary, xPercent: true };
+  const sparsity = {
+    title: `${title}: validation ${figs.primary} vs sparsity (mean ± std over seeds)`,
+    xName: 'global sparsity (%)',
+    yName: figs.primary,
+    xPercent: true,
+  };
   emit('metric-vs-sparsity.svg', optionToSvg(buildBandOption(figs.metricVsSparsity, { ...sparsity, dark: false }), 900, 480));
   emit('metric-vs-sparsity.csv', bandsCsv(figs.metricVsSparsity, sparsity.xName, true));
   emit('metric-vs-sparsity.tex', bandsPgfplots(figs.metricVsSparsity, sparsity));
@@ -60,7 +86,11 @@ export function writeFigures(figs: StudyFigures, dir: string, title: string, opt
   }
   for (const { group, bands } of figs.distanceProfiles) {
     const name = `distance-profile${group ? `-${group.replace(/[^\w=.-]+/g, '_')}` : ''}`;
-    const s = { title: `${title}${group ? ` (${group})` : ''}: kept fraction of W_hh vs geodesic distance (mean ± std over seeds)`, xName: 'distance / largest distance', yName: 'kept fraction' };
+    const s = {
+      title: `${title}${group ? ` (${group})` : ''}: kept fraction of W_hh vs geodesic distance (mean ± std over seeds)`,
+      xName: 'distance / largest distance',
+      yName: 'kept fraction',
+    };
     emit(`${name}.svg`, optionToSvg(buildBandOption(bands, { ...s, dark: false }), 900, 480));
     emit(`${name}.csv`, bandsCsv(bands, s.xName));
     emit(`${name}.tex`, bandsPgfplots(bands, s));
@@ -71,4 +101,3 @@ export function writeFigures(figs: StudyFigures, dir: string, title: string, opt
   for (const [file, text] of files) writeOutputFile(file, text, opts);
   return files.map(([file]) => file);
 }
-

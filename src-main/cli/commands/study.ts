@@ -23,7 +23,13 @@ function parseAxis(text: string): [string, unknown[]] {
   const eq = text.indexOf('=');
   if (eq < 1 || eq === text.length - 1) throw new UsageError(`--axis '${text}': expected path=value1,value2,…`);
   const path = text.slice(0, eq);
-  return [path, text.slice(eq + 1).split(',').map((v) => parseAssignment(`${path}=${v.trim()}`, '--axis')[1])];
+  return [
+    path,
+    text
+      .slice(eq + 1)
+      .split(',')
+      .map((v) => parseAssignment(`${path}=${v.trim()}`, '--axis')[1]),
+  ];
 }
 
 export function studyCommand(): Command {
@@ -49,50 +55,81 @@ export function studyCommand(): Command {
     .option('--set <path=value>', 'override a field of every run, e.g. --set pruning.target=0.8 (repeatable)', collect, [])
     .option('--name <name>', 'the study’s name (reports use it as their title)')
     .option('--arms <names>', "only these configurations of a template, comma-separated, e.g. 'torus DoG⁻¹,L1'")
-    .option('--axis <path=v1,v2,…>', 'a grid axis: one cell per value, e.g. --axis task.hidden=128,256,1024 (repeatable; replaces a template axis of that path)', collect, [])
+    .option(
+      '--axis <path=v1,v2,…>',
+      'a grid axis: one cell per value, e.g. --axis task.hidden=128,256,1024 (repeatable; replaces a template axis of that path)',
+      collect,
+      [],
+    )
     .addOption(db())
-    .action(async (what: string, o: { scale: PresetName; seeds: number; concurrency?: number; wait: boolean; db?: string; corpus?: string; set: string[]; axis: string[]; arms?: string; name?: string }) => {
-      if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new UsageError(`--seeds must be a positive integer`);
-      let spec;
-      if (STUDY_TEMPLATES.includes(what)) {
-        try {
-          spec = studyTemplate(what, o.scale, Array.from({ length: o.seeds }, (_, i) => i + 1));
-        } catch (e) {
-          if (e instanceof PresetError) throw new UsageError(`--scale: ${e.message}`);
-          throw e;
+    .action(
+      async (
+        what: string,
+        o: {
+          scale: PresetName;
+          seeds: number;
+          concurrency?: number;
+          wait: boolean;
+          db?: string;
+          corpus?: string;
+          set: string[];
+          axis: string[];
+          arms?: string;
+          name?: string;
+        },
+      ) => {
+        if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new UsageError(`--seeds must be a positive integer`);
+        let spec;
+        if (STUDY_TEMPLATES.includes(what)) {
+          try {
+            spec = studyTemplate(
+              what,
+              o.scale,
+              Array.from({ length: o.seeds }, (_, i) => i + 1),
+            );
+          } catch (e) {
+            if (e instanceof PresetError) throw new UsageError(`--scale: ${e.message}`);
+            throw e;
+          }
+        } else {
+          try {
+            spec = JSON.parse(readFileSync(what, 'utf8'));
+          } catch (e) {
+            throw new UsageError(`'${what}' is neither a template (${STUDY_TEMPLATES.join(', ')}) nor a readable JSON study file: ${(e as Error).message}`);
+          }
         }
-      } else {
-        try {
-          spec = JSON.parse(readFileSync(what, 'utf8'));
-        } catch (e) {
-          throw new UsageError(`'${what}' is neither a template (${STUDY_TEMPLATES.join(', ')}) nor a readable JSON study file: ${(e as Error).message}`);
+        if (o.name !== undefined) spec.name = o.name;
+        if (o.arms !== undefined) {
+          const wanted = o.arms
+            .split(',')
+            .map((a) => a.trim())
+            .filter(Boolean);
+          const have = (spec.arms ?? []).map((a: { name: string }) => a.name);
+          const unknown = wanted.filter((a) => !have.includes(a));
+          if (unknown.length || !wanted.length)
+            throw new UsageError(
+              `--arms: ${unknown.length ? `no configuration ${unknown.map((a) => `'${a}'`).join(', ')}` : 'name at least one configuration'} in this study; it has ${have.map((a: string) => `'${a}'`).join(', ')}`,
+            );
+          spec.arms = spec.arms.filter((a: { name: string }) => wanted.includes(a.name));
         }
-      }
-      if (o.name !== undefined) spec.name = o.name;
-      if (o.arms !== undefined) {
-        const wanted = o.arms.split(',').map((a) => a.trim()).filter(Boolean);
-        const have = (spec.arms ?? []).map((a: { name: string }) => a.name);
-        const unknown = wanted.filter((a) => !have.includes(a));
-        if (unknown.length || !wanted.length) throw new UsageError(`--arms: ${unknown.length ? `no configuration ${unknown.map((a) => `'${a}'`).join(', ')}` : 'name at least one configuration'} in this study; it has ${have.map((a: string) => `'${a}'`).join(', ')}`);
-        spec.arms = spec.arms.filter((a: { name: string }) => wanted.includes(a.name));
-      }
-      if (o.corpus) for (const split of ['train', 'valid', 'test']) setPath(spec.base, `task.corpus.${split}`, join(o.corpus, `${split}.txt`));
-      for (const a of o.set) setPath(spec.base, ...parseAssignment(a));
-      for (const a of o.axis) {
-        const [path, values] = parseAxis(a);
-        spec.axes = { ...(spec.axes ?? {}), [path]: values };
-      }
-      const { JobRunner, nodeForkHost, createStudy, drive } = await heavy();
-      const store = openStore(o.db, { longLived: true });
-      const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.wait ? o.concurrency : 0, ownerKind: 'study' });
-      const { studyId, runIds } = createStudy(store, runner, spec);
-      process.stdout.write(`study ${studyId}: ${runIds.length} runs queued\n`);
-      if (o.wait) await drive(store, runner, studyId);
-      // Without --wait the queued runs keep this process's lease: it is dead once we exit, so the next
-      // `study resume`, `moduli serve` or app start adopts them.
-      if (o.wait) runner.dispose();
-      store.close();
-    });
+        if (o.corpus) for (const split of ['train', 'valid', 'test']) setPath(spec.base, `task.corpus.${split}`, join(o.corpus, `${split}.txt`));
+        for (const a of o.set) setPath(spec.base, ...parseAssignment(a));
+        for (const a of o.axis) {
+          const [path, values] = parseAxis(a);
+          spec.axes = { ...(spec.axes ?? {}), [path]: values };
+        }
+        const { JobRunner, nodeForkHost, createStudy, drive } = await heavy();
+        const store = openStore(o.db, { longLived: true });
+        const runner = new JobRunner({ store, createHost: () => nodeForkHost(), concurrency: o.wait ? o.concurrency : 0, ownerKind: 'study' });
+        const { studyId, runIds } = createStudy(store, runner, spec);
+        process.stdout.write(`study ${studyId}: ${runIds.length} runs queued\n`);
+        if (o.wait) await drive(store, runner, studyId);
+        // Without --wait the queued runs keep this process's lease: it is dead once we exit, so the next
+        // `study resume`, `moduli serve` or app start adopts them.
+        if (o.wait) runner.dispose();
+        store.close();
+      },
+    );
 
   cmd
     .command('resume')
@@ -150,14 +187,23 @@ export function studyCommand(): Command {
       const store = openStore(o.db);
       const info = studyInfo(store, id);
       const primary = primaryMetricOf(info.task);
-      process.stdout.write(renderReport(summarizeStudy(studyRows(store, info.id, { structure: o.structure }), primary), o.format, { title: info.name, primary, task: info.task }));
-      if (o.figures) for (const f of writeFigures(studyFigures(store, info.id, { structure: o.structure }), o.figures, info.name, { overwrite: o.force, protect: [store.path] })) process.stderr.write(`wrote ${f}\n`);
+      process.stdout.write(
+        renderReport(summarizeStudy(studyRows(store, info.id, { structure: o.structure }), primary), o.format, { title: info.name, primary, task: info.task }),
+      );
+      if (o.figures)
+        for (const f of writeFigures(studyFigures(store, info.id, { structure: o.structure }), o.figures, info.name, {
+          overwrite: o.force,
+          protect: [store.path],
+        }))
+          process.stderr.write(`wrote ${f}\n`);
       store.close();
     });
 
   cmd
     .command('results')
-    .description('every run of a study as CSV: final and endpoint metric, floor, baseline, per-matrix sparsity, kept-length ratio, validation by epoch, engine version, config')
+    .description(
+      'every run of a study as CSV: final and endpoint metric, floor, baseline, per-matrix sparsity, kept-length ratio, validation by epoch, engine version, config',
+    )
     .argument('<id>')
     .option('--out <file>', 'write to this file instead of standard output')
     .option('--force', 'replace --out if it exists (never a database)')
@@ -190,18 +236,50 @@ export function studyCommand(): Command {
     .option('--moduli <command>', 'how the cluster nodes run the CLI', 'npx --prefix "$MODULI_HOME" moduli')
     .option('--all', 'export finished runs too (rerun them)')
     .addOption(db())
-    .action(async (id: string, o: { dir: string; partition?: string; time: string; cpus: number; mem: string; gpus: number; maxParallel?: number; moduli: string; all?: boolean; db?: string }) => {
-      const { exportSlurm } = await heavy();
-      for (const [flag, v] of [['--cpus', o.cpus], ['--gpus', o.gpus]] as const) if (!Number.isInteger(v) || v < 0) throw new UsageError(`${flag} must be a non-negative integer`);
-      if (!/^(\d+-)?\d{1,3}(:\d{2}){0,2}$/.test(o.time)) throw new UsageError(`--time '${o.time}': expected Slurm time like 04:00:00 or 1-00:00:00`);
-      const store = openStore(o.db);
-      try {
-        const r = exportSlurm(store, id, { dir: o.dir, partition: o.partition, time: o.time, cpusPerTask: o.cpus, memory: o.mem, gpus: o.gpus, maxParallel: o.maxParallel, moduli: o.moduli, onlyUnfinished: !o.all });
-        process.stdout.write(`${r.tasks} array tasks written to ${r.dir}\nsubmit:  sbatch ${r.script}\nmerge:   moduli study import ${r.dir}${o.db ? ` --db ${o.db}` : ''}\n`);
-      } finally {
-        store.close();
-      }
-    });
+    .action(
+      async (
+        id: string,
+        o: {
+          dir: string;
+          partition?: string;
+          time: string;
+          cpus: number;
+          mem: string;
+          gpus: number;
+          maxParallel?: number;
+          moduli: string;
+          all?: boolean;
+          db?: string;
+        },
+      ) => {
+        const { exportSlurm } = await heavy();
+        for (const [flag, v] of [
+          ['--cpus', o.cpus],
+          ['--gpus', o.gpus],
+        ] as const)
+          if (!Number.isInteger(v) || v < 0) throw new UsageError(`${flag} must be a non-negative integer`);
+        if (!/^(\d+-)?\d{1,3}(:\d{2}){0,2}$/.test(o.time)) throw new UsageError(`--time '${o.time}': expected Slurm time like 04:00:00 or 1-00:00:00`);
+        const store = openStore(o.db);
+        try {
+          const r = exportSlurm(store, id, {
+            dir: o.dir,
+            partition: o.partition,
+            time: o.time,
+            cpusPerTask: o.cpus,
+            memory: o.mem,
+            gpus: o.gpus,
+            maxParallel: o.maxParallel,
+            moduli: o.moduli,
+            onlyUnfinished: !o.all,
+          });
+          process.stdout.write(
+            `${r.tasks} array tasks written to ${r.dir}\nsubmit:  sbatch ${r.script}\nmerge:   moduli study import ${r.dir}${o.db ? ` --db ${o.db}` : ''}\n`,
+          );
+        } finally {
+          store.close();
+        }
+      },
+    );
 
   cmd
     .command('import')
@@ -213,7 +291,9 @@ export function studyCommand(): Command {
       const store = openStore(o.db);
       try {
         const s = importSlurmResults(store, dir);
-        process.stdout.write(`imported ${s.imported.length}, already here ${s.alreadyPresent.length}, not finished ${s.unfinished.length}, no result yet ${s.missing.length}\n`);
+        process.stdout.write(
+          `imported ${s.imported.length}, already here ${s.alreadyPresent.length}, not finished ${s.unfinished.length}, no result yet ${s.missing.length}\n`,
+        );
         if (s.unfinished.length) process.stdout.write(`not finished (see logs/): ${s.unfinished.join(', ')}\n`);
       } finally {
         store.close();

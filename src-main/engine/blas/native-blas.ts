@@ -26,14 +26,34 @@ export interface NativeBlas {
   readonly label: string;
   readonly path: string;
   /** C[m,n] = alpha·op(A)·op(B) + beta·C, row-major, on views (a view's byteOffset is honoured). */
-  sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
   /** Sets the library's thread count where it can be set at run time; false where it cannot (Accelerate). */
   setThreads(n: number): boolean;
 }
 
 /** Where BLAS libraries live, in the order they are tried (after MODULI_BLAS). README "Compute backends". */
 export function blasCandidates(platform: NodeJS.Platform = process.platform): string[] {
-  if (platform === 'darwin') return ['/System/Library/Frameworks/Accelerate.framework/Accelerate', 'libopenblas.dylib', '/opt/homebrew/opt/openblas/lib/libopenblas.dylib', '/usr/local/opt/openblas/lib/libopenblas.dylib'];
+  if (platform === 'darwin')
+    return [
+      '/System/Library/Frameworks/Accelerate.framework/Accelerate',
+      'libopenblas.dylib',
+      '/opt/homebrew/opt/openblas/lib/libopenblas.dylib',
+      '/usr/local/opt/openblas/lib/libopenblas.dylib',
+    ];
   if (platform === 'win32') return ['mkl_rt.2.dll', 'libopenblas.dll', 'openblas.dll'];
   // Linux and the BSDs: MKL when someone installed it on purpose, then OpenBLAS (Debian/Ubuntu libopenblas0,
   // Fedora openblas), BLIS, and the system's generic libblas.so.3 (accepted only when it is one of those:

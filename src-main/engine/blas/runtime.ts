@@ -43,7 +43,8 @@ export function acquireNativeBlas(setting: 'auto' | 'off', threads: number, regi
   if (tf.getBackend() !== 'wasm') return none(null);
   if (setting === 'off') return none(null);
   const found = blasLookup();
-  if (!found.blas) return none(`blas: ${found.reason}; matrix products use the built-in wasm path (2–3× slower)${found.tried.length ? `: ${blasInstallHint()}` : ''}`);
+  if (!found.blas)
+    return none(`blas: ${found.reason}; matrix products use the built-in wasm path (2–3× slower)${found.tried.length ? `: ${blasInstallHint()}` : ''}`);
   register();
   found.blas.setThreads(threads);
   active = found.blas;

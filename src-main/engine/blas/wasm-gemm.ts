@@ -39,7 +39,21 @@ export function blasBatchMatMul(blas: NativeBlas, { inputs, attrs, backend }: Ba
   for (let i = 0; i < batch; i++) {
     const ai = batchA === 1 ? 0 : i * m * k;
     const bi = batchB === 1 ? 0 : i * k * n;
-    blas.sgemm(transA, transB, m, n, k, 1, A.subarray(ai, ai + m * k), transA ? m : k, B.subarray(bi, bi + k * n), transB ? k : n, 0, C.subarray(i * m * n, (i + 1) * m * n), n);
+    blas.sgemm(
+      transA,
+      transB,
+      m,
+      n,
+      k,
+      1,
+      A.subarray(ai, ai + m * k),
+      transA ? m : k,
+      B.subarray(bi, bi + k * n),
+      transB ? k : n,
+      0,
+      C.subarray(i * m * n, (i + 1) * m * n),
+      n,
+    );
   }
   return out;
 }

@@ -98,9 +98,7 @@ export function buildPenalty(spec: PenaltySpec, n: number, seed: number): Penalt
   const params = weightingParams(spec, n, seed);
   if (spec.space === 'none') return { n, C: new Float32Array(n * n), embedding, params };
   const D =
-    embedding.space && embedding.rows && embedding.cols
-      ? distanceMatrix(embedding.space, embedding.rows, embedding.cols)
-      : new Float64Array(n * n).fill(1);
+    embedding.space && embedding.rows && embedding.cols ? distanceMatrix(embedding.space, embedding.rows, embedding.cols) : new Float64Array(n * n).fill(1);
   const C = penaltyFromDistances(D, spec, params, deriveRng(seed, 'permute'));
   return { n, C, embedding, params };
 }

@@ -34,9 +34,25 @@ export function penaltyView(spec: PenaltySpec, n: number, seed: number, maxCN = 
   if (n <= maxCN) {
     const p = buildPenalty(spec, n, seed);
     const pts = p.embedding.rows;
-    return { n, space: spec.space, C: Array.from(p.C), order: Array.from(p.embedding.order), points: pts ? Array.from(pts.coords) : null, dim: pts?.dim ?? 0, ...picture(spec, pts) };
+    return {
+      n,
+      space: spec.space,
+      C: Array.from(p.C),
+      order: Array.from(p.embedding.order),
+      points: pts ? Array.from(pts.coords) : null,
+      dim: pts?.dim ?? 0,
+      ...picture(spec, pts),
+    };
   }
   // buildPenalty draws the embedding from the same derived stream, so these are the trained points.
   const e = embedNeurons(spec, n, deriveRng(seed, 'embedding'));
-  return { n, space: spec.space, C: null, order: Array.from(e.order), points: e.rows ? Array.from(e.rows.coords) : null, dim: e.rows?.dim ?? 0, ...picture(spec, e.rows) };
+  return {
+    n,
+    space: spec.space,
+    C: null,
+    order: Array.from(e.order),
+    points: e.rows ? Array.from(e.rows.coords) : null,
+    dim: e.rows?.dim ?? 0,
+    ...picture(spec, e.rows),
+  };
 }

@@ -114,7 +114,10 @@ export class Sgd implements Optimizer {
  * gradients (no clipping needed) or new, scaled ones; the caller owns and disposes both.
  */
 export async function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): Promise<{ grads: Record<string, tf.Tensor>; norm: number }> {
-  const norm = await readAndDispose(tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))))), readScalar);
+  const norm = await readAndDispose(
+    tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))))),
+    readScalar,
+  );
   const scale = Math.min(1, maxNorm / (norm + 1e-6));
   if (scale >= 1) return { grads, norm };
   const clipped: Record<string, tf.Tensor> = {};

@@ -62,10 +62,12 @@ export class MaskSet {
 
   private async pruneGroup(targets: Prunable[], amount: number): Promise<number> {
     const values = await Promise.all(targets.map((t) => readFloats(t.variable)));
-    const maskValues = await Promise.all(targets.map((t) => {
-      const m = this.masks.get(t.name);
-      return m ? readFloats(m) : null;
-    }));
+    const maskValues = await Promise.all(
+      targets.map((t) => {
+        const m = this.masks.get(t.name);
+        return m ? readFloats(m) : null;
+      }),
+    );
     const total = values.reduce((s, v) => s + v.length, 0);
     const k = Math.round(amount * total);
     // Key: −1 for already-masked entries (they go first: masks never regrow), else |w|.
@@ -151,5 +153,8 @@ export class MaskSet {
 
 /** The reference's navigation sparsity measure: fraction of |w| < 1e−3 (counts pruned and tiny weights). */
 export function smallWeightFraction(w: tf.Tensor, tol = 1e-3): Promise<number> {
-  return readAndDispose(tf.tidy(() => tf.mean(tf.cast(tf.less(tf.abs(w), tol), 'float32'))), readScalar);
+  return readAndDispose(
+    tf.tidy(() => tf.mean(tf.cast(tf.less(tf.abs(w), tol), 'float32'))),
+    readScalar,
+  );
 }

@@ -60,7 +60,13 @@ export class ModuliRegularizer {
       const coords = tf.variable(points, true);
       points.dispose(); // the variable holds the buffer; this handle would stay behind otherwise
       const permutation = spec.permute
-        ? tf.tensor1d(shuffleInPlace(Int32Array.from({ length: n * n }, (_, i) => i), deriveRng(ls, 'permute')), 'int32')
+        ? tf.tensor1d(
+            shuffleInPlace(
+              Int32Array.from({ length: n * n }, (_, i) => i),
+              deriveRng(ls, 'permute'),
+            ),
+            'int32',
+          )
         : null;
       return { matrix, embedding, fixed: null, coords, params: weightingParams(spec, n, ls), permutation };
     });
@@ -121,11 +127,13 @@ export class ModuliRegularizer {
 
   /** Current points of each layer's embedding (learned coordinates included). */
   currentPoints(): Promise<Array<Points | null>> {
-    return Promise.all(this.layers.map(async (l) => {
-      if (!l.coords) return l.embedding.rows;
-      const data = await readFloats(l.coords);
-      return { n: l.coords.shape[0]!, dim: l.coords.shape[1]!, coords: Float64Array.from(data) };
-    }));
+    return Promise.all(
+      this.layers.map(async (l) => {
+        if (!l.coords) return l.embedding.rows;
+        const data = await readFloats(l.coords);
+        return { n: l.coords.shape[0]!, dim: l.coords.shape[1]!, coords: Float64Array.from(data) };
+      }),
+    );
   }
 
   /** Embedding order per layer (recomputed for learned embeddings). */

@@ -19,7 +19,15 @@ function activate(x: tf.Tensor, act: Activation): tf.Tensor2D {
  * Runs the recurrence over a whole sequence. The input projection of all T steps is one matMul
  * ([T·B, in] · W_ihᵀ), then each step adds W_hh·h. Returns every hidden state [T·B, N] (time-major).
  */
-export function elmanUnroll(inputs: tf.Tensor3D, h0: tf.Tensor2D, wih: tf.Tensor2D, whh: tf.Tensor2D, act: Activation, bias?: tf.Tensor1D, sparse?: SparseRecurrence | SparseTrainingKernel | null): tf.Tensor2D {
+export function elmanUnroll(
+  inputs: tf.Tensor3D,
+  h0: tf.Tensor2D,
+  wih: tf.Tensor2D,
+  whh: tf.Tensor2D,
+  act: Activation,
+  bias?: tf.Tensor1D,
+  sparse?: SparseRecurrence | SparseTrainingKernel | null,
+): tf.Tensor2D {
   const [T, B, I] = inputs.shape;
   const projected = linear(tf.reshape(inputs, [T * B, I]) as tf.Tensor2D, wih, bias);
   // Training with a pruned W_hh: forward and backward over the kept connections only (ops/sparse/training.ts).
@@ -63,7 +71,13 @@ export const SPARSE_TRAINING_MIN_SPARSITY = 0.9;
  * network (the kernel implements ReLU), or a backend other than wasm/cpu (the kernel reads its inputs
  * synchronously; tfjs-node and WebGPU keep their dense products).
  */
-export function sparseTrainingFor(mask: ArrayLike<number> | null, n: number, act: Activation, shape?: { batch: number; steps: number }, decided?: RecurrenceRace | null): { kernel: SparseTrainingKernel | null; race: RecurrenceRace | null } {
+export function sparseTrainingFor(
+  mask: ArrayLike<number> | null,
+  n: number,
+  act: Activation,
+  shape?: { batch: number; steps: number },
+  decided?: RecurrenceRace | null,
+): { kernel: SparseTrainingKernel | null; race: RecurrenceRace | null } {
   const none = { kernel: null, race: null };
   if (!mask || act !== 'relu' || !['wasm', 'cpu'].includes(tf.getBackend())) return none;
   let zeros = 0;
@@ -170,7 +184,15 @@ export class AddingRnn {
   /** inputs [T, B, 2] → predictions [B]. */
   forward(inputs: tf.Tensor3D, sparse?: SparseRecurrence | SparseTrainingKernel | null): tf.Tensor1D {
     const [T, B] = inputs.shape;
-    const hs = elmanUnroll(inputs, tf.zeros([B, this.hidden]), this.wih as tf.Tensor2D, this.whh as tf.Tensor2D, this.activation, this.bias as tf.Tensor1D, sparse);
+    const hs = elmanUnroll(
+      inputs,
+      tf.zeros([B, this.hidden]),
+      this.wih as tf.Tensor2D,
+      this.whh as tf.Tensor2D,
+      this.activation,
+      this.bias as tf.Tensor1D,
+      sparse,
+    );
     const last = tf.slice(hs, [(T - 1) * B, 0], [B, this.hidden]) as tf.Tensor2D;
     return tf.reshape(linear(last, this.h2o as tf.Tensor2D, this.outBias), [B]) as tf.Tensor1D;
   }

@@ -55,7 +55,9 @@ export function sparseSoftmaxCrossEntropy(logits: tf.Tensor2D, targets: Int32Arr
       value,
       // int32 one-hot, then cast: tfjs-wasm 4.22's OneHot with dtype float32 writes integer bit patterns
       // (a 1 reads as 1.4e-45), found by test/engine/cross-entropy.spec.ts.
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [tf.mul(tf.sub(saved[0], tf.cast(tf.oneHot(saved[1] as tf.Tensor1D, V), 'float32')), tf.div(dy as tf.Tensor, M))],
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+        tf.mul(tf.sub(saved[0], tf.cast(tf.oneHot(saved[1] as tf.Tensor1D, V), 'float32')), tf.div(dy as tf.Tensor, M)),
+      ],
     };
   }) as (z: tf.Tensor2D) => tf.Scalar;
   const out = f(logits);

@@ -42,7 +42,7 @@ export const AUTHORS: Partial<Record<TaskName, AuthorsTable>> = {
 };
 
 export const NO_AUTHORS_NUMBERS: Partial<Record<TaskName, string>> = {
-  language: "the authors published no per-seed language-model numbers (their legacy logs repeat bit-identical runs)",
+  language: 'the authors published no per-seed language-model numbers (their legacy logs repeat bit-identical runs)',
   adding: 'the authors published no adding-problem numbers',
 };
 
@@ -65,14 +65,44 @@ export interface Claim {
 }
 
 export const CLAIMS: Claim[] = [
-  { task: 'navigation', kind: 'lower', a: 'torus DoG⁻¹', b: 'no regulariser', text: 'the torus penalty keeps the decoding error at 90 % sparsity lower than no regulariser' },
+  {
+    task: 'navigation',
+    kind: 'lower',
+    a: 'torus DoG⁻¹',
+    b: 'no regulariser',
+    text: 'the torus penalty keeps the decoding error at 90 % sparsity lower than no regulariser',
+  },
   { task: 'navigation', kind: 'lower', a: 'torus DoG⁻¹', b: 'L1', text: 'the torus penalty beats a real L1 penalty (C = ones)' },
-  { task: 'navigation', kind: 'lower', a: 'torus DoG⁻¹', b: 'permuted DoG⁻¹', text: 'this geometry, not just its penalty distribution: the torus beats its permuted control' },
+  {
+    task: 'navigation',
+    kind: 'lower',
+    a: 'torus DoG⁻¹',
+    b: 'permuted DoG⁻¹',
+    text: 'this geometry, not just its penalty distribution: the torus beats its permuted control',
+  },
   { task: 'navigation', kind: 'lower', a: 'Klein DoG⁻¹', b: 'no regulariser', text: 'the Klein bottle, like the torus, beats no regulariser' },
-  { task: 'adding', kind: 'lower', a: 'torus DoG⁻¹', b: 'no regulariser', text: 'the torus penalty keeps the adding MSE at the target sparsity lower than no regulariser' },
+  {
+    task: 'adding',
+    kind: 'lower',
+    a: 'torus DoG⁻¹',
+    b: 'no regulariser',
+    text: 'the torus penalty keeps the adding MSE at the target sparsity lower than no regulariser',
+  },
   { task: 'adding', kind: 'lower', a: 'torus DoG⁻¹', b: 'permuted DoG⁻¹', text: 'the torus beats its permuted control' },
-  { task: 'adding', kind: 'steadier', a: 'torus DoG⁻¹', b: 'no regulariser', text: 'stability: the torus penalty varies less across seeds than no regulariser' },
-  { task: 'language', kind: 'steadier', a: 'torus DoG⁻¹', b: 'no regulariser', text: 'stability: the torus penalty varies less across seeds than no regulariser' },
+  {
+    task: 'adding',
+    kind: 'steadier',
+    a: 'torus DoG⁻¹',
+    b: 'no regulariser',
+    text: 'stability: the torus penalty varies less across seeds than no regulariser',
+  },
+  {
+    task: 'language',
+    kind: 'steadier',
+    a: 'torus DoG⁻¹',
+    b: 'no regulariser',
+    text: 'stability: the torus penalty varies less across seeds than no regulariser',
+  },
   { task: 'language', kind: 'steadier', a: 'torus DoG⁻¹', b: 'L1', text: 'stability: the torus penalty varies less across seeds than a real L1 penalty' },
   { task: 'language', kind: 'lower', a: 'torus DoG⁻¹', b: 'no regulariser', text: 'the torus penalty keeps perplexity lower than no regulariser' },
 ];
@@ -100,7 +130,8 @@ export function judgeClaims(task: TaskName, cells: CellSummary[]): ClaimVerdict[
     const b = byName.get(joinCell(claim.b, group))!.metric.values;
     if (claim.kind === 'steadier') {
       const v = brownForsythe(a, b);
-      if (!v) return { claim, group, verdict: 'not testable here', evidence: `needs ≥ 3 finished runs with spread in each arm (n = ${a.length} + ${b.length})` };
+      if (!v)
+        return { claim, group, verdict: 'not testable here', evidence: `needs ≥ 3 finished runs with spread in each arm (n = ${a.length} + ${b.length})` };
       const verdict: Verdict = v.p >= 0.05 ? 'not shown at this scale' : v.steadierA ? 'holds' : 'does not hold';
       return { claim, group, verdict, evidence: `Brown–Forsythe test of spread p = ${f(v.p, 2)}, variance ratio ${f(v.ratio)}, n = ${a.length} + ${b.length}` };
     }
@@ -109,9 +140,10 @@ export function judgeClaims(task: TaskName, cells: CellSummary[]): ClaimVerdict[
     const margin = EQUIVALENCE_MARGIN[task];
     const tost = margin ? equivalenceTest(a, b, margin.margin) : null;
     const verdict: Verdict = d.p < 0.05 ? (d.diff < 0 ? 'holds' : 'does not hold') : tost?.verdict === 'equivalent' ? 'equivalent' : 'not shown at this scale';
-    const equivalence = tost && margin
-      ? `; equivalence within ±${margin.margin} ${margin.unit} (TOST): p = ${f(tost.p, 2)}, 90 % CI [${f(tost.ci90[0])}, ${f(tost.ci90[1])}]`
-      : '';
+    const equivalence =
+      tost && margin
+        ? `; equivalence within ±${margin.margin} ${margin.unit} (TOST): p = ${f(tost.p, 2)}, 90 % CI [${f(tost.ci90[0])}, ${f(tost.ci90[1])}]`
+        : '';
     return {
       claim,
       group,
@@ -138,7 +170,14 @@ export function paperComparison(task: TaskName, cells: CellSummary[]): PaperComp
     source: table?.source ?? null,
     missing: table ? null : (NO_AUTHORS_NUMBERS[task] ?? 'no published numbers'),
     authors: Object.fromEntries(cells.map((c) => [c.cell, authorsCell(task, splitCell(c.cell).arm)])),
-    verdicts: judgeClaims(task, cells).map((v) => ({ claim: v.claim.text, a: v.claim.a, b: v.claim.b, group: v.group, verdict: v.verdict, evidence: v.evidence })),
+    verdicts: judgeClaims(task, cells).map((v) => ({
+      claim: v.claim.text,
+      a: v.claim.a,
+      b: v.claim.b,
+      group: v.group,
+      verdict: v.verdict,
+      evidence: v.evidence,
+    })),
   };
 }
 

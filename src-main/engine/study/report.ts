@@ -24,7 +24,9 @@ function failureTests(summaries: CellSummary[]): string[] {
       const a = s.worseThanBaseline;
       const b = c?.worseThanBaseline;
       if (!a || !b || a.count + b.count === 0) return [];
-      return [`${s.cell} vs ${control}: ${a.count}/${a.of} vs ${b.count}/${b.of} worse than trivial, Fisher exact p = ${fmt(fisherExact(a.count, a.of, b.count, b.of), 2)}`];
+      return [
+        `${s.cell} vs ${control}: ${a.count}/${a.of} vs ${b.count}/${b.of} worse than trivial, Fisher exact p = ${fmt(fisherExact(a.count, a.of, b.count, b.of), 2)}`,
+      ];
     });
   });
 }
@@ -34,7 +36,20 @@ export function renderReport(summaries: CellSummary[], format: ReportFormat, o: 
   const authors = o.task ? AUTHORS[o.task] : undefined;
   const verdicts = o.task ? judgeClaims(o.task, summaries) : [];
   if (format === 'json') {
-    return JSON.stringify({ title: o.title, primary: o.primary, task: o.task, cells: summaries, authors: authors ?? null, verdicts: verdicts.map((v) => ({ claim: v.claim.text, arms: [v.claim.a, v.claim.b], group: v.group, verdict: v.verdict, evidence: v.evidence })) }, null, 2) + '\n';
+    return (
+      JSON.stringify(
+        {
+          title: o.title,
+          primary: o.primary,
+          task: o.task,
+          cells: summaries,
+          authors: authors ?? null,
+          verdicts: verdicts.map((v) => ({ claim: v.claim.text, arms: [v.claim.a, v.claim.b], group: v.group, verdict: v.verdict, evidence: v.evidence })),
+        },
+        null,
+        2,
+      ) + '\n'
+    );
   }
   const withLocality = summaries.some((s) => s.locality);
   const withBaseline = summaries.some((s) => s.worseThanBaseline);
@@ -67,7 +82,15 @@ export function renderReport(summaries: CellSummary[], format: ReportFormat, o: 
     s.lottery ? `${fmt(s.lottery.mean)} ± ${fmt(s.lottery.std, 2)}` : '–',
     String(s.diverged),
     ...(withBaseline ? [s.worseThanBaseline ? `${s.worseThanBaseline.count}/${s.worseThanBaseline.of}` : '–'] : []),
-    ...(withPerMatrix ? [s.perMatrix ? Object.entries(s.perMatrix).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}`).join(' · ') + ' %' : '–'] : []),
+    ...(withPerMatrix
+      ? [
+          s.perMatrix
+            ? Object.entries(s.perMatrix)
+                .map(([k, v]) => `${k} ${(100 * v).toFixed(1)}`)
+                .join(' · ') + ' %'
+            : '–',
+        ]
+      : []),
     ...(withLocality ? [s.locality ? `${s.locality.mean.toFixed(3)} ± ${s.locality.std.toFixed(3)}` : '–'] : []),
     ...controls.map((c) => (s.vs[c] ? `${marker(s.vs[c])} (p=${fmt(s.vs[c]!.p, 2)})` : '–')),
     ...(authors && o.task ? [authorsCell(o.task, splitCell(s.cell).arm)] : []),
@@ -76,16 +99,18 @@ export function renderReport(summaries: CellSummary[], format: ReportFormat, o: 
     return [header, ...rows].map(csvRow).join('\n') + '\n';
   }
   if (format === 'latex') {
-    return [
-      `% ${texComment(o.title)} — Moduli Workbench study report`,
-      `\\begin{tabular}{l${'r'.repeat(header.length - 1)}}`,
-      '\\hline',
-      header.map(texText).join(' & ') + ' \\\\',
-      '\\hline',
-      ...rows.map((r) => r.map(texText).join(' & ') + ' \\\\'),
-      '\\hline',
-      '\\end{tabular}',
-    ].join('\n') + '\n';
+    return (
+      [
+        `% ${texComment(o.title)} — Moduli Workbench study report`,
+        `\\begin{tabular}{l${'r'.repeat(header.length - 1)}}`,
+        '\\hline',
+        header.map(texText).join(' & ') + ' \\\\',
+        '\\hline',
+        ...rows.map((r) => r.map(texText).join(' & ') + ' \\\\'),
+        '\\hline',
+        '\\end{tabular}',
+      ].join('\n') + '\n'
+    );
   }
   const line = (r: string[]) => `| ${r.join(' | ')} |`;
   const paper = o.task
@@ -93,20 +118,52 @@ export function renderReport(summaries: CellSummary[], format: ReportFormat, o: 
         '',
         '### Against the paper',
         '',
-        authors ? `Authors' column: ${authors.source}; ${authors.scale}. Their "L1" is C ≡ 0 (no penalty), so it is listed with no regulariser; this study's L1 is C = ones.` : `No authors' column: ${NO_AUTHORS_NUMBERS[o.task] ?? 'no published numbers'}.`,
+        authors
+          ? `Authors' column: ${authors.source}; ${authors.scale}. Their "L1" is C ≡ 0 (no penalty), so it is listed with no regulariser; this study's L1 is C = ones.`
+          : `No authors' column: ${NO_AUTHORS_NUMBERS[o.task] ?? 'no published numbers'}.`,
         '',
-        ...(verdicts.length ? verdicts.map((v) => `- **${v.verdict}**${v.group ? ` at ${v.group}` : ''} — ${v.claim.text} (${v.claim.a} vs ${v.claim.b}): ${v.evidence}.`) : ['- no claim of the paper compares two arms of this study']),
+        ...(verdicts.length
+          ? verdicts.map((v) => `- **${v.verdict}**${v.group ? ` at ${v.group}` : ''} — ${v.claim.text} (${v.claim.a} vs ${v.claim.b}): ${v.evidence}.`)
+          : ['- no claim of the paper compares two arms of this study']),
         '',
         'Verdicts: holds = p < 0.05 in the claimed direction; does not hold = p < 0.05 against it; equivalent = p ≥ 0.05 and the 90 % CI of the difference lies within the task’s equivalence margin (TOST; navigation ±1 cm); not shown at this scale = p ≥ 0.05 and not equivalent (the study cannot tell); not testable here = too few finished runs.',
       ]
     : [];
-  return [`## ${o.title}`, '', line(header), line(header.map(() => '---')), ...rows.map(line), '', 'Markers: Welch t-test on the final metric; * p < 0.05, ** p < 0.01; ↓ lower than the control.',
-    ...(withBaseline ? ['Worse than trivial: finished runs whose final metric is worse than the task’s trivial baseline (navigation: predicting the start position; adding: predicting the mean sum; language model: the unigram model), or that diverged.'] : []),
-    ...(withFloor ? ['Decoding floor: the error a perfect predictor of the place code scores through the same top-3 decoder on the run’s test trajectories; the metric can only be read above it.'] : []),
-    ...(withEndpoint ? ['At the last pruning epoch: test metric at the end of the last epoch that pruned (the reference evaluates there), before later epochs could heal the damage.'] : []),
-    ...(withPerMatrix ? ['Pruned per matrix: how the cut was shared among the pruned matrices (mean over finished runs; with the reference’s global threshold, small-weight matrices such as W_hh lose most).'] : []),
+  return [
+    `## ${o.title}`,
+    '',
+    line(header),
+    line(header.map(() => '---')),
+    ...rows.map(line),
+    '',
+    'Markers: Welch t-test on the final metric; * p < 0.05, ** p < 0.01; ↓ lower than the control.',
+    ...(withBaseline
+      ? [
+          'Worse than trivial: finished runs whose final metric is worse than the task’s trivial baseline (navigation: predicting the start position; adding: predicting the mean sum; language model: the unigram model), or that diverged.',
+        ]
+      : []),
+    ...(withFloor
+      ? [
+          'Decoding floor: the error a perfect predictor of the place code scores through the same top-3 decoder on the run’s test trajectories; the metric can only be read above it.',
+        ]
+      : []),
+    ...(withEndpoint
+      ? [
+          'At the last pruning epoch: test metric at the end of the last epoch that pruned (the reference evaluates there), before later epochs could heal the damage.',
+        ]
+      : []),
+    ...(withPerMatrix
+      ? [
+          'Pruned per matrix: how the cut was shared among the pruned matrices (mean over finished runs; with the reference’s global threshold, small-weight matrices such as W_hh lose most).',
+        ]
+      : []),
     ...failureTests(summaries).map((l) => `- ${l}`),
-    ...(withLocality ? ['Kept-length ratio: mean geodesic length of the surviving W_hh connections over the mean of all pairs, in the run’s embedding (the torus for runs without one); 1 is what a geometry-blind mask keeps.'] : []),
+    ...(withLocality
+      ? [
+          'Kept-length ratio: mean geodesic length of the surviving W_hh connections over the mean of all pairs, in the run’s embedding (the torus for runs without one); 1 is what a geometry-blind mask keeps.',
+        ]
+      : []),
     ...paper,
-    ''].join('\n');
+    '',
+  ].join('\n');
 }

@@ -29,16 +29,42 @@ const num = (x: number | null | undefined) => (typeof x === 'number' && Number.i
 export function renderResultsCsv(rows: RunResultRow[], primary: string, baselineName: string): string {
   const matrices = [...new Set(rows.flatMap((r) => Object.keys(r.perMatrix)))];
   const header = [
-    'run_id', 'cell', 'seed', 'status', 'engine_version', 'config_hash', 'diverged',
-    primary, `endpoint_${primary}`, 'decoding_floor_cm', baselineName, 'sparsity',
+    'run_id',
+    'cell',
+    'seed',
+    'status',
+    'engine_version',
+    'config_hash',
+    'diverged',
+    primary,
+    `endpoint_${primary}`,
+    'decoding_floor_cm',
+    baselineName,
+    'sparsity',
     ...matrices.map((m) => `sparsity/${m}`),
-    'kept_length_ratio', `valid_${primary}_by_epoch`, 'wall_s', 'config_json',
+    'kept_length_ratio',
+    `valid_${primary}_by_epoch`,
+    'wall_s',
+    'config_json',
   ];
   const lines = rows.map((r) => [
-    r.id, r.cell, String(r.seed), r.status, r.engineVersion ?? '', r.configHash, r.diverged ? '1' : '0',
-    num(r.final), num(r.endpoint), num(r.floor), num(r.baseline), num(r.sparsity),
+    r.id,
+    r.cell,
+    String(r.seed),
+    r.status,
+    r.engineVersion ?? '',
+    r.configHash,
+    r.diverged ? '1' : '0',
+    num(r.final),
+    num(r.endpoint),
+    num(r.floor),
+    num(r.baseline),
+    num(r.sparsity),
     ...matrices.map((m) => num(r.perMatrix[m])),
-    num(r.keptLengthRatio), JSON.stringify(r.validByEpoch.map((v) => (Number.isFinite(v) ? v : null))), num(r.wallSeconds), JSON.stringify(r.config),
+    num(r.keptLengthRatio),
+    JSON.stringify(r.validByEpoch.map((v) => (Number.isFinite(v) ? v : null))),
+    num(r.wallSeconds),
+    JSON.stringify(r.config),
   ]);
   return [header, ...lines].map(csvRow).join('\n') + '\n';
 }

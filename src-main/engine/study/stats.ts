@@ -7,7 +7,10 @@ export { mean, sampleStd };
 
 function logGamma(x: number): number {
   // Lanczos approximation (g = 7, n = 9).
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   x -= 1;
   let a = c[0];
@@ -169,7 +172,10 @@ export function fisherExact(a: number, n: number, b: number, m: number): number 
   const total = n + m;
   const failures = a + b;
   const logP = (x: number) =>
-    logFactorial(failures) + logFactorial(total - failures) + logFactorial(n) + logFactorial(m) -
+    logFactorial(failures) +
+    logFactorial(total - failures) +
+    logFactorial(n) +
+    logFactorial(m) -
     (logFactorial(x) + logFactorial(failures - x) + logFactorial(n - x) + logFactorial(m - failures + x) + logFactorial(total));
   const observed = logP(a);
   let p = 0;

@@ -26,7 +26,11 @@ export type ArmName = keyof typeof ARMS;
 
 const SETS: Record<string, { task: TaskName; arms: ArmName[]; axes?: Record<string, unknown[]>; description: string }> = {
   'navigation-paper': { task: 'navigation', arms: Object.keys(ARMS) as ArmName[], description: 'all nine navigation configurations of the paper' },
-  'navigation-controls': { task: 'navigation', arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none, 'Klein DoG⁻¹'], description: 'the navigation claim: torus vs controls, and the Klein bottle' },
+  'navigation-controls': {
+    task: 'navigation',
+    arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none, 'Klein DoG⁻¹'],
+    description: 'the navigation claim: torus vs controls, and the Klein bottle',
+  },
   // Issue #16: where does the geometry beat its permuted control? The quick preset at growing N, λ fixed
   // (docs/studies/lambda-across-sizes.md measures why a fixed λ is comparable across N). The quick lr 1e-2
   // trains every seed up to N = 256 only: larger sizes need `--axis task.hidden=512 --set
@@ -43,8 +47,16 @@ const SETS: Record<string, { task: TaskName; arms: ArmName[]; axes?: Record<stri
     arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.none],
     description: 'torus vs its permuted control and no regulariser, for --scale paper-regime (pruning that bites, endpoint metric)',
   },
-  'adding-controls': { task: 'adding', arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none], description: 'adding problem: torus vs controls' },
-  'language-controls': { task: 'language', arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none], description: 'language model: torus vs controls' },
+  'adding-controls': {
+    task: 'adding',
+    arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none],
+    description: 'adding problem: torus vs controls',
+  },
+  'language-controls': {
+    task: 'language',
+    arms: ['torus DoG⁻¹', 'permuted DoG⁻¹', CONTROL_ARMS.l1, CONTROL_ARMS.none],
+    description: 'language model: torus vs controls',
+  },
 };
 
 export const STUDY_TEMPLATES = Object.keys(SETS);

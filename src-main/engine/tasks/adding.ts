@@ -105,7 +105,10 @@ export class AddingTask implements Task {
   readonly recurrencePath = new RecurrencePath();
 
   useSparseTraining(masks: Map<string, Float32Array>): void {
-    this.model.trainingKernel = this.recurrencePath.choose(masks.get('W_hh') ?? null, this.model.hidden, this.model.activation, { batch: this.config.batchSize, steps: this.config.sequenceLength });
+    this.model.trainingKernel = this.recurrencePath.choose(masks.get('W_hh') ?? null, this.model.hidden, this.model.activation, {
+      batch: this.config.batchSize,
+      steps: this.config.sequenceLength,
+    });
   }
 
   trainStep(ctx: StepContext): StepResult {

@@ -210,7 +210,8 @@ export class HelperThreads {
     const h = this.idleHelper(index);
     const argCount = calls[0]?.length ?? 0;
     if (calls.some((a) => a.length !== argCount)) throw new Error('kernel calls of one job must take the same number of arguments');
-    if (argCount * calls.length > CONTROL.MAX_ARGS) throw new Error(`${calls.length} kernel calls of ${argCount} arguments (at most ${CONTROL.MAX_ARGS} in all)`);
+    if (argCount * calls.length > CONTROL.MAX_ARGS)
+      throw new Error(`${calls.length} kernel calls of ${argCount} arguments (at most ${CONTROL.MAX_ARGS} in all)`);
     const c = h.control;
     const fresh = h.kernelId !== kernel.id;
     if (fresh) h.port.postMessage(kernel);

@@ -62,7 +62,14 @@ export function checkpointTensors(state: PhaseState): Record<string, tf.Tensor> 
 /** The scalar part of a checkpoint: where to resume and the state that is not a tensor. */
 export function checkpointMeta(
   state: PhaseState,
-  at: { epoch: number; step: number; globalStep: number; trainResult: Record<string, number> | undefined; endpointResult: Record<string, number> | undefined; elapsedMs: number },
+  at: {
+    epoch: number;
+    step: number;
+    globalStep: number;
+    trainResult: Record<string, number> | undefined;
+    endpointResult: Record<string, number> | undefined;
+    elapsedMs: number;
+  },
 ): CheckpointMeta {
   return {
     phase: state.phase,
@@ -169,19 +176,21 @@ export async function measureSparsity(state: PhaseState): Promise<RunResult['spa
 
 export async function snapshot(state: PhaseState): Promise<MatrixSnapshot[]> {
   const orders = await state.regularizer.orders();
-  return Promise.all(state.task.recurrent().map(async (m, i) => {
-    const mask = state.masks.masks.get(m.name);
-    return {
-      name: m.name,
-      rows: m.variable.shape[0]!,
-      cols: m.variable.shape[1]!,
-      gates: m.gates,
-      // Copies: the snapshot outlives the variables.
-      weights: Float32Array.from(await readFloats(m.variable)),
-      mask: mask ? Float32Array.from(await readFloats(mask)) : null,
-      order: orders[i],
-    };
-  }));
+  return Promise.all(
+    state.task.recurrent().map(async (m, i) => {
+      const mask = state.masks.masks.get(m.name);
+      return {
+        name: m.name,
+        rows: m.variable.shape[0]!,
+        cols: m.variable.shape[1]!,
+        gates: m.gates,
+        // Copies: the snapshot outlives the variables.
+        weights: Float32Array.from(await readFloats(m.variable)),
+        mask: mask ? Float32Array.from(await readFloats(mask)) : null,
+        order: orders[i],
+      };
+    }),
+  );
 }
 
 export function disposeAll(state: PhaseState, trained: PhaseState | null): void {

@@ -49,12 +49,18 @@ function addToSums(sums: Map<string, tf.Variable>, grads: Record<string, tf.Tens
   return out;
 }
 
-export async function optimizationStep(state: PhaseState, ctx: StepContext, o: { lambda: number; wantMetrics: boolean; trainable: EpochTrainables }): Promise<StepValues> {
+export async function optimizationStep(
+  state: PhaseState,
+  ctx: StepContext,
+  o: { lambda: number; wantMetrics: boolean; trainable: EpochTrainables },
+): Promise<StepValues> {
   const { task, regularizer, optimizer } = state;
   const trainable = o.trainable.variables;
   const keyOf = new Map(Object.entries(trainable).map(([k, v]) => [v.name, k]));
   const plainL1 = task.plainL1();
-  const maskOf = new Map(state.masks.targets.flatMap((t) => (state.masks.masks.get(t.name) ? [[t.variable.name, state.masks.masks.get(t.name)!] as const] : [])));
+  const maskOf = new Map(
+    state.masks.targets.flatMap((t) => (state.masks.masks.get(t.name) ? [[t.variable.name, state.masks.masks.get(t.name)!] as const] : [])),
+  );
   let readMetrics: (() => Promise<Metrics>) | null = null;
   // Forward and backward in one scope; what is read later (loss terms, gradients) is returned from it.
   const { losses, grads } = tf.tidy(() => {

@@ -29,7 +29,6 @@ export class RunStopped extends Error {
   }
 }
 
-
 export function countParameters(task: Task): number {
   return Object.values(task.variables()).reduce((s, v) => s + v.size, 0);
 }
@@ -142,7 +141,16 @@ async function trainWith(backend: BackendInfo, config: ExperimentConfig, opts: T
     if (pi < phases.length - 1) continue;
     // The last phase: a lottery rerun reports the trained network's test beside its own.
     const [final, lottery] = phase === 'train' ? [test, undefined] : [run.trainResult ?? {}, test];
-    const result: RunResult = { test: final, endpoint: run.endpointResult, lottery, baselines, sparsity: run.sparsity, steps: run.globalStep, diverged: run.diverged, wallMs: report.sessionMs() };
+    const result: RunResult = {
+      test: final,
+      endpoint: run.endpointResult,
+      lottery,
+      baselines,
+      sparsity: run.sparsity,
+      steps: run.globalStep,
+      diverged: run.diverged,
+      wallMs: report.sessionMs(),
+    };
     emit({ type: 'finished', result });
     disposeAll(state, trainState);
     return result;

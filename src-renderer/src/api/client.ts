@@ -36,7 +36,10 @@ async function readEventStream(body: ReadableStream<Uint8Array>, onData: (data: 
     while ((end = pending.indexOf('\n\n')) >= 0) {
       const block = pending.slice(0, end);
       pending = pending.slice(end + 2);
-      const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, ''));
+      const data = block
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).replace(/^ /, ''));
       if (data.length) onData(data.join('\n'));
     }
   }
@@ -72,7 +75,12 @@ export function httpClient(base = ''): WorkbenchClient {
 
   return {
     async call<M extends ApiMethod>(method: M, ...args: ApiArgs<M>): Promise<ApiResult<M>> {
-      const res = await fetch(`${base}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers() }, body: JSON.stringify(args), credentials: 'omit' });
+      const res = await fetch(`${base}/api/${method}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers() },
+        body: JSON.stringify(args),
+        credentials: 'omit',
+      });
       const body = (await res.json().catch(() => ({ error: `HTTP ${res.status}` }))) as { result?: ApiResult<M>; error?: string };
       if (!res.ok) throw new ApiError(body.error ?? `HTTP ${res.status}`);
       return body.result as ApiResult<M>;

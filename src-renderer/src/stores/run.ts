@@ -13,7 +13,15 @@ type SnapshotMeta = ApiResult<'snapshots'>[number];
 type SnapshotData = ApiResult<'snapshot'>;
 
 /** Series the run view plots: training loss and metrics, validation metrics, sparsity, lottery. */
-const PLOTTED = (n: string) => n === WALL_TIME_SERIES || n === 'loss' || n === 'task_loss' || n === 'penalty' || n.startsWith('valid_') || n.startsWith('train_') || n.startsWith('sparsity') || n.startsWith('lottery/');
+const PLOTTED = (n: string) =>
+  n === WALL_TIME_SERIES ||
+  n === 'loss' ||
+  n === 'task_loss' ||
+  n === 'penalty' ||
+  n.startsWith('valid_') ||
+  n.startsWith('train_') ||
+  n.startsWith('sparsity') ||
+  n.startsWith('lottery/');
 /** Series written once per epoch (reloaded at epoch ends; step series arrive live). */
 const PER_EPOCH = (n: string) => n.startsWith('valid_') || n.startsWith('sparsity') || n.startsWith('lottery/valid_');
 
@@ -115,20 +123,24 @@ export const useRunStore = defineStore('run', () => {
     pending = [];
     series.value = next;
   });
-  const atEpochEnd = coalesce(300, () =>
-    void guard(async () => {
-      await refreshRecord();
-      await Promise.all(names.value.filter(PER_EPOCH).map(loadSeries));
-    }),
+  const atEpochEnd = coalesce(
+    300,
+    () =>
+      void guard(async () => {
+        await refreshRecord();
+        await Promise.all(names.value.filter(PER_EPOCH).map(loadSeries));
+      }),
   );
   const onSnapshot = coalesce(300, () => void guard(refreshSnapshots));
   const onStatus = coalesce(300, () => void guard(refreshRecord));
   // A run trained by another process sends no step metrics: reload its step series with its progress.
-  const onForeignProgress = coalesce(2000, () =>
-    void guard(async () => {
-      await refreshRecord();
-      await Promise.all(names.value.filter(PLOTTED).map(loadSeries));
-    }),
+  const onForeignProgress = coalesce(
+    2000,
+    () =>
+      void guard(async () => {
+        await refreshRecord();
+        await Promise.all(names.value.filter(PLOTTED).map(loadSeries));
+      }),
   );
 
   function handle(e: LiveEvent): void {
@@ -171,5 +183,25 @@ export const useRunStore = defineStore('run', () => {
 
   const latestSnapshot = computed(() => snapshots.value.at(-1) ?? null);
 
-  return { runId, run, names, notes, epochs, series, snapshots, snapIndex, followLatest, snapshot, latestSnapshot, geometry, structure, error, open, selectSnapshot, follow, control, addNote };
+  return {
+    runId,
+    run,
+    names,
+    notes,
+    epochs,
+    series,
+    snapshots,
+    snapIndex,
+    followLatest,
+    snapshot,
+    latestSnapshot,
+    geometry,
+    structure,
+    error,
+    open,
+    selectSnapshot,
+    follow,
+    control,
+    addNote,
+  };
 });

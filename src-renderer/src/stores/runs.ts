@@ -30,7 +30,12 @@ export const useRunsStore = defineStore('runs', () => {
 
   async function refresh(): Promise<void> {
     try {
-      runs.value = await client.call('listRuns', { search: search.value || undefined, status: status.value ? [status.value] : undefined, sort: sort.value, order: order.value });
+      runs.value = await client.call('listRuns', {
+        search: search.value || undefined,
+        status: status.value ? [status.value] : undefined,
+        sort: sort.value,
+        order: order.value,
+      });
       error.value = '';
     } catch (e) {
       error.value = (e as Error).message;
@@ -54,9 +59,10 @@ export const useRunsStore = defineStore('runs', () => {
 
   const cancel = (id: string) => act(() => client.call('cancelRun', id));
   const resume = (id: string) => act(() => client.call('resumeRun', id));
-  const tag = (ids: string[], name: string) => act(async () => {
-    for (const id of ids) await client.call('tagRun', id, name, false);
-  });
+  const tag = (ids: string[], name: string) =>
+    act(async () => {
+      for (const id of ids) await client.call('tagRun', id, name, false);
+    });
   const remove = (ids: string[]) => act(() => client.call('deleteRuns', ids));
 
   // Live: at most two refreshes a second while runs train (step metrics alone change nothing in the list).

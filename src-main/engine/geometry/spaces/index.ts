@@ -33,7 +33,9 @@ export function spaceById(id: string): ModuliSpace | null {
   if (cache.has(id)) return cache.get(id)!;
   const parsed = parseSpaceId(id);
   if (!parsed) {
-    throw new Error(`unknown moduli space '${id}': expected one of ${NAMED_SPACE_IDS.join(', ')}, or ${GENERIC_SPACE_IDS.join(', ')} with k, n in 1..${MAX_SPACE_DIM}`);
+    throw new Error(
+      `unknown moduli space '${id}': expected one of ${NAMED_SPACE_IDS.join(', ')}, or ${GENERIC_SPACE_IDS.join(', ')} with k, n in 1..${MAX_SPACE_DIM}`,
+    );
   }
   const dim = parsed.dim ?? 0;
   if (parsed.dim !== null && !(dim >= 1 && dim <= MAX_SPACE_DIM)) throw new Error(`moduli space '${id}': dimension must be 1..${MAX_SPACE_DIM}`);

@@ -71,7 +71,10 @@ export class SphereSpace implements ModuliSpace {
   }
   readonly formula: string;
 
-  constructor(readonly n: number, readonly radius: number) {
+  constructor(
+    readonly n: number,
+    readonly radius: number,
+  ) {
     this.dim = n + 1;
     this.id = n === 1 ? 'circle' : n === 2 ? 'sphere' : `s${n}`;
     this.label = n === 1 ? 'Circle S¹' : n === 2 ? 'Sphere S²' : `Sphere S^${n}`;

@@ -125,7 +125,8 @@ export class SparseRecurrence {
   run(x: Float32Array, h0: Float32Array, batch: number, activation: 'relu' | 'identity'): Float32Array {
     const n = this.csr.n;
     const steps = x.length / (batch * n);
-    if (!Number.isInteger(steps) || h0.length !== batch * n) throw new Error(`sparse recurrence: x has ${x.length} values, h0 ${h0.length}, for batch ${batch} × ${n} neurons`);
+    if (!Number.isInteger(steps) || h0.length !== batch * n)
+      throw new Error(`sparse recurrence: x has ${x.length} values, h0 ${h0.length}, for batch ${batch} × ${n} neurons`);
     const bp = Math.ceil(batch / LANES) * LANES;
     const stepFloats = n * bp;
     const rows = steps * batch * n;

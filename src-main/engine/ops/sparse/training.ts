@@ -216,7 +216,8 @@ export class SparseTrainingKernel {
   forward(w: ArrayLike<number>, x: Float32Array, h0: Float32Array, batch: number): Float32Array {
     const n = this.n;
     const steps = x.length / (batch * n);
-    if (!Number.isInteger(steps) || h0.length !== batch * n || w.length !== n * n) throw new Error(`sparse training: x has ${x.length} values, h0 ${h0.length}, W ${w.length}, for batch ${batch} × ${n} neurons`);
+    if (!Number.isInteger(steps) || h0.length !== batch * n || w.length !== n * n)
+      throw new Error(`sparse training: x has ${x.length} values, h0 ${h0.length}, W ${w.length}, for batch ${batch} × ${n} neurons`);
     const l = this.layoutFor(steps, batch);
     const mem = this.k.memory.buffer;
     const val = new Float32Array(mem, this.base.val, this.nnz);

@@ -116,7 +116,11 @@ export function batchify(ids: Int32Array, batch: number): { data: Int32Array; ro
 }
 
 /** BPTT window starting at row i: inputs rows i..i+L−1, targets rows i+1..i+L, L = min(bptt, rows−1−i). */
-export function window(b: { data: Int32Array; rows: number; batch: number }, i: number, bptt: number): { inputs: Int32Array; targets: Int32Array; length: number } {
+export function window(
+  b: { data: Int32Array; rows: number; batch: number },
+  i: number,
+  bptt: number,
+): { inputs: Int32Array; targets: Int32Array; length: number } {
   const length = Math.min(bptt, b.rows - 1 - i);
   return {
     inputs: b.data.subarray(i * b.batch, (i + length) * b.batch),

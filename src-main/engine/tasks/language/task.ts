@@ -139,7 +139,11 @@ export class LanguageTask implements Task {
       const w = window(data, i, this.config.bptt);
       const out = tf.tidy(() => {
         const r = this.model.forward(tf.tensor2d(w.inputs, [w.length, data.batch], 'int32'), state, null);
-        return { nll: tokenNll(r.logits, w.targets), argmax: tf.argMax(r.logits, 1), state: { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) } };
+        return {
+          nll: tokenNll(r.logits, w.targets),
+          argmax: tf.argMax(r.logits, 1),
+          state: { h: r.state.h.map((t) => tf.keep(t)), c: r.state.c.map((t) => tf.keep(t)) },
+        };
       });
       this.disposeState(state);
       state = out.state;

@@ -11,12 +11,20 @@ export const TOP_K = 3;
 
 /** The trajectories a navigation run is tested on (NavigationTask.test evaluates these very batches). */
 export function testTrajectories(config: NavigationTask, seed: number): TrajectoryBatch[] {
-  return Array.from({ length: config.validationBatches }, (_, i) => generateTrajectories(config.batchSize, config.sequenceLength, config.boxSize, deriveRng(seed, `test:${i}`)));
+  return Array.from({ length: config.validationBatches }, (_, i) =>
+    generateTrajectories(config.batchSize, config.sequenceLength, config.boxSize, deriveRng(seed, `test:${i}`)),
+  );
 }
 
 /** The floor of a run's test set, from its configuration alone (reports of runs recorded before it was). */
 export function navigationDecodingFloor(config: NavigationTask, seed: number): DecodingFloor {
-  const cells = new PlaceCells({ count: config.placeCells, width: config.placeCellWidth, surroundScale: config.surroundScale, boxSize: config.boxSize, code: config.placeCellCode });
+  const cells = new PlaceCells({
+    count: config.placeCells,
+    width: config.placeCellWidth,
+    surroundScale: config.surroundScale,
+    boxSize: config.boxSize,
+    code: config.placeCellCode,
+  });
   return decodingFloor(cells, testTrajectories(config, seed), TOP_K);
 }
 

@@ -82,7 +82,16 @@ export interface PlaceCodeSpec {
  * centre term. Σa = Σ(a before the shift) + Np·|min a| saves a pass. Self-contained (no imports, no closures):
  * the prefetch thread runs this very function from its source text.
  */
-export function encodePlaceCodes(spec: PlaceCodeSpec, positions: Float64Array, from: number, rows: number, out: Float32Array, offset: number, r2: Float64Array, e1: Float64Array): void {
+export function encodePlaceCodes(
+  spec: PlaceCodeSpec,
+  positions: Float64Array,
+  from: number,
+  rows: number,
+  out: Float32Array,
+  offset: number,
+  r2: Float64Array,
+  e1: Float64Array,
+): void {
   const n = spec.count;
   const c = spec.centres;
   const inv1 = 1 / (2 * spec.width * spec.width);

@@ -16,7 +16,6 @@ import { PlaceCells } from './place-cells';
 import { PlaceCodeThread } from './place-code-thread';
 import { generateTrajectories, type TrajectoryBatch } from './trajectories';
 
-
 export interface NavigationBatch {
   velocity: tf.Tensor3D;
   initCode: tf.Tensor2D;
@@ -48,7 +47,13 @@ export class NavigationTask implements Task {
     this.epochs = config.epochs;
     this.accumulateGradients = config.accumulateGradients;
     this.scheduleTiming = { epochs: config.epochs, firstEpoch: 1, offset: 0 };
-    this.placeCells = new PlaceCells({ count: config.placeCells, width: config.placeCellWidth, surroundScale: config.surroundScale, boxSize: config.boxSize, code: config.placeCellCode });
+    this.placeCells = new PlaceCells({
+      count: config.placeCells,
+      width: config.placeCellWidth,
+      surroundScale: config.surroundScale,
+      boxSize: config.boxSize,
+      code: config.placeCellCode,
+    });
     this.model = new NavigationRnn(config.hidden, config.placeCells, config.activation, deriveRng(seed, initSeed));
     if (opts.backgroundThread) {
       try {
@@ -185,7 +190,10 @@ export class NavigationTask implements Task {
   readonly recurrencePath = new RecurrencePath();
 
   useSparseTraining(masks: Map<string, Float32Array>): void {
-    this.model.trainingKernel = this.recurrencePath.choose(masks.get('W_hh') ?? null, this.model.hidden, this.model.activation, { batch: this.config.batchSize, steps: this.config.sequenceLength });
+    this.model.trainingKernel = this.recurrencePath.choose(masks.get('W_hh') ?? null, this.model.hidden, this.model.activation, {
+      batch: this.config.batchSize,
+      steps: this.config.sequenceLength,
+    });
   }
 
   trainStep(ctx: StepContext): StepResult {
@@ -209,7 +217,10 @@ export class NavigationTask implements Task {
       const rng = deriveRng(this.seed, `${purpose}:${i}`);
       const batch = this.makeBatch(generateTrajectories(this.config.batchSize, this.config.sequenceLength, this.config.boxSize, rng));
       const logits = tf.tidy(() => this.model.forward(batch.velocity, batch.initCode, sparse));
-      lossSum += await readAndDispose(tf.tidy(() => NavigationTask.crossEntropy(logits, batch.targetCode)), readScalar);
+      lossSum += await readAndDispose(
+        tf.tidy(() => NavigationTask.crossEntropy(logits, batch.targetCode)),
+        readScalar,
+      );
       errs.push(...(await this.decodingErrors(logits, batch.positions)));
       tf.dispose([logits, batch.velocity, batch.initCode, batch.targetCode]);
     }
@@ -242,7 +253,12 @@ export class NavigationTask implements Task {
       start += Math.hypot(traj.positions[2 * r] - traj.start[2 * b], traj.positions[2 * r + 1] - traj.start[2 * b + 1]);
       centre += Math.hypot(traj.positions[2 * r], traj.positions[2 * r + 1]);
     }
-    return { start_position_error_cm: (100 * start) / rows, box_centre_error_cm: (100 * centre) / rows, decoding_floor_cm: floor.meanCm, decoding_floor_se_cm: floor.standardErrorCm };
+    return {
+      start_position_error_cm: (100 * start) / rows,
+      box_centre_error_cm: (100 * centre) / rows,
+      decoding_floor_cm: floor.meanCm,
+      decoding_floor_se_cm: floor.standardErrorCm,
+    };
   }
 
   dispose() {
