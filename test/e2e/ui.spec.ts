@@ -61,6 +61,10 @@ describe('workbench UI in a browser', () => {
     await page.selectOption('select[name="task"]', 'adding');
     await page.fill('input[name="seeds"]', '1, 2');
     await page.fill('input[name="target"]', '0.9');
+    // A field outside the curated top, from the schema-drawn "All settings": it reaches the run's config.
+    await page.click('[data-test="all-settings"] summary');
+    await page.fill('[data-test="all-settings"] input[name="task.testSamples"]', '500');
+    await expect.poll(async () => page.textContent('[data-test="departures"]')).toMatch(/task\.testSamples 500/);
     await page.waitForSelector('canvas[data-order]');
     await page.screenshot({ path: join(SHOTS, 'new-experiment.png') });
     await page.click('[data-test="run"]');
@@ -70,6 +74,7 @@ describe('workbench UI in a browser', () => {
     await page.screenshot({ path: join(SHOTS, 'runs-running.png') });
     const ids = await page.$$eval('tbody tr a', (as) => as.map((a) => a.textContent!.trim()));
     expect(ids).toHaveLength(2);
+    for (const id of ids) expect((store.getRun(id)!.config.task as { testSamples: number }).testSamples).toBe(500);
     // One run at a time: open the one that is training (the other waits in the queue).
     const running = await page.$eval('tr[data-status="running"] a', (a) => a.textContent!.trim());
     ids.sort((a, b) => (a === running ? -1 : b === running ? 1 : 0));

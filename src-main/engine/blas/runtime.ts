@@ -3,13 +3,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { blasInstallHint, findBlas, type BlasLookup, type NativeBlas } from './native-blas';
 
-let lookup: BlasLookup | null = null;
-let active: NativeBlas | null = null;
-let users = 0;
+/** The process's native BLAS, in one object: the wasm BatchMatMul kernel is process-wide and reads `active`. */
+const blasState = {
+  /** What this machine offers, looked up once. */
+  lookup: null as BlasLookup | null,
+  /** The library products go through now (null: the built-in path). */
+  active: null as NativeBlas | null,
+  /** Runs holding it; the last release returns products to the built-in path. */
+  holders: 0,
+};
 
 /** The library matrix products go through now, or null (the built-in wasm path). */
 export function activeBlas(): NativeBlas | null {
-  return active;
+  return blasState.active;
 }
 
 /**
@@ -18,12 +24,12 @@ export function activeBlas(): NativeBlas | null {
  * transposing explicitly.
  */
 export function transposedMatMulIsFast(): boolean {
-  return active !== null || tf.getBackend() !== 'wasm';
+  return blasState.active !== null || tf.getBackend() !== 'wasm';
 }
 
 /** What this machine offers (cached): for `moduli backend` and the run's notice. */
 export function blasLookup(): BlasLookup {
-  return (lookup ??= findBlas());
+  return (blasState.lookup ??= findBlas());
 }
 
 export interface BlasLease {
@@ -47,8 +53,8 @@ export function acquireNativeBlas(setting: 'auto' | 'off', threads: number, regi
     return none(`blas: ${found.reason}; matrix products use the built-in wasm path (2–3× slower)${found.tried.length ? `: ${blasInstallHint()}` : ''}`);
   register();
   found.blas.setThreads(threads);
-  active = found.blas;
-  users++;
+  blasState.active = found.blas;
+  blasState.holders++;
   let released = false;
   return {
     label: found.blas.label,
@@ -56,7 +62,7 @@ export function acquireNativeBlas(setting: 'auto' | 'off', threads: number, regi
     release: () => {
       if (released) return;
       released = true;
-      if (--users === 0) active = null;
+      if (--blasState.holders === 0) blasState.active = null;
     },
   };
 }
